@@ -1,0 +1,231 @@
+//! The `Carrier` seam: read a line's status, buy a top-up, look a purchase up by reference.
+//!
+//! One file per adapter; `build()` is the one place a config type becomes an adapter.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use thiserror::Error;
+
+use crate::config::raw::RawLine;
+use crate::config::validate::Problems;
+use crate::config::{Line, TopUpChoice};
+use crate::model::{Observation, Offer};
+
+pub mod airalo;
+pub mod command;
+pub mod dingconnect;
+pub mod onence;
+pub mod reloadly;
+pub mod simulated;
+
+/// A `[carriers.NAME]` section, by its `type`.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum CarrierSpec {
+    Simulated(simulated::SimulatedConfig),
+    Airalo(airalo::AiraloConfig),
+    #[serde(rename = "1nce")]
+    OneNce(onence::OneNceConfig),
+    Reloadly(reloadly::ReloadlyConfig),
+    Dingconnect(dingconnect::DingConfig),
+    Command(command::CommandConfig),
+}
+
+impl CarrierSpec {
+    /// The `type` value, as written in the config.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            CarrierSpec::Simulated(_) => "simulated",
+            CarrierSpec::Airalo(_) => "airalo",
+            CarrierSpec::OneNce(_) => "1nce",
+            CarrierSpec::Reloadly(_) => "reloadly",
+            CarrierSpec::Dingconnect(_) => "dingconnect",
+            CarrierSpec::Command(_) => "command",
+        }
+    }
+
+    /// Checks the section's own keys; `key` is `carriers.NAME`.
+    pub fn validate(&self, key: &str, p: &mut Problems) {
+        match self {
+            CarrierSpec::Simulated(c) => c.validate(key, p),
+            CarrierSpec::Airalo(c) => c.validate(key, p),
+            CarrierSpec::OneNce(c) => c.validate(key, p),
+            CarrierSpec::Reloadly(c) => c.validate(key, p),
+            CarrierSpec::Dingconnect(c) => c.validate(key, p),
+            CarrierSpec::Command(c) => c.validate(key, p),
+        }
+    }
+
+    /// Checks what a line on this carrier must have (an ICCID, a number, a SKU...).
+    pub fn validate_line(&self, line: &RawLine, key: &str, p: &mut Problems) {
+        let need = |p: &mut Problems, field: &str, v: &Option<String>, example: &str| {
+            if v.is_none() {
+                p.add(format!("{key}.{field}"), format!("is needed for a {} line; e.g. {field} = {example}", self.type_name()));
+            }
+        };
+        match self {
+            CarrierSpec::Airalo(_) | CarrierSpec::OneNce(_) => need(p, "iccid", &line.iccid, "\"8901260000000000001\""),
+            CarrierSpec::Reloadly(_) => need(p, "number", &line.number, "\"+15551234567\""),
+            CarrierSpec::Dingconnect(_) => {
+                need(p, "number", &line.number, "\"+15551234567\"");
+                need(p, "sku_code", &line.sku_code, "\"XXUS12345\"");
+            }
+            CarrierSpec::Simulated(_) | CarrierSpec::Command(_) => {}
+        }
+    }
+}
+
+/// What a carrier can report about a line; the policy only uses what is reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Reports {
+    pub balance: bool,
+    pub data: bool,
+    pub expiry: bool,
+}
+
+/// A purchase renewd has committed to the ledger and is now sending.
+#[derive(Debug, Clone)]
+pub struct Order {
+    /// renewd's reference, unique per top-up, sent as the provider's client reference.
+    pub reference: String,
+    pub offer: Offer,
+    /// When the intent was committed; lookups search from here.
+    pub created_at: DateTime<Utc>,
+    /// The provider's id, when an earlier reply already gave one.
+    pub provider_ref: Option<String>,
+    /// The line before the purchase, to compare against in a lookup.
+    pub before: Option<Observation>,
+}
+
+/// A provider's definite "yes".
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Purchase {
+    pub provider_ref: Option<String>,
+    /// What the provider says it charged, when it says so.
+    pub charged: Option<crate::money::Money>,
+    /// The provider's receipt words (package name, PIN text, ...).
+    pub detail: Option<String>,
+}
+
+/// The answer to "did this purchase happen?".
+#[derive(Debug, Clone, PartialEq)]
+pub enum Lookup {
+    Confirmed(Purchase),
+    /// The provider recorded it and it definitely failed: nothing was charged.
+    Failed { reason: String },
+    /// The provider has it but has not finished it.
+    Pending { provider_ref: Option<String> },
+    /// The provider has no trace of it (yet).
+    NotFound,
+}
+
+/// The answer to a purchase request that got a definite reply.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Submitted {
+    Confirmed(Purchase),
+    /// Accepted but not final (async APIs): settle it with `lookup`.
+    Pending { provider_ref: Option<String> },
+}
+
+/// Why a carrier call failed, and whether trying again can help.
+#[derive(Debug, Error)]
+pub enum CarrierError {
+    /// The request never reached the provider (connection refused, DNS): nothing happened.
+    #[error("{carrier}: could not reach the provider: {detail}")]
+    NotSent { carrier: String, detail: String },
+    /// Sent, but no answer came (timeout, dropped connection): a purchase's outcome is unknown.
+    #[error("{carrier}: no answer from the provider ({detail})")]
+    NoAnswer { carrier: String, detail: String },
+    /// The provider answered with a server error (5xx).
+    #[error("{carrier}: provider error HTTP {status}: {detail}")]
+    Server { carrier: String, status: u16, detail: String },
+    /// The provider answered, but not in the documented shape.
+    #[error("{carrier}: malformed reply: {detail}")]
+    Malformed { carrier: String, detail: String },
+    /// The provider refused, with its own code and text.
+    #[error("{carrier} refused ({code}): {message}")]
+    Refused { carrier: String, code: String, message: String, retryable: bool },
+    /// The provider asks us to slow down.
+    #[error("{carrier}: rate limited{}", retry_after.map(|d| format!(", retry after {}s", d.as_secs())).unwrap_or_default())]
+    RateLimited { carrier: String, retry_after: Option<Duration> },
+    /// The SIM or number can never be topped up again (recycled, unknown): a person must act.
+    #[error("{carrier}: line is gone ({code}): {message}")]
+    LineGone { carrier: String, code: String, message: String },
+    /// Credentials, configuration or account set-up: retrying cannot help until a person fixes it.
+    #[error("{carrier}: {detail}")]
+    Setup { carrier: String, detail: String },
+}
+
+impl CarrierError {
+    /// Trying the same call again later may succeed.
+    pub fn retryable(&self) -> bool {
+        match self {
+            CarrierError::NotSent { .. }
+            | CarrierError::NoAnswer { .. }
+            | CarrierError::Server { .. }
+            | CarrierError::Malformed { .. }
+            | CarrierError::RateLimited { .. } => true,
+            CarrierError::Refused { retryable, .. } => *retryable,
+            CarrierError::LineGone { .. } | CarrierError::Setup { .. } => false,
+        }
+    }
+
+    /// For a purchase request: the provider may have acted on it, so it must be looked
+    /// up, never treated as failed and never re-sent under a new reference.
+    pub fn outcome_unknown(&self) -> bool {
+        matches!(self, CarrierError::NoAnswer { .. } | CarrierError::Server { .. } | CarrierError::Malformed { .. })
+    }
+}
+
+/// One carrier adapter. Implementations keep their own HTTP clients and tokens.
+#[async_trait]
+pub trait Carrier: Send + Sync {
+    /// What this carrier can report; lines on carriers that report no expiry renew by date.
+    fn reports(&self) -> Reports;
+
+    /// Reads the line's balance, data and expiry as the provider reports them.
+    async fn status(&self, line: &Line) -> Result<Observation, CarrierError>;
+
+    /// Resolves what to buy into a priced offer (package price, amount).
+    async fn quote(&self, line: &Line, choice: &TopUpChoice) -> Result<Offer, CarrierError> {
+        match choice {
+            TopUpChoice::Amount(amount) => Ok(Offer { amount: *amount, package: None, label: None }),
+            _ => Err(CarrierError::Setup {
+                carrier: line.carrier.clone(),
+                detail: "this carrier sells amounts only; set topup_amount".into(),
+            }),
+        }
+    }
+
+    /// Sends the purchase. Called once per reference; a retry goes through `lookup` first.
+    async fn top_up(&self, line: &Line, order: &Order) -> Result<Submitted, CarrierError>;
+
+    /// Asks the provider whether the purchase with this reference happened.
+    async fn lookup(&self, line: &Line, order: &Order) -> Result<Lookup, CarrierError>;
+}
+
+/// The adapters of one config, by carrier name.
+pub type Carriers = BTreeMap<String, Arc<dyn Carrier>>;
+
+/// Builds every configured carrier. Reads secrets and state files; does no network I/O.
+pub fn build(specs: &BTreeMap<String, CarrierSpec>, state_dir: &Path) -> Result<Carriers, CarrierError> {
+    let mut out = Carriers::new();
+    for (name, spec) in specs {
+        let carrier: Arc<dyn Carrier> = match spec {
+            CarrierSpec::Simulated(s) => Arc::new(simulated::Simulated::open(name, s, state_dir)?),
+            other => {
+                return Err(CarrierError::Setup {
+                    carrier: name.clone(),
+                    detail: format!("carrier type {} is not supported yet", other.type_name()),
+                });
+            }
+        };
+        out.insert(name.clone(), carrier);
+    }
+    Ok(out)
+}

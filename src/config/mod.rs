@@ -1,0 +1,198 @@
+//! The validated configuration: what `renewd` runs on, built from the TOML file.
+//!
+//! `load()` reads and parses the file (`raw.rs`), then `validate()` checks every value and
+//! cross-reference and returns all problems at once, each with its key path and position.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+
+use crate::carriers::CarrierSpec;
+use crate::money::{DataSize, Money};
+use crate::schedule::Schedule;
+
+pub mod raw;
+pub mod secret;
+pub mod validate;
+
+pub use secret::{Secret, SecretSource};
+pub use validate::validate;
+
+/// Default config path when neither `-c` nor `RENEWD_CONFIG` is given.
+pub const DEFAULT_PATH: &str = "/etc/renewd/renewd.toml";
+
+/// Everything renewd runs on, checked.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file it came from, for messages and SIGHUP reloads.
+    pub path: PathBuf,
+    pub daemon: Daemon,
+    /// `None`: messages are written as `.eml` files into `<state_dir>/outbox`.
+    pub email: Option<Email>,
+    /// All lines together, per calendar month in `daemon.timezone`.
+    pub monthly_cap: Option<Money>,
+    pub carriers: BTreeMap<String, CarrierSpec>,
+    pub lines: Vec<Line>,
+    /// Problems that do not stop renewd but that a person should see (e.g. inline secrets).
+    pub warnings: Vec<Problem>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Daemon {
+    pub state_dir: PathBuf,
+    pub timezone: Tz,
+    /// Decide, log and email, but never buy.
+    pub dry_run: bool,
+    /// Upper bound of the random delay added to each scheduled check.
+    pub jitter: Duration,
+    pub max_concurrent_checks: usize,
+    /// Address for `/metrics` and `/healthz`, when set.
+    pub listen: Option<std::net::SocketAddr>,
+    /// After a confirmed top-up, readings that do not show it are ignored this long.
+    pub settle: Duration,
+    /// A line failing its checks this long draws a failure email.
+    pub check_grace: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct Email {
+    pub smtp_url: String,
+    pub username: Option<String>,
+    pub password: Option<SecretSource>,
+    pub from: String,
+    pub to: Vec<String>,
+    /// Which kinds of message are sent: receipt, failure, warning.
+    pub send: Vec<MessageKind>,
+}
+
+/// The three kinds of email renewd sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MessageKind {
+    Receipt,
+    Failure,
+    Warning,
+}
+
+impl MessageKind {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            MessageKind::Receipt => "receipt",
+            MessageKind::Failure => "failure",
+            MessageKind::Warning => "warning",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "receipt" => MessageKind::Receipt,
+            "failure" => MessageKind::Failure,
+            "warning" => MessageKind::Warning,
+            _ => return None,
+        })
+    }
+}
+
+/// One prepaid line to keep alive.
+#[derive(Debug, Clone)]
+pub struct Line {
+    /// Unique, `[a-z0-9-]+`; the key of everything in the ledger.
+    pub id: String,
+    /// Label for emails; the id when not given.
+    pub name: String,
+    /// Name of the carrier section that buys for this line.
+    pub carrier: String,
+    pub number: Option<String>,
+    pub iccid: Option<String>,
+    pub schedule: Schedule,
+    pub operator_id: Option<u64>,
+    pub sku_code: Option<String>,
+    /// Read status through this carrier instead (e.g. a USSD command), buy through `carrier`.
+    pub status_from: Option<String>,
+    /// A known plan renewal day, for carriers that cannot report expiry.
+    pub renews_on: Option<NaiveDate>,
+    pub policy: Policy,
+}
+
+impl Line {
+    /// The carrier whose `status` is read for this line.
+    pub fn status_carrier(&self) -> &str {
+        self.status_from.as_deref().unwrap_or(&self.carrier)
+    }
+}
+
+/// When and what to buy for a line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Policy {
+    pub balance_below: Option<Money>,
+    pub data_below: Option<DataSize>,
+    pub expires_within: Option<Duration>,
+    pub runs_out_within: Option<Duration>,
+    pub topup: TopUpChoice,
+    pub monthly_cap: Option<Money>,
+    /// Plan length, for carriers that cannot report expiry.
+    pub plan_days: Option<u32>,
+}
+
+/// What a top-up buys.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TopUpChoice {
+    Amount(Money),
+    /// A carrier package id; `price` is the line's `topup_amount` when it also states one.
+    Package { id: String, price: Option<Money> },
+    /// The cheapest package with at least this much data.
+    Cheapest { min_data: DataSize },
+}
+
+/// One thing wrong (or worth a warning) in the config.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    /// Key path, e.g. `lines[2].policy.topup_amount`.
+    pub key: String,
+    pub message: String,
+    /// 1-based line and column in the file, when the key could be found.
+    pub position: Option<(usize, usize)>,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.key, self.message)
+    }
+}
+
+/// Why a config could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{}", render_problems(path, problems))]
+    Invalid { path: PathBuf, problems: Vec<Problem> },
+}
+
+/// `file:line:col: key: message`, one per line.
+pub fn render_problems(path: &Path, problems: &[Problem]) -> String {
+    let mut out = Vec::new();
+    for p in problems {
+        let at = match p.position {
+            Some((l, c)) => format!("{}:{l}:{c}", path.display()),
+            None => path.display().to_string(),
+        };
+        out.push(format!("{at}: {p}"));
+    }
+    out.join("\n")
+}
+
+/// Reads, parses and validates a config file.
+pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+    from_str(&text, path)
+}
+
+/// Parses and validates config text; `path` is used for messages and relative paths.
+pub fn from_str(text: &str, path: &Path) -> Result<Config, ConfigError> {
+    validate(text, path).map_err(|problems| ConfigError::Invalid { path: path.to_path_buf(), problems })
+}

@@ -1,0 +1,89 @@
+//! The config file as serde reads it: strings for every quantity, unknown keys refused.
+//!
+//! `validate.rs` turns this into `Config`, collecting every problem at once.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::carriers::CarrierSpec;
+use crate::config::secret::Secret;
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    #[serde(default)]
+    pub daemon: RawDaemon,
+    pub email: Option<RawEmail>,
+    #[serde(default)]
+    pub budget: RawBudget,
+    #[serde(default)]
+    pub carriers: BTreeMap<String, CarrierSpec>,
+    #[serde(default)]
+    pub lines: Vec<RawLine>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawDaemon {
+    pub state_dir: Option<String>,
+    pub timezone: Option<String>,
+    #[serde(default)]
+    pub dry_run: bool,
+    pub jitter: Option<String>,
+    pub max_concurrent_checks: Option<i64>,
+    pub listen: Option<String>,
+    /// How long after a confirmed top-up a stale reading is ignored (default 30m).
+    pub settle: Option<String>,
+    /// How long a line may fail its checks before a failure email (default 6h).
+    pub check_grace: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEmail {
+    pub smtp_url: String,
+    pub username: Option<String>,
+    pub password: Option<Secret>,
+    pub password_file: Option<String>,
+    pub password_env: Option<String>,
+    pub from: String,
+    pub to: Vec<String>,
+    pub send: Option<Vec<String>>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawBudget {
+    pub monthly_cap: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLine {
+    pub id: String,
+    pub name: Option<String>,
+    pub carrier: String,
+    pub number: Option<String>,
+    pub iccid: Option<String>,
+    pub check: Option<String>,
+    pub operator_id: Option<i64>,
+    pub sku_code: Option<String>,
+    pub status_from: Option<String>,
+    pub renews_on: Option<String>,
+    pub policy: RawPolicy,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawPolicy {
+    pub balance_below: Option<String>,
+    pub data_below: Option<String>,
+    pub expires_within: Option<String>,
+    pub runs_out_within: Option<String>,
+    pub topup_amount: Option<String>,
+    pub topup_package: Option<String>,
+    pub min_data: Option<String>,
+    pub monthly_cap: Option<String>,
+    pub plan_days: Option<i64>,
+}

@@ -1,0 +1,175 @@
+//! The ledger seam: observations, the top-up life cycle and the outbox, in one store.
+//!
+//! Invariants the implementation keeps (see ARCHITECTURE.md): an intent is committed,
+//! caps checked in the same transaction, before any carrier call; a message is written in
+//! the same transaction as its event; a failed write is an error, never ignored.
+
+use chrono::{DateTime, Utc};
+use thiserror::Error;
+
+use crate::config::MessageKind;
+use crate::model::{Observation, TopUp};
+use crate::money::Money;
+use crate::policy::CapHit;
+
+pub mod sqlite;
+
+pub use sqlite::SqliteLedger;
+
+/// Why a ledger operation failed. Every variant stops the work it belongs to.
+#[derive(Debug, Error)]
+pub enum LedgerError {
+    #[error("cannot open the ledger at {path}: {detail}")]
+    Open { path: String, detail: String },
+    #[error("another renewd (pid {pid}) holds the state directory {path}; stop it first or use another daemon.state_dir")]
+    Locked { path: String, pid: String },
+    #[error("ledger migration {version} failed: {detail}")]
+    Migration { version: u32, detail: String },
+    #[error("ledger write failed while {doing}: {detail}")]
+    Write { doing: &'static str, detail: String },
+    #[error("ledger read failed while {doing}: {detail}")]
+    Read { doing: &'static str, detail: String },
+    #[error("no top-up with id {0}")]
+    NoSuchTopUp(i64),
+    #[error("top-up {id} is {state}, not open; nothing to resolve")]
+    NotOpen { id: i64, state: String },
+}
+
+/// A calendar month in the daemon's time zone, as UTC bounds `[start, end)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Month {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    /// `YYYY-MM`, for once-per-month message keys.
+    pub label: (i32, u32),
+}
+
+/// A top-up about to be committed.
+#[derive(Debug, Clone)]
+pub struct Intent {
+    pub line_id: String,
+    pub carrier: String,
+    pub reference: String,
+    pub amount: Money,
+    pub package: Option<String>,
+    pub trigger: String,
+    pub before: Option<Observation>,
+    pub at: DateTime<Utc>,
+}
+
+/// The caps an intent must fit under, for the month it falls in.
+#[derive(Debug, Clone)]
+pub struct Caps {
+    pub line: Option<Money>,
+    pub global: Option<Money>,
+    pub month: Month,
+}
+
+/// The result of `plan_top_up`.
+#[derive(Debug, Clone)]
+pub enum Planned {
+    /// The intent is committed as `planned`.
+    Ok(TopUp),
+    /// A cap would be exceeded; nothing was committed but the (once-a-month) warning.
+    Blocked(CapHit),
+}
+
+/// How a sent top-up ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Settlement {
+    Confirmed { provider_ref: Option<String>, charged: Option<Money>, detail: Option<String> },
+    Failed { reason: String },
+    /// No definite answer: stays open until reconciled or resolved by a person.
+    Unknown { reason: String },
+}
+
+/// A message to put in the outbox.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Draft {
+    /// Unique per event (e.g. `receipt:42`, `cap:mom:2026-11`): a second draft with the same
+    /// key is dropped, and the Message-ID is derived from it.
+    pub key: String,
+    pub kind: MessageKind,
+    pub line_id: Option<String>,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// A message in the outbox.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxMessage {
+    pub id: i64,
+    pub draft: Draft,
+    pub created_at: DateTime<Utc>,
+    pub attempts: u32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    /// Given up on (a permanent SMTP failure); shown by `status`.
+    pub dead: bool,
+}
+
+/// The last check of a line, for `status` and catch-up after downtime.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckRecord {
+    pub line_id: String,
+    pub at: DateTime<Utc>,
+    /// `None` when the check succeeded.
+    pub error: Option<String>,
+    /// Start of the current run of failed checks, if the last check failed.
+    pub failing_since: Option<DateTime<Utc>>,
+}
+
+/// Outbox counts for `status` and metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OutboxCounts {
+    pub queued: u64,
+    pub dead: u64,
+    pub sent: u64,
+}
+
+/// The store behind renewd. Implemented on SQLite; tests may use it on a temp file.
+pub trait Ledger: Send + Sync {
+    /// Records a reading and marks the check as successful.
+    fn record_observation(&self, line_id: &str, obs: &Observation) -> Result<(), LedgerError>;
+    /// The latest readings of a line, oldest first, at most `limit`.
+    fn recent_observations(&self, line_id: &str, limit: usize) -> Result<Vec<Observation>, LedgerError>;
+    /// Records a failed check; returns the updated record (with `failing_since`).
+    fn record_check_failure(&self, line_id: &str, at: DateTime<Utc>, error: &str) -> Result<CheckRecord, LedgerError>;
+    /// The last check of every line that was ever checked.
+    fn last_checks(&self) -> Result<Vec<CheckRecord>, LedgerError>;
+
+    /// In one transaction: checks the caps (counting planned, submitting, confirmed and
+    /// unknown top-ups in the month) and commits the intent as `planned`. When a cap
+    /// blocks it, writes `warning(hit)` to the outbox instead (dropped if its key exists).
+    fn plan_top_up(&self, intent: &Intent, caps: &Caps, warning: &dyn Fn(&CapHit) -> Draft) -> Result<Planned, LedgerError>;
+    /// `planned` -> `submitting`, committed before the purchase request goes out.
+    fn mark_submitting(&self, id: i64, at: DateTime<Utc>) -> Result<(), LedgerError>;
+    /// Stores the provider's id as soon as it is known (before the outcome is).
+    fn set_provider_ref(&self, id: i64, provider_ref: &str) -> Result<(), LedgerError>;
+    /// Records the outcome and, in the same transaction, the message about it.
+    fn settle(&self, id: i64, outcome: &Settlement, at: DateTime<Utc>, message: Option<&Draft>) -> Result<TopUp, LedgerError>;
+    fn top_up(&self, id: i64) -> Result<Option<TopUp>, LedgerError>;
+    /// Top-ups still `planned`, `submitting` or `unknown`, oldest first.
+    fn open_top_ups(&self) -> Result<Vec<TopUp>, LedgerError>;
+    /// The most recent confirmed top-up of a line.
+    fn last_confirmed(&self, line_id: &str) -> Result<Option<TopUp>, LedgerError>;
+    /// Top-ups, oldest first, optionally for one line and from a time on.
+    fn history(&self, line_id: Option<&str>, since: Option<DateTime<Utc>>) -> Result<Vec<TopUp>, LedgerError>;
+    /// Money counting against caps in `month`, per currency: one line, or all when `None`.
+    fn month_spend(&self, line_id: Option<&str>, month: &Month) -> Result<Vec<Money>, LedgerError>;
+
+    /// Adds a message unless one with the same key exists; `true` when added.
+    fn enqueue(&self, draft: &Draft, at: DateTime<Utc>) -> Result<bool, LedgerError>;
+    /// Messages not yet sent, not given up on, and due by `now`, oldest first.
+    fn due_messages(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<OutboxMessage>, LedgerError>;
+    /// The earliest `next_attempt_at` of a queued message, to sleep until.
+    fn next_message_due(&self) -> Result<Option<DateTime<Utc>>, LedgerError>;
+    fn mark_sent(&self, id: i64, at: DateTime<Utc>) -> Result<(), LedgerError>;
+    /// Records a failed delivery; `retry_at = None` gives up on the message.
+    fn mark_attempt_failed(&self, id: i64, error: &str, retry_at: Option<DateTime<Utc>>) -> Result<(), LedgerError>;
+    fn outbox_counts(&self) -> Result<OutboxCounts, LedgerError>;
+    /// Messages given up on, for `status`.
+    fn dead_messages(&self) -> Result<Vec<OutboxMessage>, LedgerError>;
+}

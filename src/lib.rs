@@ -1,0 +1,24 @@
+//! renewd keeps prepaid mobile lines alive: it checks each line on its schedule through a
+//! carrier adapter, buys a top-up when a threshold is crossed, and emails a receipt.
+//!
+//! Module map (ARCHITECTURE.md has the flow and the invariants):
+//! - `config`: TOML -> validated `Config`, every problem at once.
+//! - `money`: exact amounts, data sizes, durations.
+//! - `model`: observations and the top-up life cycle.
+//! - `policy`: pure decisions (thresholds, settle, caps, forecast).
+//! - `schedule` / `scheduler`: when each line is checked; the heap loop.
+//! - `carriers`: the `Carrier` seam and one adapter per file.
+//! - `ledger`: the store seam (SQLite): observations, top-ups, outbox.
+//! - `notify`: the `Notifier` seam, message composition, delivery.
+//! - `check`: one check of one line, start to end.
+//! - `daemon`: wiring, signals, reload, shutdown.
+//! - `cli`: the commands.
+
+pub mod carriers;
+pub mod config;
+pub mod ledger;
+pub mod model;
+pub mod money;
+pub mod notify;
+pub mod policy;
+pub mod schedule;

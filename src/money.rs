@@ -1,0 +1,365 @@
+//! Exact quantities: money in integer minor units with a currency, data sizes, durations.
+//!
+//! Everything a user writes in the config (`"5.00 USD"`, `"1.5 GB"`, `"6h"`) is parsed
+//! here, exactly, with an error that says what to write instead. No floats hold money.
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// An ISO 4217 currency code, three upper-case ASCII letters.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Currency([u8; 3]);
+
+/// Currencies whose minor unit is the unit itself (no decimals).
+const ZERO_DECIMAL: &[&str] = &["JPY", "KRW", "VND", "CLP", "ISK", "UGX", "XAF", "XOF", "PYG"];
+
+impl Currency {
+    /// Parses a code such as `USD`; `None` unless it is three ASCII capitals.
+    pub fn new(code: &str) -> Option<Self> {
+        let b = code.as_bytes();
+        (b.len() == 3 && b.iter().all(u8::is_ascii_uppercase)).then(|| Self([b[0], b[1], b[2]]))
+    }
+
+    pub fn code(&self) -> &str {
+        std::str::from_utf8(&self.0).expect("currency codes are ASCII")
+    }
+
+    /// Number of decimal places of the minor unit (2 for USD, 0 for JPY).
+    pub fn exponent(&self) -> u32 {
+        if ZERO_DECIMAL.contains(&self.code()) { 0 } else { 2 }
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl fmt::Debug for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl TryFrom<String> for Currency {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        Currency::new(&s).ok_or_else(|| format!("{s:?} is not a currency code such as \"USD\""))
+    }
+}
+
+impl From<Currency> for String {
+    fn from(c: Currency) -> String {
+        c.code().to_string()
+    }
+}
+
+/// An amount of money: integer minor units (cents) of one currency.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Money {
+    pub minor: i64,
+    pub currency: Currency,
+}
+
+impl Money {
+    pub fn new(minor: i64, currency: Currency) -> Self {
+        Self { minor, currency }
+    }
+
+    /// Converts a provider's JSON number (e.g. `10.5`) to minor units, rounding to the
+    /// nearest minor unit. Only for values read off a carrier's reply, never for config.
+    pub fn from_major_f64(value: f64, currency: Currency) -> Option<Self> {
+        let scaled = (value * 10f64.powi(currency.exponent() as i32)).round();
+        (scaled.is_finite() && scaled.abs() < 9.0e15).then(|| Self::new(scaled as i64, currency))
+    }
+
+    /// The amount as a decimal string without the currency, e.g. `"25.00"`.
+    pub fn major_string(&self) -> String {
+        let exp = self.currency.exponent();
+        if exp == 0 {
+            return self.minor.to_string();
+        }
+        let unit = 10i64.pow(exp);
+        let sign = if self.minor < 0 { "-" } else { "" };
+        let abs = self.minor.unsigned_abs();
+        format!("{sign}{}.{:0width$}", abs / unit as u64, abs % unit as u64, width = exp as usize)
+    }
+
+    /// Adds two amounts of the same currency; `None` on a currency mismatch or overflow.
+    pub fn checked_add(self, other: Money) -> Option<Money> {
+        (self.currency == other.currency)
+            .then(|| self.minor.checked_add(other.minor))
+            .flatten()
+            .map(|minor| Money::new(minor, self.currency))
+    }
+}
+
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.major_string(), self.currency)
+    }
+}
+
+impl fmt::Debug for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl PartialOrd for Money {
+    /// Amounts compare only within one currency.
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        (self.currency == other.currency).then(|| self.minor.cmp(&other.minor))
+    }
+}
+
+impl FromStr for Money {
+    type Err = String;
+
+    /// Parses `"25.00 USD"`: digits, exactly the currency's decimals, a space, the code.
+    fn from_str(s: &str) -> Result<Self, String> {
+        let example = "e.g. \"25.00 USD\"";
+        let (num, code) = s
+            .trim()
+            .split_once(' ')
+            .ok_or_else(|| format!("{s:?} needs an amount and a currency, {example}"))?;
+        let currency = Currency::new(code.trim())
+            .ok_or_else(|| format!("{code:?} in {s:?} is not a currency code, {example}"))?;
+        let exp = currency.exponent() as usize;
+        let (whole, frac) = num.split_once('.').unwrap_or((num, ""));
+        let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+        if !digits(whole) || (exp > 0 && !digits(frac)) || (exp == 0 && num.contains('.')) {
+            return Err(format!("{s:?} is not an amount, {example}"));
+        }
+        if frac.len() != exp {
+            let sample = if exp == 0 { "500 JPY".to_string() } else { format!("{whole}.{:0<exp$} {code}", "") };
+            return Err(format!("{s:?} needs {exp} decimals, e.g. \"{sample}\""));
+        }
+        let minor = format!("{whole}{frac}")
+            .parse::<i64>()
+            .map_err(|_| format!("{s:?} is too large"))?;
+        Ok(Money::new(minor, currency))
+    }
+}
+
+/// An amount of mobile data in kibibytes (1 GB = 1024 MB = 1024 * 1024 KB, as carriers
+/// report). Signed: some carriers report an overdrawn (negative) quota.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct DataSize {
+    pub kb: i64,
+}
+
+impl DataSize {
+    pub fn from_mb(mb: i64) -> Self {
+        Self { kb: mb * 1024 }
+    }
+
+    /// Converts a provider's MB figure (possibly fractional) to whole KB.
+    pub fn from_mb_f64(mb: f64) -> Option<Self> {
+        let kb = (mb * 1024.0).round();
+        (kb.is_finite() && kb.abs() < 9.0e15).then(|| Self { kb: kb as i64 })
+    }
+
+    pub fn mb(&self) -> i64 {
+        self.kb / 1024
+    }
+}
+
+impl fmt::Display for DataSize {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const GB: i64 = 1024 * 1024;
+        if self.kb.abs() >= GB && self.kb % (GB / 100) == 0 {
+            let hundredths = self.kb / (GB / 100);
+            let text = format!("{}.{:02}", hundredths / 100, (hundredths % 100).abs());
+            write!(f, "{} GB", text.trim_end_matches('0').trim_end_matches('.'))
+        } else if self.kb % 1024 == 0 {
+            write!(f, "{} MB", self.kb / 1024)
+        } else {
+            write!(f, "{} KB", self.kb)
+        }
+    }
+}
+
+impl fmt::Debug for DataSize {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl FromStr for DataSize {
+    type Err = String;
+
+    /// Parses `"500 MB"`, `"1.5 GB"`, `"2048 KB"`; a fraction must come out in whole KB.
+    fn from_str(s: &str) -> Result<Self, String> {
+        let example = "e.g. \"500 MB\" or \"1.5 GB\"";
+        let (num, unit) = s
+            .trim()
+            .split_once(' ')
+            .ok_or_else(|| format!("{s:?} needs a number and a unit (KB, MB, GB), {example}"))?;
+        let kb_per_unit: i64 = match unit.trim() {
+            "KB" => 1,
+            "MB" => 1024,
+            "GB" => 1024 * 1024,
+            "TB" => 1024 * 1024 * 1024,
+            other => return Err(format!("{other:?} in {s:?} is not a unit; use KB, MB or GB, {example}")),
+        };
+        let kb = parse_decimal_scaled(num, kb_per_unit)
+            .ok_or_else(|| format!("{s:?} is not a data size, {example}"))?;
+        Ok(DataSize { kb })
+    }
+}
+
+/// `"1.5"` scaled by `factor`, exactly; `None` unless the result is a whole number.
+fn parse_decimal_scaled(num: &str, factor: i64) -> Option<i64> {
+    let (whole, frac) = num.split_once('.').unwrap_or((num, ""));
+    let ok = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() || !ok(whole) || !ok(frac) || (num.contains('.') && frac.is_empty()) || frac.len() > 9 {
+        return None;
+    }
+    let denom = 10i64.pow(frac.len() as u32);
+    let joined: i64 = format!("{whole}{frac}").parse().ok()?;
+    let scaled = joined.checked_mul(factor)?;
+    (scaled % denom == 0).then_some(scaled / denom)
+}
+
+/// Parses `"90s"`, `"30m"`, `"6h"`, `"3d"` (and `"250ms"`, for latencies in tests).
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("{s:?} is not a duration; write a whole number and a unit, e.g. \"90s\", \"30m\", \"6h\", \"3d\""))?;
+    let secs = match unit {
+        "ms" => return Ok(Duration::from_millis(n)),
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(format!("{s:?} has no known unit; use s, m, h or d, e.g. \"30m\"")),
+    };
+    n.checked_mul(secs)
+        .map(Duration::from_secs)
+        .ok_or_else(|| format!("{s:?} is too long"))
+}
+
+/// Formats a duration the way the config writes it (`"1h30m"` style, largest units first).
+pub fn format_duration(d: Duration) -> String {
+    let mut secs = d.as_secs();
+    if secs == 0 {
+        return format!("{}ms", d.as_millis());
+    }
+    let mut out = String::new();
+    for (unit, size) in [("d", 86_400), ("h", 3600), ("m", 60), ("s", 1)] {
+        if secs >= size {
+            out.push_str(&format!("{}{unit}", secs / size));
+            secs %= size;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn usd(minor: i64) -> Money {
+        Money::new(minor, Currency::new("USD").unwrap())
+    }
+
+    #[test]
+    fn money_parses_exactly() {
+        let table: &[(&str, Result<i64, &str>)] = &[
+            ("25.00 USD", Ok(2500)),
+            ("0.01 USD", Ok(1)),
+            ("1234567.89 USD", Ok(123_456_789)),
+            ("25 USD", Err("needs 2 decimals, e.g. \"25.00 USD\"")),
+            ("25.0 USD", Err("needs 2 decimals")),
+            ("25.000 USD", Err("needs 2 decimals")),
+            ("25.00", Err("needs an amount and a currency")),
+            ("25.00 usd", Err("is not a currency code")),
+            ("-5.00 USD", Err("is not an amount")),
+            ("5,00 USD", Err("is not an amount")),
+            ("1e3.00 USD", Err("is not an amount")),
+            ("99999999999999999999.00 USD", Err("too large")),
+        ];
+        for (input, want) in table {
+            match (input.parse::<Money>(), want) {
+                (Ok(m), Ok(minor)) => assert_eq!(m, usd(*minor), "{input}"),
+                (Err(e), Err(frag)) => assert!(e.contains(frag), "{input}: {e}"),
+                (got, want) => panic!("{input}: got {got:?}, want {want:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn zero_decimal_currency() {
+        let yen: Money = "500 JPY".parse().unwrap();
+        assert_eq!(yen.minor, 500);
+        assert_eq!(yen.to_string(), "500 JPY");
+        assert!("500.00 JPY".parse::<Money>().is_err());
+    }
+
+    #[test]
+    fn money_displays_and_compares() {
+        assert_eq!(usd(2500).to_string(), "25.00 USD");
+        assert_eq!(usd(5).to_string(), "0.05 USD");
+        assert_eq!(usd(-150).to_string(), "-1.50 USD");
+        let eur = Money::new(100, Currency::new("EUR").unwrap());
+        assert_eq!(usd(100).partial_cmp(&eur), None);
+        assert!(usd(100) < usd(101));
+        assert_eq!(usd(100).checked_add(eur), None);
+        assert_eq!(usd(100).checked_add(usd(1)), Some(usd(101)));
+        assert_eq!(Money::from_major_f64(10.005, usd(0).currency), Some(usd(1001)));
+        assert_eq!(Money::from_major_f64(550.75, usd(0).currency), Some(usd(55075)));
+    }
+
+    #[test]
+    fn data_sizes_parse_in_binary_units() {
+        let table: &[(&str, Option<i64>)] = &[
+            ("500 MB", Some(500 * 1024)),
+            ("1.5 GB", Some(1536 * 1024)),
+            ("1 GB", Some(1024 * 1024)),
+            ("2048 KB", Some(2048)),
+            ("0.5 MB", Some(512)),
+            ("0.0001 MB", None),
+            ("500MB", None),
+            ("500 mb", None),
+            ("-1 MB", None),
+            ("1. GB", None),
+        ];
+        for (input, want) in table {
+            assert_eq!(input.parse::<DataSize>().ok().map(|d| d.kb), *want, "{input}");
+        }
+        assert_eq!(DataSize::from_mb(1536).to_string(), "1.5 GB");
+        assert_eq!(DataSize::from_mb(312).to_string(), "312 MB");
+        assert_eq!(DataSize::from_mb_f64(435.787951).unwrap().kb, 446_247);
+    }
+
+    #[test]
+    fn durations_parse() {
+        let table: &[(&str, Option<u64>)] = &[
+            ("90s", Some(90)),
+            ("30m", Some(1800)),
+            ("6h", Some(21_600)),
+            ("3d", Some(259_200)),
+            ("0s", Some(0)),
+            ("6 h", None),
+            ("6", None),
+            ("h", None),
+            ("1.5h", None),
+            ("6w", None),
+        ];
+        for (input, want) in table {
+            assert_eq!(parse_duration(input).ok().map(|d| d.as_secs()), *want, "{input}");
+        }
+        assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
+        assert_eq!(format_duration(Duration::from_secs(5400)), "1h30m");
+        assert_eq!(format_duration(Duration::from_secs(172_800)), "2d");
+    }
+}

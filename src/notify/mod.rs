@@ -1,0 +1,53 @@
+//! The notifier seam: deliver one outbox message (SMTP, or an `.eml` file without `[email]`).
+//!
+//! Messages are composed when their event happens (`compose.rs`) and stored in the
+//! ledger's outbox; delivery only reads them back and sends them.
+
+use async_trait::async_trait;
+use thiserror::Error;
+
+use crate::ledger::OutboxMessage;
+
+pub mod compose;
+pub mod file;
+
+/// Why a delivery failed, and whether it is worth trying again.
+#[derive(Debug, Error)]
+pub enum NotifyError {
+    /// Try again later (server down, 4xx, timeout).
+    #[error("delivery failed, will retry: {0}")]
+    Transient(String),
+    /// Retrying cannot help (5xx, bad address, authentication refused).
+    #[error("delivery failed permanently: {0}")]
+    Permanent(String),
+}
+
+/// Sends one message to the person.
+#[async_trait]
+pub trait Notifier: Send + Sync {
+    async fn deliver(&self, message: &OutboxMessage) -> Result<(), NotifyError>;
+}
+
+/// The stable Message-ID of an outbox message, derived from its event key.
+pub fn message_id(key: &str) -> String {
+    let clean: String = key.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '.' }).collect();
+    format!("<{clean}@renewd.invalid>")
+}
+
+/// Builds the email for an outbox message: plain text and HTML parts, stable Message-ID.
+pub fn to_email(message: &OutboxMessage, from: &str, to: &[String]) -> Result<lettre::Message, NotifyError> {
+    use lettre::message::{Mailbox, MultiPart, header};
+    let bad = |what: &str, v: &str| NotifyError::Permanent(format!("{what} {v:?} is not an email address"));
+    let mut builder = lettre::Message::builder()
+        .from(from.parse::<Mailbox>().map_err(|_| bad("from", from))?)
+        .subject(&message.draft.subject)
+        .message_id(Some(message_id(&message.draft.key)))
+        .date(message.created_at.into());
+    for addr in to {
+        builder = builder.to(addr.parse::<Mailbox>().map_err(|_| bad("to", addr))?);
+    }
+    builder
+        .header(header::MIME_VERSION_1_0)
+        .multipart(MultiPart::alternative_plain_html(message.draft.text.clone(), message.draft.html.clone()))
+        .map_err(|e| NotifyError::Permanent(format!("cannot build the message: {e}")))
+}

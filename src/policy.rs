@@ -1,0 +1,231 @@
+//! Pure decisions: does this line need a top-up now, and does it fit under the caps?
+//!
+//! No I/O and no clock: everything, `now` included, comes in as an argument.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
+use chrono_tz::Tz;
+
+use crate::carriers::Reports;
+use crate::config::Line;
+use crate::ledger::Month;
+use crate::model::{LineState, Observation, TopUp};
+use crate::money::{Money, format_duration};
+
+/// What the policy sees of a line at one check.
+#[derive(Debug, Clone)]
+pub struct Facts<'a> {
+    pub now: DateTime<Utc>,
+    pub tz: Tz,
+    /// This check's reading; `None` when the line's carrier has no status to read.
+    pub observation: Option<&'a Observation>,
+    /// Recent readings, oldest first, for the `runs_out_within` forecast.
+    pub history: &'a [Observation],
+    pub reports: Reports,
+    /// A top-up still planned, submitting or unknown.
+    pub open: Option<&'a TopUp>,
+    pub last_confirmed: Option<&'a TopUp>,
+    /// How long after a confirmed top-up a reading that does not show it is ignored.
+    pub settle: Duration,
+}
+
+/// What to do with the line now.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Decision {
+    /// No threshold crossed.
+    Hold { reason: String },
+    /// Buy: `trigger` says what crossed, e.g. "data 312 MB < 500 MB".
+    TopUp { trigger: String },
+    /// Do nothing until something settles (an open top-up, a fresh purchase).
+    Wait { reason: String },
+    /// A threshold may be crossed but nothing the carrier reports can tell: a person is warned.
+    CannotAct { reason: String },
+    /// The SIM can never be topped up again.
+    Dead { reason: String },
+}
+
+/// Decides whether `line` needs a top-up now.
+pub fn decide(line: &Line, f: &Facts) -> Decision {
+    if let Some(open) = f.open {
+        return Decision::Wait { reason: format!("top-up #{} is {}; it is settled before anything else is bought", open.id, open.state) };
+    }
+    if let Some(obs) = f.observation.filter(|o| o.state == LineState::Dead) {
+        return Decision::Dead { reason: obs.note.clone().unwrap_or_else(|| "the carrier reports the SIM as gone".into()) };
+    }
+    if let Some(reason) = settling(f) {
+        return Decision::Wait { reason };
+    }
+    let (crossed, blind) = triggers(line, f);
+    match (crossed.is_empty(), blind.is_empty()) {
+        (false, _) => Decision::TopUp { trigger: crossed.join("; ") },
+        (true, true) => Decision::Hold { reason: "no threshold crossed".into() },
+        (true, false) if blind.len() == configured_triggers(line) => Decision::CannotAct { reason: blind.join("; ") },
+        (true, false) => Decision::Hold { reason: format!("no threshold crossed ({})", blind.join("; ")) },
+    }
+}
+
+/// Why the last confirmed top-up still blocks buying, if it does.
+fn settling(f: &Facts) -> Option<String> {
+    let last = f.last_confirmed?;
+    let settled_at = last.settled_at.unwrap_or(last.created_at);
+    let settle = chrono::Duration::from_std(f.settle).unwrap_or_default();
+    if f.now >= settled_at + settle {
+        return None;
+    }
+    let fresh = f.observation.filter(|o| o.at > settled_at);
+    if fresh.is_some_and(|o| shows_top_up(o, last.before.as_ref(), f.reports)) {
+        return None;
+    }
+    Some(format!(
+        "top-up #{} confirmed at {}; waiting up to {} for the carrier to report it",
+        last.id,
+        settled_at.format("%H:%M:%S UTC"),
+        format_duration(f.settle)
+    ))
+}
+
+/// A reading shows a top-up when a reported figure rose above the before-snapshot.
+/// Carriers that report nothing cannot show it: then only the settle time re-arms.
+fn shows_top_up(obs: &Observation, before: Option<&Observation>, r: Reports) -> bool {
+    let Some(b) = before else { return r.balance || r.data || r.expiry };
+    let rose = |now: Option<i64>, then: Option<i64>| matches!((now, then), (Some(n), Some(t)) if n > t);
+    rose(obs.balance.map(|m| m.minor), b.balance.map(|m| m.minor))
+        || rose(obs.data.map(|d| d.kb), b.data.map(|d| d.kb))
+        || rose(obs.expires_at.map(|t| t.timestamp()), b.expires_at.map(|t| t.timestamp()))
+}
+
+fn configured_triggers(line: &Line) -> usize {
+    let p = &line.policy;
+    [p.balance_below.is_some(), p.data_below.is_some(), p.expires_within.is_some(), p.runs_out_within.is_some()]
+        .iter()
+        .filter(|b| **b)
+        .count()
+}
+
+/// The triggers that crossed, and those that cannot be evaluated (with why).
+fn triggers(line: &Line, f: &Facts) -> (Vec<String>, Vec<String>) {
+    let p = &line.policy;
+    let obs = f.observation;
+    let (mut crossed, mut blind) = (Vec::new(), Vec::new());
+    if let Some(limit) = p.balance_below {
+        match obs.and_then(|o| o.balance) {
+            Some(b) if b < limit => crossed.push(format!("balance {b} < {limit}")),
+            Some(_) => {}
+            None => blind.push("the carrier reports no balance for balance_below".to_string()),
+        }
+    }
+    if let Some(limit) = p.data_below {
+        match obs.filter(|o| !o.unlimited).and_then(|o| o.data) {
+            Some(d) if d < limit => crossed.push(format!("data {d} < {limit}")),
+            Some(_) => {}
+            None if obs.is_some_and(|o| o.unlimited) => {}
+            None => blind.push("the carrier reports no data for data_below".to_string()),
+        }
+    }
+    if let Some(within) = p.expires_within {
+        match expiry(line, f) {
+            Some((end, how)) if end <= f.now + chrono::Duration::from_std(within).unwrap_or_default() => {
+                crossed.push(format!("{how} {} is within {}", end.format("%Y-%m-%d %H:%M UTC"), format_duration(within)))
+            }
+            Some(_) => {}
+            None => blind.push("expiry is unknown: the carrier does not report it and neither renews_on nor plan_days with a confirmed top-up gives it".to_string()),
+        }
+    }
+    if let Some(within) = p.runs_out_within {
+        if let Some(left) = forecast(f.history, obs, f.now) {
+            if left <= within {
+                crossed.push(format!("forecast runs out in {} (within {})", format_duration(left), format_duration(within)));
+            }
+        }
+    }
+    if obs.is_some_and(|o| o.state == LineState::Expired) && crossed.is_empty() && p.expires_within.is_some() {
+        crossed.push("the plan has expired".to_string());
+    }
+    (crossed, blind)
+}
+
+/// The plan's end: reported by the carrier, or derived from `renews_on`/`plan_days`.
+pub fn expiry(line: &Line, f: &Facts) -> Option<(DateTime<Utc>, &'static str)> {
+    if f.reports.expiry {
+        return f.observation.and_then(|o| o.expires_at).map(|t| (t, "expiry"));
+    }
+    let days = line.policy.plan_days.map(|d| chrono::Duration::days(d as i64));
+    let from_topup = f.last_confirmed.zip(days).map(|(t, d)| t.settled_at.unwrap_or(t.created_at) + d);
+    let from_anchor = line.renews_on.map(|d| next_renewal(d, line.policy.plan_days, f.now, f.tz));
+    from_topup.max(from_anchor).map(|t| (t, "plan end"))
+}
+
+/// The first renewal day on or after `now`: `anchor`, then every `plan_days` after it.
+fn next_renewal(anchor: NaiveDate, plan_days: Option<u32>, now: DateTime<Utc>, tz: Tz) -> DateTime<Utc> {
+    let at = |d: NaiveDate| local_midnight(d, tz);
+    let mut day = anchor;
+    if let Some(step) = plan_days.filter(|d| *d > 0) {
+        while at(day) < now {
+            day += chrono::Duration::days(step as i64);
+        }
+    }
+    at(day)
+}
+
+fn local_midnight(d: NaiveDate, tz: Tz) -> DateTime<Utc> {
+    let naive = d.and_hms_opt(0, 0, 0).expect("midnight exists");
+    tz.from_local_datetime(&naive).earliest().unwrap_or_else(|| tz.from_utc_datetime(&naive)).with_timezone(&Utc)
+}
+
+/// Time until data (or, without data, balance) runs out at the recent rate of use.
+/// Uses readings since the last rise (a top-up); `None` without a falling trend.
+pub fn forecast(history: &[Observation], current: Option<&Observation>, now: DateTime<Utc>) -> Option<Duration> {
+    let mut points: Vec<(DateTime<Utc>, i64)> = Vec::new();
+    let value = |o: &Observation| o.data.map(|d| d.kb).or(o.balance.map(|b| b.minor));
+    for o in history.iter().chain(current) {
+        let Some(v) = value(o) else { continue };
+        if points.last().is_some_and(|(t, last)| v > *last || o.at <= *t) {
+            points.clear(); // a rise is a top-up: the trend starts again
+        }
+        points.push((o.at, v));
+    }
+    let (&(t0, v0), &(t1, v1)) = (points.first()?, points.last()?);
+    let secs = (t1 - t0).num_seconds();
+    if secs <= 0 || v1 >= v0 {
+        return None;
+    }
+    let rate = (v0 - v1) as f64 / secs as f64; // units per second
+    let left = (v1.max(0) as f64 / rate) - (now - t1).num_seconds().max(0) as f64;
+    Some(Duration::from_secs(left.max(0.0) as u64))
+}
+
+/// Which cap stopped a purchase, with the figures for the warning.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CapHit {
+    /// `"line"` or `"global"`.
+    pub scope: &'static str,
+    pub cap: Money,
+    /// Already counted this month (planned, submitting, confirmed, unknown).
+    pub spent: Money,
+    pub amount: Money,
+}
+
+/// Checks a purchase against the caps. `spent` figures are in the cap's currency.
+pub fn check_caps(amount: Money, line: Option<(Money, Money)>, global: Option<(Money, Money)>) -> Result<(), CapHit> {
+    for (scope, cap) in [("line", line), ("global", global)] {
+        let Some((cap, spent)) = cap else { continue };
+        let total = spent.checked_add(amount);
+        if total.is_none_or(|t| t.minor > cap.minor) {
+            return Err(CapHit { scope, cap, spent, amount });
+        }
+    }
+    Ok(())
+}
+
+/// The calendar month containing `now` in `tz`.
+pub fn month_of(now: DateTime<Utc>, tz: Tz) -> Month {
+    let local = now.with_timezone(&tz);
+    let first = NaiveDate::from_ymd_opt(local.year(), local.month(), 1).expect("day 1 exists");
+    let next = first.checked_add_months(chrono::Months::new(1)).expect("next month exists");
+    Month { start: local_midnight(first, tz), end: local_midnight(next, tz), label: (local.year(), local.month()) }
+}
+
+#[cfg(test)]
+#[path = "policy_tests.rs"]
+mod tests;

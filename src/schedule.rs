@@ -1,0 +1,71 @@
+//! When a line is checked: `"every 6h"` or a 5-field cron in the daemon's time zone.
+//!
+//! Pure functions of their inputs; the heap loop that fires them is in `scheduler.rs`.
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use croner::Cron;
+
+use crate::money::{format_duration, parse_duration};
+
+/// A line's check schedule.
+#[derive(Clone)]
+pub enum Schedule {
+    /// A 5-field cron pattern, evaluated in the daemon's time zone.
+    Cron(Box<Cron>),
+    /// A fixed interval measured from the previous check.
+    Every(Duration),
+}
+
+impl Schedule {
+    /// Parses `"every 90s"` or a 5-field cron such as `"0 */6 * * *"`.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let t = s.trim();
+        if let Some(rest) = t.strip_prefix("every ") {
+            let d = parse_duration(rest).map_err(|e| format!("{e} (in {s:?}; e.g. \"every 6h\")"))?;
+            if d < Duration::from_secs(1) {
+                return Err(format!("{s:?} is shorter than one second; e.g. \"every 30s\""));
+            }
+            return Ok(Schedule::Every(d));
+        }
+        if t.split_whitespace().count() != 5 {
+            return Err(format!(
+                "{s:?} is neither \"every <duration>\" nor a 5-field cron; e.g. \"every 6h\" or \"0 */6 * * *\""
+            ));
+        }
+        Cron::from_str(t)
+            .map(|c| Schedule::Cron(Box::new(c)))
+            .map_err(|e| format!("{s:?} is not a valid cron pattern ({e}); e.g. \"0 */6 * * *\""))
+    }
+
+    /// The first check strictly after `prev`, with cron fields read in `tz`.
+    /// `None` only for a cron pattern that never fires again.
+    pub fn next_after(&self, prev: DateTime<Utc>, tz: Tz) -> Option<DateTime<Utc>> {
+        match self {
+            Schedule::Every(d) => chrono::Duration::from_std(*d).ok().map(|d| prev + d),
+            Schedule::Cron(cron) => cron
+                .find_next_occurrence(&prev.with_timezone(&tz), false)
+                .ok()
+                .map(|t| t.with_timezone(&Utc)),
+        }
+    }
+}
+
+impl fmt::Display for Schedule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Schedule::Cron(c) => write!(f, "{}", c.as_str()),
+            Schedule::Every(d) => write!(f, "every {}", format_duration(*d)),
+        }
+    }
+}
+
+impl fmt::Debug for Schedule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
