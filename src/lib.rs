@@ -15,6 +15,9 @@
 //! - `cli`: the commands.
 
 pub mod carriers;
+pub mod check;
+//TMP pub mod cli;
+//TMP pub mod daemon;
 pub mod config;
 pub mod ledger;
 pub mod model;

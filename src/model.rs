@@ -27,7 +27,15 @@ pub struct Observation {
 impl Observation {
     /// An observation with nothing reported yet, to fill in field by field.
     pub fn empty(at: DateTime<Utc>) -> Self {
-        Self { at, balance: None, data: None, unlimited: false, expires_at: None, state: LineState::Active, note: None }
+        Self {
+            at,
+            balance: None,
+            data: None,
+            unlimited: false,
+            expires_at: None,
+            state: LineState::Active,
+            note: None,
+        }
     }
 }
 
@@ -96,12 +104,21 @@ impl TopUpState {
 
     /// Counts against caps: money that is or may be spent.
     pub fn counts_against_caps(&self) -> bool {
-        matches!(self, TopUpState::Submitting | TopUpState::Confirmed | TopUpState::Unknown | TopUpState::Planned)
+        matches!(
+            self,
+            TopUpState::Submitting
+                | TopUpState::Confirmed
+                | TopUpState::Unknown
+                | TopUpState::Planned
+        )
     }
 
     /// Still open: the line buys nothing else until it is settled.
     pub fn is_open(&self) -> bool {
-        matches!(self, TopUpState::Planned | TopUpState::Submitting | TopUpState::Unknown)
+        matches!(
+            self,
+            TopUpState::Planned | TopUpState::Submitting | TopUpState::Unknown
+        )
     }
 }
 

@@ -15,7 +15,9 @@ use serde::{Deserialize, Serialize};
 pub struct Currency([u8; 3]);
 
 /// Currencies whose minor unit is the unit itself (no decimals).
-const ZERO_DECIMAL: &[&str] = &["JPY", "KRW", "VND", "CLP", "ISK", "UGX", "XAF", "XOF", "PYG"];
+const ZERO_DECIMAL: &[&str] = &[
+    "JPY", "KRW", "VND", "CLP", "ISK", "UGX", "XAF", "XOF", "PYG",
+];
 
 impl Currency {
     /// Parses a code such as `USD`; `None` unless it is three ASCII capitals.
@@ -30,7 +32,11 @@ impl Currency {
 
     /// Number of decimal places of the minor unit (2 for USD, 0 for JPY).
     pub fn exponent(&self) -> u32 {
-        if ZERO_DECIMAL.contains(&self.code()) { 0 } else { 2 }
+        if ZERO_DECIMAL.contains(&self.code()) {
+            0
+        } else {
+            2
+        }
     }
 }
 
@@ -87,7 +93,12 @@ impl Money {
         let unit = 10i64.pow(exp);
         let sign = if self.minor < 0 { "-" } else { "" };
         let abs = self.minor.unsigned_abs();
-        format!("{sign}{}.{:0width$}", abs / unit as u64, abs % unit as u64, width = exp as usize)
+        format!(
+            "{sign}{}.{:0width$}",
+            abs / unit as u64,
+            abs % unit as u64,
+            width = exp as usize
+        )
     }
 
     /// Adds two amounts of the same currency; `None` on a currency mismatch or overflow.
@@ -133,11 +144,16 @@ impl FromStr for Money {
         let exp = currency.exponent() as usize;
         let (whole, frac) = num.split_once('.').unwrap_or((num, ""));
         let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
-        if !digits(whole) || (exp > 0 && !digits(frac)) || (exp == 0 && num.contains('.')) {
+        let bad_frac = num.contains('.') && (exp == 0 || !digits(frac));
+        if !digits(whole) || bad_frac {
             return Err(format!("{s:?} is not an amount, {example}"));
         }
         if frac.len() != exp {
-            let sample = if exp == 0 { "500 JPY".to_string() } else { format!("{whole}.{:0<exp$} {code}", "") };
+            let sample = if exp == 0 {
+                "500 JPY".to_string()
+            } else {
+                format!("{whole}.{:0<exp$} {code}", "")
+            };
             return Err(format!("{s:?} needs {exp} decimals, e.g. \"{sample}\""));
         }
         let minor = format!("{whole}{frac}")
@@ -173,8 +189,8 @@ impl DataSize {
 impl fmt::Display for DataSize {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         const GB: i64 = 1024 * 1024;
-        if self.kb.abs() >= GB && self.kb % (GB / 100) == 0 {
-            let hundredths = self.kb / (GB / 100);
+        if self.kb.abs() >= GB && (self.kb * 100) % GB == 0 {
+            let hundredths = self.kb * 100 / GB;
             let text = format!("{}.{:02}", hundredths / 100, (hundredths % 100).abs());
             write!(f, "{} GB", text.trim_end_matches('0').trim_end_matches('.'))
         } else if self.kb % 1024 == 0 {
@@ -206,7 +222,11 @@ impl FromStr for DataSize {
             "MB" => 1024,
             "GB" => 1024 * 1024,
             "TB" => 1024 * 1024 * 1024,
-            other => return Err(format!("{other:?} in {s:?} is not a unit; use KB, MB or GB, {example}")),
+            other => {
+                return Err(format!(
+                    "{other:?} in {s:?} is not a unit; use KB, MB or GB, {example}"
+                ));
+            }
         };
         let kb = parse_decimal_scaled(num, kb_per_unit)
             .ok_or_else(|| format!("{s:?} is not a data size, {example}"))?;
@@ -218,7 +238,12 @@ impl FromStr for DataSize {
 fn parse_decimal_scaled(num: &str, factor: i64) -> Option<i64> {
     let (whole, frac) = num.split_once('.').unwrap_or((num, ""));
     let ok = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
-    if whole.is_empty() || !ok(whole) || !ok(frac) || (num.contains('.') && frac.is_empty()) || frac.len() > 9 {
+    if whole.is_empty()
+        || !ok(whole)
+        || !ok(frac)
+        || (num.contains('.') && frac.is_empty())
+        || frac.len() > 9
+    {
         return None;
     }
     let denom = 10i64.pow(frac.len() as u32);
@@ -241,7 +266,11 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         "m" => 60,
         "h" => 3600,
         "d" => 86_400,
-        _ => return Err(format!("{s:?} has no known unit; use s, m, h or d, e.g. \"30m\"")),
+        _ => {
+            return Err(format!(
+                "{s:?} has no known unit; use s, m, h or d, e.g. \"30m\""
+            ));
+        }
     };
     n.checked_mul(secs)
         .map(Duration::from_secs)
@@ -315,8 +344,14 @@ mod tests {
         assert!(usd(100) < usd(101));
         assert_eq!(usd(100).checked_add(eur), None);
         assert_eq!(usd(100).checked_add(usd(1)), Some(usd(101)));
-        assert_eq!(Money::from_major_f64(10.005, usd(0).currency), Some(usd(1001)));
-        assert_eq!(Money::from_major_f64(550.75, usd(0).currency), Some(usd(55075)));
+        assert_eq!(
+            Money::from_major_f64(10.005, usd(0).currency),
+            Some(usd(1001))
+        );
+        assert_eq!(
+            Money::from_major_f64(550.75, usd(0).currency),
+            Some(usd(55075))
+        );
     }
 
     #[test]
@@ -334,7 +369,11 @@ mod tests {
             ("1. GB", None),
         ];
         for (input, want) in table {
-            assert_eq!(input.parse::<DataSize>().ok().map(|d| d.kb), *want, "{input}");
+            assert_eq!(
+                input.parse::<DataSize>().ok().map(|d| d.kb),
+                *want,
+                "{input}"
+            );
         }
         assert_eq!(DataSize::from_mb(1536).to_string(), "1.5 GB");
         assert_eq!(DataSize::from_mb(312).to_string(), "312 MB");
@@ -356,7 +395,11 @@ mod tests {
             ("6w", None),
         ];
         for (input, want) in table {
-            assert_eq!(parse_duration(input).ok().map(|d| d.as_secs()), *want, "{input}");
+            assert_eq!(
+                parse_duration(input).ok().map(|d| d.as_secs()),
+                *want,
+                "{input}"
+            );
         }
         assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
         assert_eq!(format_duration(Duration::from_secs(5400)), "1h30m");

@@ -26,6 +26,8 @@ pub struct Facts<'a> {
     /// A top-up still planned, submitting or unknown.
     pub open: Option<&'a TopUp>,
     pub last_confirmed: Option<&'a TopUp>,
+    /// The line's most recent failed top-up, for the pause before trying again.
+    pub last_failed: Option<&'a TopUp>,
     /// How long after a confirmed top-up a reading that does not show it is ignored.
     pub settle: Duration,
 }
@@ -48,20 +50,38 @@ pub enum Decision {
 /// Decides whether `line` needs a top-up now.
 pub fn decide(line: &Line, f: &Facts) -> Decision {
     if let Some(open) = f.open {
-        return Decision::Wait { reason: format!("top-up #{} is {}; it is settled before anything else is bought", open.id, open.state) };
+        return Decision::Wait {
+            reason: format!(
+                "top-up #{} is {}; it is settled before anything else is bought",
+                open.id, open.state
+            ),
+        };
     }
     if let Some(obs) = f.observation.filter(|o| o.state == LineState::Dead) {
-        return Decision::Dead { reason: obs.note.clone().unwrap_or_else(|| "the carrier reports the SIM as gone".into()) };
+        return Decision::Dead {
+            reason: obs
+                .note
+                .clone()
+                .unwrap_or_else(|| "the carrier reports the SIM as gone".into()),
+        };
     }
-    if let Some(reason) = settling(f) {
+    if let Some(reason) = settling(f).or_else(|| pausing(f)) {
         return Decision::Wait { reason };
     }
     let (crossed, blind) = triggers(line, f);
     match (crossed.is_empty(), blind.is_empty()) {
-        (false, _) => Decision::TopUp { trigger: crossed.join("; ") },
-        (true, true) => Decision::Hold { reason: "no threshold crossed".into() },
-        (true, false) if blind.len() == configured_triggers(line) => Decision::CannotAct { reason: blind.join("; ") },
-        (true, false) => Decision::Hold { reason: format!("no threshold crossed ({})", blind.join("; ")) },
+        (false, _) => Decision::TopUp {
+            trigger: crossed.join("; "),
+        },
+        (true, true) => Decision::Hold {
+            reason: "no threshold crossed".into(),
+        },
+        (true, false) if blind.len() == configured_triggers(line) => Decision::CannotAct {
+            reason: blind.join("; "),
+        },
+        (true, false) => Decision::Hold {
+            reason: format!("no threshold crossed ({})", blind.join("; ")),
+        },
     }
 }
 
@@ -85,22 +105,52 @@ fn settling(f: &Facts) -> Option<String> {
     ))
 }
 
+/// After a failed top-up, the line waits `RETRY_PAUSE` before buying again.
+pub const RETRY_PAUSE: Duration = Duration::from_secs(15 * 60);
+
+fn pausing(f: &Facts) -> Option<String> {
+    let failed = f.last_failed?;
+    let at = failed.settled_at.unwrap_or(failed.created_at);
+    let newer_success = f
+        .last_confirmed
+        .is_some_and(|c| c.created_at > failed.created_at);
+    let until = at + chrono::Duration::from_std(RETRY_PAUSE).unwrap_or_default();
+    (!newer_success && f.now < until).then(|| {
+        format!(
+            "top-up #{} failed; trying again after {}",
+            failed.id,
+            until.format("%H:%M:%S UTC")
+        )
+    })
+}
+
 /// A reading shows a top-up when a reported figure rose above the before-snapshot.
 /// Carriers that report nothing cannot show it: then only the settle time re-arms.
 fn shows_top_up(obs: &Observation, before: Option<&Observation>, r: Reports) -> bool {
-    let Some(b) = before else { return r.balance || r.data || r.expiry };
-    let rose = |now: Option<i64>, then: Option<i64>| matches!((now, then), (Some(n), Some(t)) if n > t);
+    let Some(b) = before else {
+        return r.balance || r.data || r.expiry;
+    };
+    let rose =
+        |now: Option<i64>, then: Option<i64>| matches!((now, then), (Some(n), Some(t)) if n > t);
     rose(obs.balance.map(|m| m.minor), b.balance.map(|m| m.minor))
         || rose(obs.data.map(|d| d.kb), b.data.map(|d| d.kb))
-        || rose(obs.expires_at.map(|t| t.timestamp()), b.expires_at.map(|t| t.timestamp()))
+        || rose(
+            obs.expires_at.map(|t| t.timestamp()),
+            b.expires_at.map(|t| t.timestamp()),
+        )
 }
 
 fn configured_triggers(line: &Line) -> usize {
     let p = &line.policy;
-    [p.balance_below.is_some(), p.data_below.is_some(), p.expires_within.is_some(), p.runs_out_within.is_some()]
-        .iter()
-        .filter(|b| **b)
-        .count()
+    [
+        p.balance_below.is_some(),
+        p.data_below.is_some(),
+        p.expires_within.is_some(),
+        p.runs_out_within.is_some(),
+    ]
+    .iter()
+    .filter(|b| **b)
+    .count()
 }
 
 /// The triggers that crossed, and those that cannot be evaluated (with why).
@@ -135,11 +185,18 @@ fn triggers(line: &Line, f: &Facts) -> (Vec<String>, Vec<String>) {
     if let Some(within) = p.runs_out_within {
         if let Some(left) = forecast(f.history, obs, f.now) {
             if left <= within {
-                crossed.push(format!("forecast runs out in {} (within {})", format_duration(left), format_duration(within)));
+                crossed.push(format!(
+                    "forecast runs out in {} (within {})",
+                    format_duration(left),
+                    format_duration(within)
+                ));
             }
         }
     }
-    if obs.is_some_and(|o| o.state == LineState::Expired) && crossed.is_empty() && p.expires_within.is_some() {
+    if obs.is_some_and(|o| o.state == LineState::Expired)
+        && crossed.is_empty()
+        && p.expires_within.is_some()
+    {
         crossed.push("the plan has expired".to_string());
     }
     (crossed, blind)
@@ -148,16 +205,32 @@ fn triggers(line: &Line, f: &Facts) -> (Vec<String>, Vec<String>) {
 /// The plan's end: reported by the carrier, or derived from `renews_on`/`plan_days`.
 pub fn expiry(line: &Line, f: &Facts) -> Option<(DateTime<Utc>, &'static str)> {
     if f.reports.expiry {
-        return f.observation.and_then(|o| o.expires_at).map(|t| (t, "expiry"));
+        return f
+            .observation
+            .and_then(|o| o.expires_at)
+            .map(|t| (t, "expiry"));
     }
-    let days = line.policy.plan_days.map(|d| chrono::Duration::days(d as i64));
-    let from_topup = f.last_confirmed.zip(days).map(|(t, d)| t.settled_at.unwrap_or(t.created_at) + d);
-    let from_anchor = line.renews_on.map(|d| next_renewal(d, line.policy.plan_days, f.now, f.tz));
+    let days = line
+        .policy
+        .plan_days
+        .map(|d| chrono::Duration::days(d as i64));
+    let from_topup = f
+        .last_confirmed
+        .zip(days)
+        .map(|(t, d)| t.settled_at.unwrap_or(t.created_at) + d);
+    let from_anchor = line
+        .renews_on
+        .map(|d| next_renewal(d, line.policy.plan_days, f.now, f.tz));
     from_topup.max(from_anchor).map(|t| (t, "plan end"))
 }
 
 /// The first renewal day on or after `now`: `anchor`, then every `plan_days` after it.
-fn next_renewal(anchor: NaiveDate, plan_days: Option<u32>, now: DateTime<Utc>, tz: Tz) -> DateTime<Utc> {
+fn next_renewal(
+    anchor: NaiveDate,
+    plan_days: Option<u32>,
+    now: DateTime<Utc>,
+    tz: Tz,
+) -> DateTime<Utc> {
     let at = |d: NaiveDate| local_midnight(d, tz);
     let mut day = anchor;
     if let Some(step) = plan_days.filter(|d| *d > 0) {
@@ -170,17 +243,27 @@ fn next_renewal(anchor: NaiveDate, plan_days: Option<u32>, now: DateTime<Utc>, t
 
 fn local_midnight(d: NaiveDate, tz: Tz) -> DateTime<Utc> {
     let naive = d.and_hms_opt(0, 0, 0).expect("midnight exists");
-    tz.from_local_datetime(&naive).earliest().unwrap_or_else(|| tz.from_utc_datetime(&naive)).with_timezone(&Utc)
+    tz.from_local_datetime(&naive)
+        .earliest()
+        .unwrap_or_else(|| tz.from_utc_datetime(&naive))
+        .with_timezone(&Utc)
 }
 
 /// Time until data (or, without data, balance) runs out at the recent rate of use.
 /// Uses readings since the last rise (a top-up); `None` without a falling trend.
-pub fn forecast(history: &[Observation], current: Option<&Observation>, now: DateTime<Utc>) -> Option<Duration> {
+pub fn forecast(
+    history: &[Observation],
+    current: Option<&Observation>,
+    now: DateTime<Utc>,
+) -> Option<Duration> {
     let mut points: Vec<(DateTime<Utc>, i64)> = Vec::new();
     let value = |o: &Observation| o.data.map(|d| d.kb).or(o.balance.map(|b| b.minor));
     for o in history.iter().chain(current) {
         let Some(v) = value(o) else { continue };
-        if points.last().is_some_and(|(t, last)| v > *last || o.at <= *t) {
+        if points
+            .last()
+            .is_some_and(|(t, last)| v > *last || o.at <= *t)
+        {
             points.clear(); // a rise is a top-up: the trend starts again
         }
         points.push((o.at, v));
@@ -192,7 +275,7 @@ pub fn forecast(history: &[Observation], current: Option<&Observation>, now: Dat
     }
     let rate = (v0 - v1) as f64 / secs as f64; // units per second
     let left = (v1.max(0) as f64 / rate) - (now - t1).num_seconds().max(0) as f64;
-    Some(Duration::from_secs(left.max(0.0) as u64))
+    Some(Duration::from_secs(left.max(0.0).round() as u64))
 }
 
 /// Which cap stopped a purchase, with the figures for the warning.
@@ -207,12 +290,21 @@ pub struct CapHit {
 }
 
 /// Checks a purchase against the caps. `spent` figures are in the cap's currency.
-pub fn check_caps(amount: Money, line: Option<(Money, Money)>, global: Option<(Money, Money)>) -> Result<(), CapHit> {
+pub fn check_caps(
+    amount: Money,
+    line: Option<(Money, Money)>,
+    global: Option<(Money, Money)>,
+) -> Result<(), CapHit> {
     for (scope, cap) in [("line", line), ("global", global)] {
         let Some((cap, spent)) = cap else { continue };
         let total = spent.checked_add(amount);
         if total.is_none_or(|t| t.minor > cap.minor) {
-            return Err(CapHit { scope, cap, spent, amount });
+            return Err(CapHit {
+                scope,
+                cap,
+                spent,
+                amount,
+            });
         }
     }
     Ok(())
@@ -222,8 +314,14 @@ pub fn check_caps(amount: Money, line: Option<(Money, Money)>, global: Option<(M
 pub fn month_of(now: DateTime<Utc>, tz: Tz) -> Month {
     let local = now.with_timezone(&tz);
     let first = NaiveDate::from_ymd_opt(local.year(), local.month(), 1).expect("day 1 exists");
-    let next = first.checked_add_months(chrono::Months::new(1)).expect("next month exists");
-    Month { start: local_midnight(first, tz), end: local_midnight(next, tz), label: (local.year(), local.month()) }
+    let next = first
+        .checked_add_months(chrono::Months::new(1))
+        .expect("next month exists");
+    Month {
+        start: local_midnight(first, tz),
+        end: local_midnight(next, tz),
+        label: (local.year(), local.month()),
+    }
 }
 
 #[cfg(test)]

@@ -26,9 +26,12 @@ impl Schedule {
     pub fn parse(s: &str) -> Result<Self, String> {
         let t = s.trim();
         if let Some(rest) = t.strip_prefix("every ") {
-            let d = parse_duration(rest).map_err(|e| format!("{e} (in {s:?}; e.g. \"every 6h\")"))?;
+            let d =
+                parse_duration(rest).map_err(|e| format!("{e} (in {s:?}; e.g. \"every 6h\")"))?;
             if d < Duration::from_secs(1) {
-                return Err(format!("{s:?} is shorter than one second; e.g. \"every 30s\""));
+                return Err(format!(
+                    "{s:?} is shorter than one second; e.g. \"every 30s\""
+                ));
             }
             return Ok(Schedule::Every(d));
         }

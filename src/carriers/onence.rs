@@ -26,6 +26,11 @@ impl OneNceConfig {
 
     /// Where the secret comes from (not read yet).
     pub fn secret(&self) -> Result<SecretSource, String> {
-        SecretSource::from_keys("password", self.password.as_ref(), self.password_file.as_deref(), self.password_env.as_deref())
+        SecretSource::from_keys(
+            "password",
+            self.password.as_ref(),
+            self.password_file.as_deref(),
+            self.password_env.as_deref(),
+        )
     }
 }

@@ -44,7 +44,12 @@ pub enum SecretSource {
 impl SecretSource {
     /// Picks the one form that is set among `key`, `key_file`, `key_env`.
     /// `Err` says which key to write when none or several are set.
-    pub fn from_keys(key: &str, inline: Option<&Secret>, file: Option<&str>, env: Option<&str>) -> Result<Self, String> {
+    pub fn from_keys(
+        key: &str,
+        inline: Option<&Secret>,
+        file: Option<&str>,
+        env: Option<&str>,
+    ) -> Result<Self, String> {
         match (inline, file, env) {
             (Some(s), None, None) => Ok(SecretSource::Inline(s.clone())),
             (None, Some(f), None) => Ok(SecretSource::File(PathBuf::from(f))),
@@ -104,8 +109,16 @@ mod tests {
     #[test]
     fn exactly_one_form() {
         let s = Secret::new("x");
-        assert!(SecretSource::from_keys("password", None, None, None).unwrap_err().contains("password_file"));
-        assert!(SecretSource::from_keys("password", Some(&s), Some("f"), None).unwrap_err().contains("only one"));
+        assert!(
+            SecretSource::from_keys("password", None, None, None)
+                .unwrap_err()
+                .contains("password_file")
+        );
+        assert!(
+            SecretSource::from_keys("password", Some(&s), Some("f"), None)
+                .unwrap_err()
+                .contains("only one")
+        );
         assert_eq!(
             SecretSource::from_keys("password", None, None, Some("V")).unwrap(),
             SecretSource::Env("V".into())

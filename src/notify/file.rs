@@ -24,7 +24,16 @@ impl FileNotifier {
 
     /// The file a message is written to.
     pub fn path_for(&self, key: &str) -> PathBuf {
-        let name: String = key.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
+        let name: String = key
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
         self.dir.join(format!("{name}.eml"))
     }
 }
@@ -32,11 +41,19 @@ impl FileNotifier {
 #[async_trait]
 impl Notifier for FileNotifier {
     async fn deliver(&self, message: &OutboxMessage) -> Result<(), NotifyError> {
-        let email = to_email(message, "renewd <renewd@localhost>", &["root@localhost".to_string()])?;
+        let email = to_email(
+            message,
+            "renewd <renewd@localhost>",
+            &["root@localhost".to_string()],
+        )?;
         let path = self.path_for(&message.draft.key);
         let tmp = path.with_extension("eml.tmp");
-        let io = |e: std::io::Error| NotifyError::Transient(format!("cannot write {}: {e}", path.display()));
-        tokio::fs::write(&tmp, email.formatted()).await.map_err(io)?;
+        let io = |e: std::io::Error| {
+            NotifyError::Transient(format!("cannot write {}: {e}", path.display()))
+        };
+        tokio::fs::write(&tmp, email.formatted())
+            .await
+            .map_err(io)?;
         tokio::fs::rename(&tmp, &path).await.map_err(io)
     }
 }

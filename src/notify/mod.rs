@@ -30,14 +30,29 @@ pub trait Notifier: Send + Sync {
 
 /// The stable Message-ID of an outbox message, derived from its event key.
 pub fn message_id(key: &str) -> String {
-    let clean: String = key.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '.' }).collect();
+    let clean: String = key
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '.'
+            }
+        })
+        .collect();
     format!("<{clean}@renewd.invalid>")
 }
 
 /// Builds the email for an outbox message: plain text and HTML parts, stable Message-ID.
-pub fn to_email(message: &OutboxMessage, from: &str, to: &[String]) -> Result<lettre::Message, NotifyError> {
+pub fn to_email(
+    message: &OutboxMessage,
+    from: &str,
+    to: &[String],
+) -> Result<lettre::Message, NotifyError> {
     use lettre::message::{Mailbox, MultiPart, header};
-    let bad = |what: &str, v: &str| NotifyError::Permanent(format!("{what} {v:?} is not an email address"));
+    let bad = |what: &str, v: &str| {
+        NotifyError::Permanent(format!("{what} {v:?} is not an email address"))
+    };
     let mut builder = lettre::Message::builder()
         .from(from.parse::<Mailbox>().map_err(|_| bad("from", from))?)
         .subject(&message.draft.subject)
@@ -48,6 +63,9 @@ pub fn to_email(message: &OutboxMessage, from: &str, to: &[String]) -> Result<le
     }
     builder
         .header(header::MIME_VERSION_1_0)
-        .multipart(MultiPart::alternative_plain_html(message.draft.text.clone(), message.draft.html.clone()))
+        .multipart(MultiPart::alternative_plain_html(
+            message.draft.text.clone(),
+            message.draft.html.clone(),
+        ))
         .map_err(|e| NotifyError::Permanent(format!("cannot build the message: {e}")))
 }

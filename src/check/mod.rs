@@ -1,0 +1,153 @@
+//! One check of one line, start to end: reconcile, observe, decide, act.
+//!
+//! The daemon and `renewd once` both call `check_line`; everything it does is logged as
+//! one event per decision with the line id, and every money step goes through the ledger.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use thiserror::Error;
+
+use crate::carriers::{CarrierError, Carriers};
+use crate::config::{Config, Line};
+use crate::ledger::{Ledger, LedgerError};
+use crate::model::{Observation, TopUp};
+use crate::policy::{self, Decision, Facts};
+
+mod act;
+mod observe;
+mod reconcile;
+
+/// What one check needs: the config, the carriers, the ledger, and the time.
+#[derive(Clone)]
+pub struct Ctx {
+    pub config: Arc<Config>,
+    pub carriers: Arc<Carriers>,
+    pub ledger: Arc<dyn Ledger>,
+    /// Decide and report, never buy (`daemon.dry_run` or `once --dry-run`).
+    pub dry_run: bool,
+}
+
+/// Why a check could not finish. A ledger error stops the check: no money moves unrecorded.
+#[derive(Debug, Error)]
+pub enum CheckError {
+    #[error("line {line}: {source}")]
+    Ledger { line: String, source: LedgerError },
+    #[error("line {line}: carrier {carrier} is not configured")]
+    NoCarrier { line: String, carrier: String },
+}
+
+/// The outcome of one check, printed by `renewd once` (one JSON object per line).
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub line: String,
+    /// hold, topup, wait, cannot_act, dead, check_failed, blocked, dry_run, failed, unknown.
+    pub decision: &'static str,
+    /// Human words: the trigger, the reason, the error.
+    pub detail: String,
+    pub observation: Option<Observation>,
+    pub topup: Option<TopUp>,
+    pub at: DateTime<Utc>,
+}
+
+impl Report {
+    /// Whether `renewd once` counts this line as fine (exit 0).
+    pub fn ok(&self) -> bool {
+        !matches!(
+            self.decision,
+            "check_failed" | "failed" | "unknown" | "dead" | "cannot_act" | "blocked"
+        )
+    }
+}
+
+/// Checks one line and acts on it like the daemon would.
+pub async fn check_line(ctx: &Ctx, line: &Line) -> Result<Report, CheckError> {
+    let now = Utc::now();
+    let led = |source| CheckError::Ledger {
+        line: line.id.clone(),
+        source,
+    };
+    reconcile::open_top_ups(ctx, line).await.map_err(led)?;
+    let observation = match observe::read(ctx, line).await.map_err(led)? {
+        Ok(obs) => obs,
+        Err(report) => return Ok(report),
+    };
+    let open = ctx
+        .ledger
+        .open_top_ups()
+        .map_err(led)?
+        .into_iter()
+        .find(|t| t.line_id == line.id);
+    let last_confirmed = ctx.ledger.last_confirmed(&line.id).map_err(led)?;
+    let history = ctx.ledger.recent_observations(&line.id, 50).map_err(led)?;
+    let day_ago = now - chrono::Duration::days(1);
+    let recent = ctx
+        .ledger
+        .history(Some(&line.id), Some(day_ago))
+        .map_err(led)?;
+    let last_failed = recent
+        .iter()
+        .rev()
+        .find(|t| t.state == crate::model::TopUpState::Failed);
+    let reports = carrier(ctx, line.status_carrier(), line)?.reports();
+    let facts = Facts {
+        now,
+        tz: ctx.config.daemon.timezone,
+        observation: Some(&observation),
+        history: &history,
+        reports,
+        open: open.as_ref(),
+        last_confirmed: last_confirmed.as_ref(),
+        last_failed,
+        settle: ctx.config.daemon.settle,
+    };
+    let decision = policy::decide(line, &facts);
+    act::on_decision(ctx, line, decision, observation)
+        .await
+        .map_err(led)
+}
+
+/// The adapter named `name`, for `line`.
+fn carrier<'a>(
+    ctx: &'a Ctx,
+    name: &str,
+    line: &Line,
+) -> Result<&'a Arc<dyn crate::carriers::Carrier>, CheckError> {
+    ctx.carriers.get(name).ok_or_else(|| CheckError::NoCarrier {
+        line: line.id.clone(),
+        carrier: name.to_string(),
+    })
+}
+
+/// The words for a carrier error in logs and emails, with the retry hint.
+pub fn describe(e: &CarrierError) -> String {
+    if e.retryable() {
+        format!("{e} (temporary; renewd will try again)")
+    } else {
+        format!("{e} (needs a person)")
+    }
+}
+
+/// A report without an observation or top-up.
+fn report(line: &Line, decision: &'static str, detail: impl Into<String>) -> Report {
+    Report {
+        line: line.id.clone(),
+        decision,
+        detail: detail.into(),
+        observation: None,
+        topup: None,
+        at: Utc::now(),
+    }
+}
+
+/// Logs the decision, one event with the line id.
+fn log(r: &Report) {
+    match r.decision {
+        "hold" | "wait" => tracing::info!(line = %r.line, decision = r.decision, "{}", r.detail),
+        "topup" | "dry_run" => {
+            tracing::info!(line = %r.line, decision = r.decision, "{}", r.detail)
+        }
+        _ => tracing::warn!(line = %r.line, decision = r.decision, "{}", r.detail),
+    }
+}

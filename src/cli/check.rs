@@ -1,0 +1,104 @@
+//! `renewd check`: validate the config and show what the daemon would do with it.
+
+use std::path::Path;
+
+use chrono::Utc;
+
+use super::wiring::{build_carriers, load_config, open_ledger};
+use crate::carriers::Carriers;
+use crate::config::{Config, Line, TopUpChoice};
+use crate::ledger::CheckRecord;
+use crate::money::format_duration;
+use crate::notify::compose::local_time;
+use crate::scheduler::next_due;
+
+pub fn check(path: &Path) -> anyhow::Result<i32> {
+    let config = match load_config(path) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e:#}");
+            return Ok(1);
+        }
+    };
+    let carriers = match build_carriers(&config) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{}: {e:#}", path.display());
+            return Ok(1);
+        }
+    };
+    for w in &config.warnings {
+        println!("warning: {w}");
+    }
+    let last = last_checks(&config);
+    println!("{}: valid, {} line(s), time zone {}", path.display(), config.lines.len(), config.daemon.timezone);
+    if config.lines.is_empty() {
+        println!("no lines: add [[lines]] sections to have renewd check something");
+    }
+    for line in &config.lines {
+        println!("{}", describe(&config, &carriers, line, last.iter().find(|c| c.line_id == line.id)));
+    }
+    Ok(0)
+}
+
+/// Last checks from the ledger when one exists (check never creates state).
+fn last_checks(config: &Config) -> Vec<CheckRecord> {
+    if !crate::ledger::SqliteLedger::exists(&config.daemon.state_dir) {
+        return Vec::new();
+    }
+    open_ledger(config).ok().and_then(|l| l.last_checks().ok()).unwrap_or_default()
+}
+
+fn describe(config: &Config, carriers: &Carriers, line: &Line, last: Option<&CheckRecord>) -> String {
+    let tz = config.daemon.timezone;
+    let kind = config.carriers.get(&line.carrier).map(|c| c.type_name()).unwrap_or("?");
+    let next = next_due(&line.schedule, last.map(|c| c.at), Utc::now(), tz);
+    let mut out = format!(
+        "\n{} ({})\n  carrier   {} ({kind}){}\n  check     {}; next {}\n  policy    {}",
+        line.id,
+        line.name,
+        line.carrier,
+        line.status_from.as_ref().map(|s| format!(", status from {s}")).unwrap_or_default(),
+        line.schedule,
+        local_time(next, tz),
+        policy_text(line)
+    );
+    if let Some(reason) = blind_expiry(carriers, line) {
+        out.push_str(&format!("\n  WARNING   {reason}"));
+    }
+    out
+}
+
+/// A one-line summary of a line's triggers, purchase and cap.
+pub fn policy_text(line: &Line) -> String {
+    let p = &line.policy;
+    let mut when = Vec::new();
+    if let Some(b) = p.balance_below {
+        when.push(format!("balance < {b}"));
+    }
+    if let Some(d) = p.data_below {
+        when.push(format!("data < {d}"));
+    }
+    if let Some(e) = p.expires_within {
+        when.push(format!("expires within {}", format_duration(e)));
+    }
+    if let Some(r) = p.runs_out_within {
+        when.push(format!("runs out within {}", format_duration(r)));
+    }
+    let buy = match &p.topup {
+        TopUpChoice::Amount(m) => m.to_string(),
+        TopUpChoice::Package { id, .. } => format!("package {id}"),
+        TopUpChoice::Cheapest { min_data } => format!("cheapest package with >= {min_data}"),
+    };
+    let cap = p.monthly_cap.map(|c| format!(", cap {c}/month")).unwrap_or_default();
+    let plan = p.plan_days.map(|d| format!(", plan {d} days")).unwrap_or_default();
+    format!("when {}: buy {buy}{cap}{plan}", when.join(" or "))
+}
+
+/// Why a line that renews by date cannot know its plan's end, if it cannot.
+fn blind_expiry(carriers: &Carriers, line: &Line) -> Option<String> {
+    line.policy.expires_within?;
+    let reports = carriers.get(line.status_carrier())?.reports();
+    let known = reports.expiry || line.renews_on.is_some() || line.policy.plan_days.is_some();
+    (!known).then(|| "its carrier cannot report expiry and neither renews_on nor plan_days is set: renewd buys nothing for it".into())
+}

@@ -1,0 +1,114 @@
+//! The command line: one `match` routes each command to its own file.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+mod check;
+mod history;
+mod once;
+mod resolve;
+mod run;
+mod status;
+mod wiring;
+
+pub use wiring::init_logging;
+
+/// renewd keeps prepaid mobile lines alive: it checks balances, buys top-ups, emails receipts.
+#[derive(Debug, Parser)]
+#[command(name = "renewd", version)]
+pub struct Cli {
+    /// Config file.
+    #[arg(short, long, global = true, env = "RENEWD_CONFIG", default_value = crate::config::DEFAULT_PATH)]
+    pub config: PathBuf,
+    /// Log format on stderr.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the daemon in the foreground (systemd Type=notify aware).
+    Run,
+    /// Validate the config; print each line, its carrier, policy and next check.
+    Check,
+    /// Check lines now, act on them like the daemon would, print each decision, exit.
+    Once(OnceArgs),
+    /// Per line: last reading, next check, open top-ups, month spend vs caps.
+    Status(JsonArg),
+    /// The top-up ledger.
+    History(HistoryArgs),
+    /// Send one test email through the configured transport.
+    TestEmail,
+    /// Settle a top-up whose outcome stayed unknown.
+    Resolve(ResolveArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct OnceArgs {
+    /// Only this line (repeatable).
+    #[arg(long = "line", value_name = "ID")]
+    pub lines: Vec<String>,
+    /// Decide and print, never buy.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// One JSON object per line on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct JsonArg {
+    /// One JSON document on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Only this line.
+    #[arg(long = "line", value_name = "ID")]
+    pub line: Option<String>,
+    /// From this day on (YYYY-MM-DD, in daemon.timezone).
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// One JSON document.
+    #[arg(long, conflicts_with = "csv")]
+    pub json: bool,
+    /// CSV with a header row.
+    #[arg(long)]
+    pub csv: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ResolveArgs {
+    /// The ledger id of the top-up (shown in emails and `renewd status`).
+    pub topup_id: i64,
+    /// The carrier's account shows it was paid and delivered.
+    #[arg(long, conflicts_with = "failed", required_unless_present = "failed")]
+    pub paid: bool,
+    /// It did not go through; nothing was charged.
+    #[arg(long)]
+    pub failed: bool,
+}
+
+/// Runs the command; the returned code is the process exit code.
+pub async fn dispatch(cli: Cli) -> anyhow::Result<i32> {
+    match cli.command {
+        Command::Run => run::run(&cli.config).await,
+        Command::Check => check::check(&cli.config),
+        Command::Once(args) => once::once(&cli.config, &args).await,
+        Command::Status(args) => status::status(&cli.config, args.json),
+        Command::History(args) => history::history(&cli.config, &args),
+        Command::TestEmail => wiring::test_email(&cli.config).await,
+        Command::Resolve(args) => resolve::resolve(&cli.config, &args),
+    }
+}

@@ -1,0 +1,69 @@
+//! Shared wiring of the commands: logging, loading the config, opening the deps.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context;
+use tracing_subscriber::EnvFilter;
+
+use super::LogFormat;
+use crate::carriers::{self, Carriers};
+use crate::config::{self, Config, ConfigError};
+use crate::ledger::{Ledger, SqliteLedger};
+use crate::notify::Notifier;
+use crate::notify::file::FileNotifier;
+
+/// Logs to stderr: text (no timestamps under journald) or JSON; `RUST_LOG` filters.
+pub fn init_logging(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let journald = std::env::var_os("JOURNAL_STREAM").is_some();
+    match (format, journald) {
+        (LogFormat::Json, _) => builder.json().init(),
+        (LogFormat::Text, true) => builder.without_time().with_ansi(false).init(),
+        (LogFormat::Text, false) => builder.init(),
+    }
+}
+
+/// Loads and validates the config; an invalid one prints every problem.
+pub fn load_config(path: &Path) -> anyhow::Result<Config> {
+    match config::load(path) {
+        Ok(c) => {
+            for w in &c.warnings {
+                tracing::warn!("{}: warning: {w}", path.display());
+            }
+            Ok(c)
+        }
+        Err(e @ ConfigError::Read { .. }) => Err(anyhow::anyhow!("{e}\n(use -c FILE or RENEWD_CONFIG to point at your config; config/demo.toml is a demo)")),
+        Err(e) => Err(anyhow::anyhow!("invalid config:\n{e}")),
+    }
+}
+
+/// Opens the ledger in `daemon.state_dir`.
+pub fn open_ledger(config: &Config) -> anyhow::Result<Arc<dyn Ledger>> {
+    let ledger = SqliteLedger::open(&config.daemon.state_dir).with_context(|| format!("while opening the ledger in {}", config.daemon.state_dir.display()))?;
+    Ok(Arc::new(ledger))
+}
+
+/// Builds the carriers (reads secrets and carrier state; no network).
+pub fn build_carriers(config: &Config) -> anyhow::Result<Carriers> {
+    std::fs::create_dir_all(&config.daemon.state_dir).with_context(|| format!("while creating the state directory {}", config.daemon.state_dir.display()))?;
+    carriers::build(&config.carriers, &config.daemon.state_dir).context("while setting up the carriers")
+}
+
+/// SMTP when `[email]` is set, else `.eml` files in `<state_dir>/outbox`.
+pub fn notifier(config: &Config) -> anyhow::Result<Arc<dyn Notifier>> {
+    let dir = config.daemon.state_dir.join("outbox");
+    let file = FileNotifier::new(dir.clone()).with_context(|| format!("while creating {}", dir.display()))?;
+    Ok(Arc::new(file))
+}
+
+/// `renewd test-email`.
+pub async fn test_email(path: &Path) -> anyhow::Result<i32> {
+    let config = load_config(path)?;
+    if config.email.is_none() {
+        eprintln!("renewd: no [email] section: messages are written to {}", config.daemon.state_dir.join("outbox").display());
+        return Ok(1);
+    }
+    Ok(0)
+}
