@@ -15,6 +15,7 @@
 //! - `cli`: the commands.
 
 pub mod carriers;
+pub mod clock;
 pub mod config;
 pub mod ledger;
 pub mod model;
@@ -22,3 +23,4 @@ pub mod money;
 pub mod notify;
 pub mod policy;
 pub mod schedule;
+pub mod scheduler;
