@@ -16,12 +16,14 @@
 
 pub mod carriers;
 pub mod check;
-//TMP pub mod cli;
-//TMP pub mod daemon;
+pub mod cli;
+pub mod clock;
 pub mod config;
+pub mod daemon;
 pub mod ledger;
 pub mod model;
 pub mod money;
 pub mod notify;
 pub mod policy;
 pub mod schedule;
+pub mod scheduler;

@@ -3,6 +3,7 @@
 //! Pure functions of their inputs; the heap loop that fires them is in `scheduler.rs`.
 
 use std::fmt;
+use std::hash::{Hash, Hasher};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -54,6 +55,29 @@ impl Schedule {
                 .find_next_occurrence(&prev.with_timezone(&tz), false)
                 .ok()
                 .map(|t| t.with_timezone(&Utc)),
+        }
+    }
+}
+
+/// Two schedules are equal when they are written the same way: the scheduler keeps a
+/// line's due time across a reload when its schedule compares equal.
+impl PartialEq for Schedule {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Schedule::Cron(a), Schedule::Cron(b)) => a.as_str() == b.as_str(),
+            (Schedule::Every(a), Schedule::Every(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Schedule {}
+
+impl Hash for Schedule {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        match self {
+            Schedule::Cron(c) => c.as_str().hash(state),
+            Schedule::Every(d) => d.hash(state),
         }
     }
 }
