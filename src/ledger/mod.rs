@@ -12,8 +12,16 @@ use crate::model::{Observation, TopUp};
 use crate::money::Money;
 use crate::policy::CapHit;
 
+pub mod lock;
+mod migrations;
+mod observations;
+mod outbox;
+mod rows;
 pub mod sqlite;
+mod topups;
+mod transitions;
 
+pub use lock::StateLock;
 pub use sqlite::SqliteLedger;
 
 /// Why a ledger operation failed. Every variant stops the work it belongs to.
@@ -35,6 +43,20 @@ pub enum LedgerError {
     NoSuchTopUp(i64),
     #[error("top-up {id} is {state}, not open; nothing to resolve")]
     NotOpen { id: i64, state: String },
+    /// `plan_top_up` refused: the line still has a top-up in flight.
+    #[error(
+        "line {line} already has top-up {id} open; it is settled before anything else is bought"
+    )]
+    OpenTopUp { line: String, id: i64 },
+    /// A guarded transition found the top-up in another state than it requires.
+    #[error("top-up {id} is {state}; it cannot be {action}")]
+    WrongState {
+        id: i64,
+        state: String,
+        action: &'static str,
+    },
+    #[error("no outbox message with id {0}")]
+    NoSuchMessage(i64),
 }
 
 /// A calendar month in the daemon's time zone, as UTC bounds `[start, end)`.
@@ -156,12 +178,15 @@ pub trait Ledger: Send + Sync {
         at: DateTime<Utc>,
         error: &str,
     ) -> Result<CheckRecord, LedgerError>;
+    /// The most recent reading of a line, for `status`.
+    fn last_observation(&self, line_id: &str) -> Result<Option<Observation>, LedgerError>;
     /// The last check of every line that was ever checked.
     fn last_checks(&self) -> Result<Vec<CheckRecord>, LedgerError>;
 
     /// In one transaction: checks the caps (counting planned, submitting, confirmed and
     /// unknown top-ups in the month) and commits the intent as `planned`. When a cap
     /// blocks it, writes `warning(hit)` to the outbox instead (dropped if its key exists).
+    /// Refused with `LedgerError::OpenTopUp` while the line has a top-up open.
     fn plan_top_up(
         &self,
         intent: &Intent,
@@ -173,10 +198,22 @@ pub trait Ledger: Send + Sync {
     /// Stores the provider's id as soon as it is known (before the outcome is).
     fn set_provider_ref(&self, id: i64, provider_ref: &str) -> Result<(), LedgerError>;
     /// Records the outcome and, in the same transaction, the message about it.
+    /// `Confirmed` from submitting/unknown (its `charged` replaces the amount when the
+    /// currency matches); `Failed` from planned/submitting/unknown; `Unknown` from
+    /// submitting/unknown. Any other state is `LedgerError::WrongState`.
     fn settle(
         &self,
         id: i64,
         outcome: &Settlement,
+        at: DateTime<Utc>,
+        message: Option<&Draft>,
+    ) -> Result<TopUp, LedgerError>;
+    /// A person settles an open top-up (`renewd resolve`): confirmed when `paid`, else failed,
+    /// with `message` queued in the same transaction. `LedgerError::NotOpen` when settled.
+    fn resolve(
+        &self,
+        id: i64,
+        paid: bool,
         at: DateTime<Utc>,
         message: Option<&Draft>,
     ) -> Result<TopUp, LedgerError>;
