@@ -47,8 +47,8 @@ pub async fn run(config: Config, deps: Deps, mut control: mpsc::Receiver<Control
         }
     };
     let (fire_tx, mut fires) = mpsc::channel::<Fire>(1024);
-    let entries = entries(&ctx.config, ledger.as_ref())?;
-    let (sched, sched_task) = scheduler::spawn(entries, options(&ctx.config), deps.clock.clone(), fire_tx, stopped());
+    let initial = entries(&ctx.config, ledger.as_ref())?;
+    let (sched, sched_task) = scheduler::spawn(initial, options(&ctx.config), deps.clock.clone(), fire_tx, stopped());
     let wake = Arc::new(Notify::new());
     let sender_task = tokio::spawn(sender::run_sender(ledger.clone(), deps.notifier.clone(), wake.clone(), stopped()));
     let mut sem = Arc::new(Semaphore::new(ctx.config.daemon.max_concurrent_checks));
@@ -62,7 +62,7 @@ pub async fn run(config: Config, deps: Deps, mut control: mpsc::Receiver<Control
             Some(Control::Reload(config, carriers)) = control.recv() => {
                 sem = Arc::new(Semaphore::new(config.daemon.max_concurrent_checks));
                 ctx = Ctx { dry_run: config.daemon.dry_run, config: Arc::new(*config), carriers: Arc::new(carriers), ledger: ledger.clone() };
-                let _ = sched.commands.send(Command::Replace(entries(&ctx.config, ledger.as_ref())?));
+                let _ = sched.commands.send(Command::Replace { entries: entries(&ctx.config, ledger.as_ref())?, opts: options(&ctx.config) });
                 tracing::info!(lines = ctx.config.lines.len(), "config reloaded");
             }
             Some(_) = tasks.join_next() => {}
@@ -84,7 +84,7 @@ pub async fn run(config: Config, deps: Deps, mut control: mpsc::Receiver<Control
 fn spawn_check(tasks: &mut JoinSet<()>, ctx: &Ctx, sem: &Arc<Semaphore>, fire: Fire, commands: mpsc::UnboundedSender<Command>, wake: Arc<Notify>) {
     let (ctx, sem) = (ctx.clone(), sem.clone());
     tasks.spawn(async move {
-        if let Some(line) = ctx.config.lines.iter().find(|l| l.id == fire.line) {
+        if let Some(line) = ctx.config.lines.iter().find(|l| *l.id == *fire.line) {
             let _permit = sem.acquire_owned().await;
             if let Err(e) = check::check_line(&ctx, line).await {
                 tracing::error!(line = %fire.line, "check stopped: {e}");

@@ -43,7 +43,7 @@ pub fn check(path: &Path) -> anyhow::Result<i32> {
 
 /// Last checks from the ledger when one exists (check never creates state).
 fn last_checks(config: &Config) -> Vec<CheckRecord> {
-    if !crate::ledger::SqliteLedger::exists(&config.daemon.state_dir) {
+    if !config.daemon.state_dir.join("ledger.sqlite3").exists() {
         return Vec::new();
     }
     open_ledger(config).ok().and_then(|l| l.last_checks().ok()).unwrap_or_default()
@@ -60,7 +60,7 @@ fn describe(config: &Config, carriers: &Carriers, line: &Line, last: Option<&Che
         line.carrier,
         line.status_from.as_ref().map(|s| format!(", status from {s}")).unwrap_or_default(),
         line.schedule,
-        local_time(next, tz),
+        next.map(|t| local_time(t, tz)).unwrap_or_else(|| "never (the cron pattern has no future time)".into()),
         policy_text(line)
     );
     if let Some(reason) = blind_expiry(carriers, line) {
