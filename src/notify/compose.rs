@@ -42,6 +42,11 @@ pub fn local_time(t: DateTime<Utc>, tz: Tz) -> String {
 
 /// Renders rows as plain text and as an HTML table, under a heading paragraph.
 fn render(kind: MessageKind, key: String, line: &Line, subject: String, intro: &str, rows: &[(String, String)], outro: &str) -> Draft {
+    render_parts(kind, key, Some(line.id.clone()), subject, intro, rows, outro)
+}
+
+/// `render` for messages that may belong to no line.
+fn render_parts(kind: MessageKind, key: String, line_id: Option<String>, subject: String, intro: &str, rows: &[(String, String)], outro: &str) -> Draft {
     let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     let mut text = format!("{intro}\n\n");
     for (k, v) in rows {
@@ -60,7 +65,7 @@ fn render(kind: MessageKind, key: String, line: &Line, subject: String, intro: &
         html.push_str(&format!("<p>{}</p>\n", esc(outro)));
     }
     html.push_str("<p style=\"color:#888\">renewd</p></body></html>\n");
-    Draft { key, kind, line_id: Some(line.id.clone()), subject, text, html }
+    Draft { key, kind, line_id, subject, text, html }
 }
 
 /// Escapes text for HTML.
@@ -178,4 +183,14 @@ pub fn check_failing(line: &Line, since: DateTime<Utc>, error: &str, tz: Tz) -> 
         &rows,
         "renewd keeps trying on the line's schedule. Check the carrier's credentials and service status.",
     )
+}
+
+/// The message `renewd test-email` sends: proof that the transport works.
+pub fn test_message(smtp_url: &str, now: DateTime<Utc>) -> Draft {
+    let rows = vec![
+        ("Sent through".to_string(), smtp_url.to_string()),
+        ("Sent at".to_string(), now.format("%Y-%m-%d %H:%M:%S UTC").to_string()),
+    ];
+    let intro = "This is a test message from renewd. Receipts, failures and warnings will arrive like this one.";
+    render_parts(MessageKind::Warning, format!("test:{}", now.timestamp_millis()), None, "renewd: test message".into(), intro, &rows, "")
 }
