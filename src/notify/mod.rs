@@ -10,6 +10,14 @@ use crate::ledger::OutboxMessage;
 
 pub mod compose;
 pub mod file;
+pub mod sender;
+pub mod smtp;
+pub mod smtp_error;
+pub mod test_email;
+
+pub use sender::{DeliveryReport, deliver_due, run_sender};
+pub use smtp::SmtpNotifier;
+pub use test_email::send_test;
 
 /// Why a delivery failed, and whether it is worth trying again.
 #[derive(Debug, Error)]
