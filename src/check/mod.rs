@@ -13,7 +13,7 @@ use crate::carriers::{CarrierError, Carriers};
 use crate::config::{Config, Line};
 use crate::ledger::{Ledger, LedgerError};
 use crate::model::{Observation, TopUp};
-use crate::policy::{self, Decision, Facts};
+use crate::policy::{self, Facts};
 
 mod act;
 mod observe;
