@@ -36,9 +36,19 @@ pub enum Control {
 }
 
 /// Runs until `shutdown` completes, then lets in-flight checks finish (up to `STOP_GRACE`).
-pub async fn run(config: Config, deps: Deps, mut control: mpsc::Receiver<Control>, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+pub async fn run(
+    config: Config,
+    deps: Deps,
+    mut control: mpsc::Receiver<Control>,
+    shutdown: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
     let ledger = deps.ledger.clone();
-    let mut ctx = Ctx { dry_run: config.daemon.dry_run, config: Arc::new(config), carriers: Arc::new(deps.carriers), ledger: ledger.clone() };
+    let mut ctx = Ctx {
+        dry_run: config.daemon.dry_run,
+        config: Arc::new(config),
+        carriers: Arc::new(deps.carriers),
+        ledger: ledger.clone(),
+    };
     let (stop_tx, stop_rx) = watch::channel(false);
     let stopped = move || {
         let mut rx = stop_rx.clone();
@@ -48,9 +58,20 @@ pub async fn run(config: Config, deps: Deps, mut control: mpsc::Receiver<Control
     };
     let (fire_tx, mut fires) = mpsc::channel::<Fire>(1024);
     let initial = entries(&ctx.config, ledger.as_ref())?;
-    let (sched, sched_task) = scheduler::spawn(initial, options(&ctx.config), deps.clock.clone(), fire_tx, stopped());
+    let (sched, sched_task) = scheduler::spawn(
+        initial,
+        options(&ctx.config),
+        deps.clock.clone(),
+        fire_tx,
+        stopped(),
+    );
     let wake = Arc::new(Notify::new());
-    let sender_task = tokio::spawn(sender::run_sender(ledger.clone(), deps.notifier.clone(), wake.clone(), stopped()));
+    let sender_task = tokio::spawn(sender::run_sender(
+        ledger.clone(),
+        deps.notifier.clone(),
+        wake.clone(),
+        stopped(),
+    ));
     let mut sem = Arc::new(Semaphore::new(ctx.config.daemon.max_concurrent_checks));
     let mut tasks = JoinSet::new();
     tracing::info!(lines = ctx.config.lines.len(), "renewd running");
@@ -68,10 +89,21 @@ pub async fn run(config: Config, deps: Deps, mut control: mpsc::Receiver<Control
             Some(_) = tasks.join_next() => {}
         }
     }
-    tracing::info!(in_flight = tasks.len(), "stopping: letting in-flight checks finish");
+    tracing::info!(
+        in_flight = tasks.len(),
+        "stopping: letting in-flight checks finish"
+    );
     let _ = stop_tx.send(true);
-    if tokio::time::timeout(STOP_GRACE, async { while tasks.join_next().await.is_some() {} }).await.is_err() {
-        tracing::warn!(left = tasks.len(), "checks still running at the stop deadline; their top-ups stay open and are reconciled at the next start");
+    if tokio::time::timeout(STOP_GRACE, async {
+        while tasks.join_next().await.is_some() {}
+    })
+    .await
+    .is_err()
+    {
+        tracing::warn!(
+            left = tasks.len(),
+            "checks still running at the stop deadline; their top-ups stay open and are reconciled at the next start"
+        );
         tasks.abort_all();
     }
     let _ = sched_task.await;
@@ -81,7 +113,14 @@ pub async fn run(config: Config, deps: Deps, mut control: mpsc::Receiver<Control
 }
 
 /// Starts one check in the background, bounded by the semaphore; tells the scheduler when done.
-fn spawn_check(tasks: &mut JoinSet<()>, ctx: &Ctx, sem: &Arc<Semaphore>, fire: Fire, commands: mpsc::UnboundedSender<Command>, wake: Arc<Notify>) {
+fn spawn_check(
+    tasks: &mut JoinSet<()>,
+    ctx: &Ctx,
+    sem: &Arc<Semaphore>,
+    fire: Fire,
+    commands: mpsc::UnboundedSender<Command>,
+    wake: Arc<Notify>,
+) {
     let (ctx, sem) = (ctx.clone(), sem.clone());
     tasks.spawn(async move {
         if let Some(line) = ctx.config.lines.iter().find(|l| *l.id == *fire.line) {
@@ -110,5 +149,9 @@ pub fn entries(config: &Config, ledger: &dyn Ledger) -> Result<Vec<Entry>, Ledge
 }
 
 fn options(config: &Config) -> Options {
-    Options { tz: config.daemon.timezone, jitter: config.daemon.jitter, tick: Duration::from_secs(5) }
+    Options {
+        tz: config.daemon.timezone,
+        jitter: config.daemon.jitter,
+        tick: Duration::from_secs(5),
+    }
 }

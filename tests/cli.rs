@@ -31,13 +31,19 @@ fn once_buys_once_and_writes_one_receipt() {
     let env = Env::new(&sim_line("balance = \"4.00 USD\"", "every 6h"));
     let out = env.renewd(&["once", "--json"]);
     assert!(out.status.success(), "once failed: {}", stderr(&out));
-    let report: serde_json::Value = serde_json::from_str(stdout(&out).trim()).expect("one JSON object");
+    let report: serde_json::Value =
+        serde_json::from_str(stdout(&out).trim()).expect("one JSON object");
     assert_eq!(report["decision"], "topup", "{report}");
     assert_eq!(report["topup"]["state"], "confirmed");
     let receipts = env.outbox("receipt");
     assert_eq!(receipts.len(), 1, "{receipts:?}");
     let eml = read(&receipts[0]);
-    for want in ["Subject: renewd: topped up Test phone", "10.00 USD", "balance 4.00 USD < 5.00 USD", "Message-ID: <receipt.1@renewd.invalid>"] {
+    for want in [
+        "Subject: renewd: topped up Test phone",
+        "10.00 USD",
+        "balance 4.00 USD < 5.00 USD",
+        "Message-ID: <receipt.1@renewd.invalid>",
+    ] {
         assert!(eml.contains(want), "receipt lacks {want:?}:\n{eml}");
     }
 
@@ -60,13 +66,30 @@ fn once_dry_run_buys_nothing() {
 
 #[test]
 fn run_tops_up_on_schedule_and_stops_on_sigterm() {
-    let env = Env::new(&sim_line("balance = \"5.10 USD\"\nbalance_per_hour = \"360.00 USD\"", "every 1s"));
+    let env = Env::new(&sim_line(
+        "balance = \"5.10 USD\"\nbalance_per_hour = \"360.00 USD\"",
+        "every 1s",
+    ));
     let mut d = env.spawn_daemon();
-    assert!(wait_until(Duration::from_secs(30), || !env.outbox("receipt").is_empty()), "no receipt within 30 s:\n{}", d.log_text());
+    assert!(
+        wait_until(Duration::from_secs(30), || !env
+            .outbox("receipt")
+            .is_empty()),
+        "no receipt within 30 s:\n{}",
+        d.log_text()
+    );
     d.signal("TERM");
     let st = d.wait_exit(10).expect("stopped within 10 s");
     assert!(st.success(), "exit {st:?}:\n{}", d.log_text());
-    assert_eq!(env.history().iter().filter(|t| t["state"] == "confirmed").count(), 1, "{:?}", env.history());
+    assert_eq!(
+        env.history()
+            .iter()
+            .filter(|t| t["state"] == "confirmed")
+            .count(),
+        1,
+        "{:?}",
+        env.history()
+    );
 }
 
 #[test]
@@ -100,11 +123,19 @@ fn sighup_with_a_broken_file_keeps_running_then_reloads_a_good_one() {
 
 #[test]
 fn check_reports_every_problem_and_exits_1() {
-    let env = Env::new("[[lines]]\nid = \"Bad Id\"\ncarrier = \"nope\"\ncheck = \"every fortnight\"\n[lines.policy]\nbalance_below = \"5 USD\"\n");
+    let env = Env::new(
+        "[[lines]]\nid = \"Bad Id\"\ncarrier = \"nope\"\ncheck = \"every fortnight\"\n[lines.policy]\nbalance_below = \"5 USD\"\n",
+    );
     let out = env.renewd(&["check"]);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
-    for want in ["lines[0].id", "lines[0].carrier", "lines[0].check", "lines[0].policy.balance_below", "renewd.toml:"] {
+    for want in [
+        "lines[0].id",
+        "lines[0].carrier",
+        "lines[0].check",
+        "lines[0].policy.balance_below",
+        "renewd.toml:",
+    ] {
         assert!(err.contains(want), "missing {want:?} in:\n{err}");
     }
     assert!(!err.contains("panicked"), "{err}");
@@ -113,7 +144,16 @@ fn check_reports_every_problem_and_exits_1() {
 #[test]
 fn missing_config_is_a_message_not_a_panic() {
     let env = Env::new("");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_renewd")).arg("-c").arg(env.dir.path().join("nope.toml")).arg("check").output().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_renewd"))
+        .arg("-c")
+        .arg(env.dir.path().join("nope.toml"))
+        .arg("check")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("cannot read config file"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot read config file"),
+        "{}",
+        stderr(&out)
+    );
 }

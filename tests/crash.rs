@@ -29,7 +29,9 @@ topup_amount = "10.00 USD"
 fn purchases(env: &Env) -> usize {
     let text = std::fs::read_to_string(env.state().join("simulated-sim.json")).unwrap_or_default();
     let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
-    v["lines"]["phone"]["purchases"].as_object().map_or(0, |m| m.len())
+    v["lines"]["phone"]["purchases"]
+        .as_object()
+        .map_or(0, |m| m.len())
 }
 
 #[test]
@@ -67,11 +69,20 @@ fn kill_9_mid_purchase_leaves_it_open_and_never_buys_twice() {
     let mut d = env.spawn_daemon();
     d.wait_log("outcome still unknown", 20);
     // Several checks later the line still waits on the open top-up.
-    assert!(wait_until(Duration::from_secs(4), || d.log_text().matches("decision=\"wait\"").count() >= 2 || d.log_text().matches("decision=wait").count() >= 2));
+    assert!(wait_until(Duration::from_secs(4), || d
+        .log_text()
+        .matches("decision=\"wait\"")
+        .count()
+        >= 2
+        || d.log_text().matches("decision=wait").count() >= 2));
     let h = env.history();
     assert_eq!(h.len(), 1, "nothing new was bought: {h:?}");
     assert_eq!(h[0]["state"], "unknown");
-    assert_eq!(purchases(&env), 0, "the killed request never reached the carrier, and it was not re-sent");
+    assert_eq!(
+        purchases(&env),
+        0,
+        "the killed request never reached the carrier, and it was not re-sent"
+    );
     d.signal("TERM");
     assert!(d.wait_exit(10).expect("stops").success());
 

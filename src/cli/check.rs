@@ -31,12 +31,25 @@ pub fn check(path: &Path) -> anyhow::Result<i32> {
         println!("warning: {w}");
     }
     let last = last_checks(&config);
-    println!("{}: valid, {} line(s), time zone {}", path.display(), config.lines.len(), config.daemon.timezone);
+    println!(
+        "{}: valid, {} line(s), time zone {}",
+        path.display(),
+        config.lines.len(),
+        config.daemon.timezone
+    );
     if config.lines.is_empty() {
         println!("no lines: add [[lines]] sections to have renewd check something");
     }
     for line in &config.lines {
-        println!("{}", describe(&config, &carriers, line, last.iter().find(|c| c.line_id == line.id)));
+        println!(
+            "{}",
+            describe(
+                &config,
+                &carriers,
+                line,
+                last.iter().find(|c| c.line_id == line.id)
+            )
+        );
     }
     Ok(0)
 }
@@ -46,21 +59,37 @@ fn last_checks(config: &Config) -> Vec<CheckRecord> {
     if !config.daemon.state_dir.join("ledger.sqlite3").exists() {
         return Vec::new();
     }
-    open_ledger(config).ok().and_then(|l| l.last_checks().ok()).unwrap_or_default()
+    open_ledger(config)
+        .ok()
+        .and_then(|l| l.last_checks().ok())
+        .unwrap_or_default()
 }
 
-fn describe(config: &Config, carriers: &Carriers, line: &Line, last: Option<&CheckRecord>) -> String {
+fn describe(
+    config: &Config,
+    carriers: &Carriers,
+    line: &Line,
+    last: Option<&CheckRecord>,
+) -> String {
     let tz = config.daemon.timezone;
-    let kind = config.carriers.get(&line.carrier).map(|c| c.type_name()).unwrap_or("?");
+    let kind = config
+        .carriers
+        .get(&line.carrier)
+        .map(|c| c.type_name())
+        .unwrap_or("?");
     let next = next_due(&line.schedule, last.map(|c| c.at), Utc::now(), tz);
     let mut out = format!(
         "\n{} ({})\n  carrier   {} ({kind}){}\n  check     {}; next {}\n  policy    {}",
         line.id,
         line.name,
         line.carrier,
-        line.status_from.as_ref().map(|s| format!(", status from {s}")).unwrap_or_default(),
+        line.status_from
+            .as_ref()
+            .map(|s| format!(", status from {s}"))
+            .unwrap_or_default(),
         line.schedule,
-        next.map(|t| local_time(t, tz)).unwrap_or_else(|| "never (the cron pattern has no future time)".into()),
+        next.map(|t| local_time(t, tz))
+            .unwrap_or_else(|| "never (the cron pattern has no future time)".into()),
         policy_text(line)
     );
     if let Some(reason) = blind_expiry(carriers, line) {
@@ -90,8 +119,14 @@ pub fn policy_text(line: &Line) -> String {
         TopUpChoice::Package { id, .. } => format!("package {id}"),
         TopUpChoice::Cheapest { min_data } => format!("cheapest package with >= {min_data}"),
     };
-    let cap = p.monthly_cap.map(|c| format!(", cap {c}/month")).unwrap_or_default();
-    let plan = p.plan_days.map(|d| format!(", plan {d} days")).unwrap_or_default();
+    let cap = p
+        .monthly_cap
+        .map(|c| format!(", cap {c}/month"))
+        .unwrap_or_default();
+    let plan = p
+        .plan_days
+        .map(|d| format!(", plan {d} days"))
+        .unwrap_or_default();
     format!("when {}: buy {buy}{cap}{plan}", when.join(" or "))
 }
 

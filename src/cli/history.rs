@@ -15,25 +15,60 @@ pub fn history(path: &Path, args: &HistoryArgs) -> anyhow::Result<i32> {
     let since = match &args.since {
         None => None,
         Some(s) => {
-            let day = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| anyhow::anyhow!("--since {s:?} is not a date; write e.g. 2026-11-01"))?;
+            let day = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
+                anyhow::anyhow!("--since {s:?} is not a date; write e.g. 2026-11-01")
+            })?;
             let midnight = day.and_hms_opt(0, 0, 0).expect("midnight exists");
-            Some(tz.from_local_datetime(&midnight).earliest().map(|t| t.with_timezone(&chrono::Utc)).unwrap_or_else(|| midnight.and_utc()))
+            Some(
+                tz.from_local_datetime(&midnight)
+                    .earliest()
+                    .map(|t| t.with_timezone(&chrono::Utc))
+                    .unwrap_or_else(|| midnight.and_utc()),
+            )
         }
     };
     let rows = open_ledger(&config)?.history(args.line.as_deref(), since)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "topups": rows.iter().map(json_row).collect::<Vec<_>>() }))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(
+                &serde_json::json!({ "topups": rows.iter().map(json_row).collect::<Vec<_>>() })
+            )?
+        );
     } else if args.csv {
-        println!("id,line,carrier,state,amount,currency,package,trigger,created_at,settled_at,provider_ref,reference");
+        println!(
+            "id,line,carrier,state,amount,currency,package,trigger,created_at,settled_at,provider_ref,reference"
+        );
         for t in &rows {
-            let f = [t.id.to_string(), t.line_id.clone(), t.carrier.clone(), t.state.to_string(), t.amount.major_string(), t.amount.currency.to_string(), t.package.clone().unwrap_or_default(), t.trigger.clone(), t.created_at.to_rfc3339(), t.settled_at.map(|s| s.to_rfc3339()).unwrap_or_default(), t.provider_ref.clone().unwrap_or_default(), t.reference.clone()];
+            let f = [
+                t.id.to_string(),
+                t.line_id.clone(),
+                t.carrier.clone(),
+                t.state.to_string(),
+                t.amount.major_string(),
+                t.amount.currency.to_string(),
+                t.package.clone().unwrap_or_default(),
+                t.trigger.clone(),
+                t.created_at.to_rfc3339(),
+                t.settled_at.map(|s| s.to_rfc3339()).unwrap_or_default(),
+                t.provider_ref.clone().unwrap_or_default(),
+                t.reference.clone(),
+            ];
             println!("{}", f.iter().map(|v| csv(v)).collect::<Vec<_>>().join(","));
         }
     } else if rows.is_empty() {
         println!("no top-ups yet");
     } else {
         for t in &rows {
-            println!("#{:<5} {}  {:<16} {:<10} {:>14}  {}", t.id, local_time(t.created_at, tz), t.line_id, t.state, t.amount, t.trigger);
+            println!(
+                "#{:<5} {}  {:<16} {:<10} {:>14}  {}",
+                t.id,
+                local_time(t.created_at, tz),
+                t.line_id,
+                t.state,
+                t.amount,
+                t.trigger
+            );
         }
     }
     Ok(0)
@@ -50,5 +85,9 @@ pub fn json_row(t: &TopUp) -> serde_json::Value {
 }
 
 fn csv(v: &str) -> String {
-    if v.contains([',', '"', '\n']) { format!("\"{}\"", v.replace('"', "\"\"")) } else { v.to_string() }
+    if v.contains([',', '"', '\n']) {
+        format!("\"{}\"", v.replace('"', "\"\""))
+    } else {
+        v.to_string()
+    }
 }

@@ -13,7 +13,12 @@ use crate::ledger::StateLock;
 pub async fn run(path: &Path) -> anyhow::Result<i32> {
     let config = load_config(path)?;
     let _lock = StateLock::acquire(&config.daemon.state_dir)?;
-    let deps = Deps { ledger: open_ledger(&config)?, carriers: build_carriers(&config)?, notifier: notifier(&config)?, clock: Clock::System };
+    let deps = Deps {
+        ledger: open_ledger(&config)?,
+        carriers: build_carriers(&config)?,
+        notifier: notifier(&config)?,
+        clock: Clock::System,
+    };
     let (control_tx, control_rx) = mpsc::channel(4);
     let mut term = signal(SignalKind::terminate())?;
     let mut int = signal(SignalKind::interrupt())?;
@@ -30,10 +35,13 @@ pub async fn run(path: &Path) -> anyhow::Result<i32> {
 
 /// On SIGHUP, loads the config again; an invalid one is logged and the old one kept.
 async fn reload_on_hup(path: PathBuf, control: mpsc::Sender<Control>) {
-    let Ok(mut hup) = signal(SignalKind::hangup()) else { return };
+    let Ok(mut hup) = signal(SignalKind::hangup()) else {
+        return;
+    };
     while hup.recv().await.is_some() {
         tracing::info!("SIGHUP: reloading {}", path.display());
-        let loaded = load_config(&path).and_then(|c| build_carriers(&c).map(|carriers| (c, carriers)));
+        let loaded =
+            load_config(&path).and_then(|c| build_carriers(&c).map(|carriers| (c, carriers)));
         match loaded {
             Ok((c, carriers)) => {
                 let _ = control.send(Control::Reload(Box::new(c), carriers)).await;

@@ -19,10 +19,18 @@ pub fn status(path: &Path, json: bool) -> anyhow::Result<i32> {
     let ledger = open_ledger(&config)?;
     let now = Utc::now();
     let month = month_of(now, config.daemon.timezone);
-    let lines = config.lines.iter().map(|l| line_json(&config, ledger.as_ref(), l, &month, now)).collect::<anyhow::Result<Vec<_>>>()?;
+    let lines = config
+        .lines
+        .iter()
+        .map(|l| line_json(&config, ledger.as_ref(), l, &month, now))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let global = pick(ledger.month_spend(None, &month)?, config.monthly_cap);
     let outbox = ledger.outbox_counts()?;
-    let dead: Vec<Value> = ledger.dead_messages()?.iter().map(|m| json!({"id": m.id, "subject": m.draft.subject, "error": m.last_error})).collect();
+    let dead: Vec<Value> = ledger
+        .dead_messages()?
+        .iter()
+        .map(|m| json!({"id": m.id, "subject": m.draft.subject, "error": m.last_error}))
+        .collect();
     let doc = json!({
         "generated_at": now, "timezone": config.daemon.timezone.name(),
         "month_spend": { "spent": global.map(|m| m.major_string()), "cap": config.monthly_cap.map(|m| m.to_string()) },
@@ -40,17 +48,39 @@ pub fn status(path: &Path, json: bool) -> anyhow::Result<i32> {
 /// The spend in the cap's currency (or the first currency when there is no cap).
 fn pick(spend: Vec<Money>, cap: Option<Money>) -> Option<Money> {
     match cap {
-        Some(c) => Some(spend.into_iter().find(|m| m.currency == c.currency).unwrap_or(Money::new(0, c.currency))),
+        Some(c) => Some(
+            spend
+                .into_iter()
+                .find(|m| m.currency == c.currency)
+                .unwrap_or(Money::new(0, c.currency)),
+        ),
         None => spend.into_iter().next(),
     }
 }
 
-fn line_json(config: &Config, ledger: &dyn Ledger, line: &Line, month: &Month, now: DateTime<Utc>) -> anyhow::Result<Value> {
+fn line_json(
+    config: &Config,
+    ledger: &dyn Ledger,
+    line: &Line,
+    month: &Month,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Value> {
     let history = ledger.recent_observations(&line.id, 50)?;
     let last = history.last();
-    let check = ledger.last_checks()?.into_iter().find(|c| c.line_id == line.id);
-    let open: Vec<Value> = ledger.open_top_ups()?.iter().filter(|t| t.line_id == line.id).map(json_row).collect();
-    let spent = pick(ledger.month_spend(Some(&line.id), month)?, line.policy.monthly_cap);
+    let check = ledger
+        .last_checks()?
+        .into_iter()
+        .find(|c| c.line_id == line.id);
+    let open: Vec<Value> = ledger
+        .open_top_ups()?
+        .iter()
+        .filter(|t| t.line_id == line.id)
+        .map(json_row)
+        .collect();
+    let spent = pick(
+        ledger.month_spend(Some(&line.id), month)?,
+        line.policy.monthly_cap,
+    );
     let left = forecast(&history, None, now);
     Ok(json!({
         "id": line.id, "name": line.name, "carrier": line.carrier,
@@ -67,28 +97,74 @@ fn line_json(config: &Config, ledger: &dyn Ledger, line: &Line, month: &Month, n
 fn print_text(doc: &Value, config: &Config) {
     let tz = config.daemon.timezone;
     let s = |v: &Value| v.as_str().map(str::to_string).unwrap_or_else(|| "-".into());
-    let time = |v: &Value| v.as_str().and_then(|t| t.parse::<DateTime<Utc>>().ok()).map(|t| local_time(t, tz)).unwrap_or_else(|| "-".into());
+    let time = |v: &Value| {
+        v.as_str()
+            .and_then(|t| t.parse::<DateTime<Utc>>().ok())
+            .map(|t| local_time(t, tz))
+            .unwrap_or_else(|| "-".into())
+    };
     for l in doc["lines"].as_array().into_iter().flatten() {
         println!("{} ({})", s(&l["id"]), s(&l["name"]));
         let o = &l["observation"];
         if o.is_null() {
             println!("  last seen   never");
         } else {
-            let money = o["balance"].as_object().map(|b| format!("balance {} {}", b["minor"], b["currency"].as_str().unwrap_or(""))).unwrap_or_default();
-            println!("  last seen   {}  {money} data {} expires {}", time(&o["at"]), o["data"]["kb"].as_i64().map(|kb| format!("{} MB", kb / 1024)).unwrap_or("-".into()), time(&o["expires_at"]));
+            let money = o["balance"]
+                .as_object()
+                .map(|b| {
+                    format!(
+                        "balance {} {}",
+                        b["minor"],
+                        b["currency"].as_str().unwrap_or("")
+                    )
+                })
+                .unwrap_or_default();
+            println!(
+                "  last seen   {}  {money} data {} expires {}",
+                time(&o["at"]),
+                o["data"]["kb"]
+                    .as_i64()
+                    .map(|kb| format!("{} MB", kb / 1024))
+                    .unwrap_or("-".into()),
+                time(&o["expires_at"])
+            );
         }
         if let Some(err) = l["last_check"]["error"].as_str() {
-            println!("  last check  FAILED at {}: {err}", time(&l["last_check"]["at"]));
+            println!(
+                "  last check  FAILED at {}: {err}",
+                time(&l["last_check"]["at"])
+            );
         }
         println!("  next check  {}", time(&l["next_check"]));
         for t in l["open_topups"].as_array().into_iter().flatten() {
-            println!("  OPEN top-up #{} {} {} {} (renewd resolve {} --paid|--failed)", t["id"], s(&t["state"]), s(&t["amount"]), s(&t["currency"]), t["id"]);
+            println!(
+                "  OPEN top-up #{} {} {} {} (renewd resolve {} --paid|--failed)",
+                t["id"],
+                s(&t["state"]),
+                s(&t["amount"]),
+                s(&t["currency"]),
+                t["id"]
+            );
         }
-        println!("  this month  {} of cap {}", s(&l["month_spend"]["spent"]), s(&l["month_spend"]["cap"]));
+        println!(
+            "  this month  {} of cap {}",
+            s(&l["month_spend"]["spent"]),
+            s(&l["month_spend"]["cap"])
+        );
         if let Some(secs) = l["forecast_seconds_left"].as_u64() {
-            println!("  forecast    runs out in {}", format_duration(std::time::Duration::from_secs(secs)));
+            println!(
+                "  forecast    runs out in {}",
+                format_duration(std::time::Duration::from_secs(secs))
+            );
         }
     }
-    println!("all lines this month: {} of cap {}", s(&doc["month_spend"]["spent"]), s(&doc["month_spend"]["cap"]));
-    println!("outbox: {} queued, {} sent, {} given up", doc["outbox"]["queued"], doc["outbox"]["sent"], doc["outbox"]["dead"]);
+    println!(
+        "all lines this month: {} of cap {}",
+        s(&doc["month_spend"]["spent"]),
+        s(&doc["month_spend"]["cap"])
+    );
+    println!(
+        "outbox: {} queued, {} sent, {} given up",
+        doc["outbox"]["queued"], doc["outbox"]["sent"], doc["outbox"]["dead"]
+    );
 }

@@ -12,12 +12,17 @@ use crate::config::{self, Config, ConfigError};
 use crate::ledger::{Ledger, SqliteLedger};
 use crate::notify::Notifier;
 use crate::notify::file::FileNotifier;
+use crate::notify::smtp::SmtpNotifier;
+use crate::notify::test_email::send_test;
 
 /// Logs to stderr: text (no timestamps under journald) or JSON; `RUST_LOG` filters.
 pub fn init_logging(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(ansi);
     let journald = std::env::var_os("JOURNAL_STREAM").is_some();
     match (format, journald) {
         (LogFormat::Json, _) => builder.json().init(),
@@ -35,36 +40,71 @@ pub fn load_config(path: &Path) -> anyhow::Result<Config> {
             }
             Ok(c)
         }
-        Err(e @ ConfigError::Read { .. }) => Err(anyhow::anyhow!("{e}\n(use -c FILE or RENEWD_CONFIG to point at your config; config/demo.toml is a demo)")),
+        Err(e @ ConfigError::Read { .. }) => Err(anyhow::anyhow!(
+            "{e}\n(use -c FILE or RENEWD_CONFIG to point at your config; config/demo.toml is a demo)"
+        )),
         Err(e) => Err(anyhow::anyhow!("invalid config:\n{e}")),
     }
 }
 
 /// Opens the ledger in `daemon.state_dir`.
 pub fn open_ledger(config: &Config) -> anyhow::Result<Arc<dyn Ledger>> {
-    let ledger = SqliteLedger::open(&config.daemon.state_dir).with_context(|| format!("while opening the ledger in {}", config.daemon.state_dir.display()))?;
+    let ledger = SqliteLedger::open(&config.daemon.state_dir).with_context(|| {
+        format!(
+            "while opening the ledger in {}",
+            config.daemon.state_dir.display()
+        )
+    })?;
     Ok(Arc::new(ledger))
 }
 
 /// Builds the carriers (reads secrets and carrier state; no network).
 pub fn build_carriers(config: &Config) -> anyhow::Result<Carriers> {
-    std::fs::create_dir_all(&config.daemon.state_dir).with_context(|| format!("while creating the state directory {}", config.daemon.state_dir.display()))?;
-    carriers::build(&config.carriers, &config.daemon.state_dir).context("while setting up the carriers")
+    std::fs::create_dir_all(&config.daemon.state_dir).with_context(|| {
+        format!(
+            "while creating the state directory {}",
+            config.daemon.state_dir.display()
+        )
+    })?;
+    carriers::build(&config.carriers, &config.daemon.state_dir)
+        .context("while setting up the carriers")
 }
 
 /// SMTP when `[email]` is set, else `.eml` files in `<state_dir>/outbox`.
 pub fn notifier(config: &Config) -> anyhow::Result<Arc<dyn Notifier>> {
+    if let Some(email) = &config.email {
+        return Ok(Arc::new(
+            SmtpNotifier::new(email).context("while setting up email")?,
+        ));
+    }
     let dir = config.daemon.state_dir.join("outbox");
-    let file = FileNotifier::new(dir.clone()).with_context(|| format!("while creating {}", dir.display()))?;
+    let file = FileNotifier::new(dir.clone())
+        .with_context(|| format!("while creating {}", dir.display()))?;
     Ok(Arc::new(file))
 }
 
 /// `renewd test-email`.
 pub async fn test_email(path: &Path) -> anyhow::Result<i32> {
     let config = load_config(path)?;
-    if config.email.is_none() {
-        eprintln!("renewd: no [email] section: messages are written to {}", config.daemon.state_dir.join("outbox").display());
+    let Some(email) = &config.email else {
+        eprintln!(
+            "renewd: no [email] section: messages are written to {}",
+            config.daemon.state_dir.join("outbox").display()
+        );
         return Ok(1);
+    };
+    match send_test(email).await {
+        Ok(()) => {
+            println!(
+                "test message accepted by {} for {}",
+                email.smtp_url,
+                email.to.join(", ")
+            );
+            Ok(0)
+        }
+        Err(hint) => {
+            eprintln!("renewd: test email not sent: {hint}");
+            Ok(1)
+        }
     }
-    Ok(0)
 }

@@ -29,8 +29,14 @@ impl Spend {
             (None, None) => "nothing yet (no cap)".into(),
         };
         vec![
-            ("This line this month".into(), show(self.line, self.line_cap)),
-            ("All lines this month".into(), show(self.global, self.global_cap)),
+            (
+                "This line this month".into(),
+                show(self.line, self.line_cap),
+            ),
+            (
+                "All lines this month".into(),
+                show(self.global, self.global_cap),
+            ),
         ]
     }
 }
@@ -41,12 +47,36 @@ pub fn local_time(t: DateTime<Utc>, tz: Tz) -> String {
 }
 
 /// Renders rows as plain text and as an HTML table, under a heading paragraph.
-fn render(kind: MessageKind, key: String, line: &Line, subject: String, intro: &str, rows: &[(String, String)], outro: &str) -> Draft {
-    render_parts(kind, key, Some(line.id.clone()), subject, intro, rows, outro)
+fn render(
+    kind: MessageKind,
+    key: String,
+    line: &Line,
+    subject: String,
+    intro: &str,
+    rows: &[(String, String)],
+    outro: &str,
+) -> Draft {
+    render_parts(
+        kind,
+        key,
+        Some(line.id.clone()),
+        subject,
+        intro,
+        rows,
+        outro,
+    )
 }
 
 /// `render` for messages that may belong to no line.
-fn render_parts(kind: MessageKind, key: String, line_id: Option<String>, subject: String, intro: &str, rows: &[(String, String)], outro: &str) -> Draft {
+fn render_parts(
+    kind: MessageKind,
+    key: String,
+    line_id: Option<String>,
+    subject: String,
+    intro: &str,
+    rows: &[(String, String)],
+    outro: &str,
+) -> Draft {
     let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     let mut text = format!("{intro}\n\n");
     for (k, v) in rows {
@@ -58,23 +88,39 @@ fn render_parts(kind: MessageKind, key: String, line_id: Option<String>, subject
     text.push_str("\n-- \nrenewd\n");
     let mut html = format!("<html><body><p>{}</p>\n<table>\n", esc(intro));
     for (k, v) in rows {
-        html.push_str(&format!("<tr><th align=\"left\">{}</th><td>{}</td></tr>\n", esc(k), esc(v)));
+        html.push_str(&format!(
+            "<tr><th align=\"left\">{}</th><td>{}</td></tr>\n",
+            esc(k),
+            esc(v)
+        ));
     }
     html.push_str("</table>\n");
     if !outro.is_empty() {
         html.push_str(&format!("<p>{}</p>\n", esc(outro)));
     }
     html.push_str("<p style=\"color:#888\">renewd</p></body></html>\n");
-    Draft { key, kind, line_id, subject, text, html }
+    Draft {
+        key,
+        kind,
+        line_id,
+        subject,
+        text,
+        html,
+    }
 }
 
 /// Escapes text for HTML.
 pub fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 fn after_rows(after: Option<&Observation>, tz: Tz) -> Vec<(String, String)> {
-    let Some(o) = after else { return vec![("Now".into(), "not reported yet".into())] };
+    let Some(o) = after else {
+        return vec![("Now".into(), "not reported yet".into())];
+    };
     let mut rows = Vec::new();
     if let Some(b) = o.balance {
         rows.push(("Balance now".into(), b.to_string()));
@@ -89,7 +135,13 @@ fn after_rows(after: Option<&Observation>, tz: Tz) -> Vec<(String, String)> {
 }
 
 /// After a confirmed top-up.
-pub fn receipt(line: &Line, t: &TopUp, after: Option<&Observation>, spend: &Spend, tz: Tz) -> Draft {
+pub fn receipt(
+    line: &Line,
+    t: &TopUp,
+    after: Option<&Observation>,
+    spend: &Spend,
+    tz: Tz,
+) -> Draft {
     let what = t.package.clone().unwrap_or_else(|| t.amount.to_string());
     let subject = format!("renewd: topped up {} with {what}", line.name);
     let mut rows = vec![
@@ -98,8 +150,16 @@ pub fn receipt(line: &Line, t: &TopUp, after: Option<&Observation>, spend: &Spen
         ("Bought".into(), what),
         ("Amount".into(), t.amount.to_string()),
         ("Why".into(), t.trigger.clone()),
-        ("When".into(), local_time(t.settled_at.unwrap_or(t.created_at), tz)),
-        ("Provider reference".into(), t.provider_ref.clone().unwrap_or_else(|| "none given".into())),
+        (
+            "When".into(),
+            local_time(t.settled_at.unwrap_or(t.created_at), tz),
+        ),
+        (
+            "Provider reference".into(),
+            t.provider_ref
+                .clone()
+                .unwrap_or_else(|| "none given".into()),
+        ),
         ("renewd reference".into(), t.reference.clone()),
         ("Ledger id".into(), t.id.to_string()),
     ];
@@ -108,7 +168,15 @@ pub fn receipt(line: &Line, t: &TopUp, after: Option<&Observation>, spend: &Spen
     }
     rows.extend(after_rows(after, tz));
     rows.extend(spend.lines());
-    render(MessageKind::Receipt, format!("receipt:{}", t.id), line, subject, &format!("{} was topped up.", line.name), &rows, "")
+    render(
+        MessageKind::Receipt,
+        format!("receipt:{}", t.id),
+        line,
+        subject,
+        &format!("{} was topped up.", line.name),
+        &rows,
+        "",
+    )
 }
 
 /// A top-up the provider definitely refused.
@@ -117,24 +185,44 @@ pub fn topup_failed(line: &Line, t: &TopUp, reason: &str, next: &str, tz: Tz) ->
     let rows = vec![
         ("Line".into(), format!("{} ({})", line.name, line.id)),
         ("Carrier".into(), t.carrier.clone()),
-        ("Tried to buy".into(), t.package.clone().unwrap_or_else(|| t.amount.to_string())),
+        (
+            "Tried to buy".into(),
+            t.package.clone().unwrap_or_else(|| t.amount.to_string()),
+        ),
         ("Why".into(), t.trigger.clone()),
         ("Provider said".into(), reason.to_string()),
-        ("When".into(), local_time(t.settled_at.unwrap_or(t.created_at), tz)),
+        (
+            "When".into(),
+            local_time(t.settled_at.unwrap_or(t.created_at), tz),
+        ),
         ("Ledger id".into(), t.id.to_string()),
     ];
-    render(MessageKind::Failure, format!("failed:{}", t.id), line, subject, &format!("A top-up for {} failed. Nothing was charged.", line.name), &rows, next)
+    render(
+        MessageKind::Failure,
+        format!("failed:{}", t.id),
+        line,
+        subject,
+        &format!("A top-up for {} failed. Nothing was charged.", line.name),
+        &rows,
+        next,
+    )
 }
 
 /// A top-up whose outcome could not be settled: a person must check and resolve it.
 pub fn unknown_outcome(line: &Line, t: &TopUp, reason: &str) -> Draft {
-    let subject = format!("renewd: top-up outcome UNKNOWN for {} (needs you)", line.name);
+    let subject = format!(
+        "renewd: top-up outcome UNKNOWN for {} (needs you)",
+        line.name
+    );
     let rows = vec![
         ("Line".into(), format!("{} ({})", line.name, line.id)),
         ("Carrier".into(), t.carrier.clone()),
         ("Amount".into(), t.amount.to_string()),
         ("renewd reference".into(), t.reference.clone()),
-        ("Provider reference".into(), t.provider_ref.clone().unwrap_or_else(|| "none".into())),
+        (
+            "Provider reference".into(),
+            t.provider_ref.clone().unwrap_or_else(|| "none".into()),
+        ),
         ("Last error".into(), reason.to_string()),
         ("Ledger id".into(), t.id.to_string()),
     ];
@@ -142,28 +230,68 @@ pub fn unknown_outcome(line: &Line, t: &TopUp, reason: &str) -> Draft {
         "renewd buys nothing more for this line until this is settled. Check the carrier's account for the reference above, then run: renewd resolve {} --paid (or --failed)",
         t.id
     );
-    render(MessageKind::Warning, format!("unknown:{}", t.id), line, subject, "renewd sent a top-up but could not learn whether it went through.", &rows, &outro)
+    render(
+        MessageKind::Warning,
+        format!("unknown:{}", t.id),
+        line,
+        subject,
+        "renewd sent a top-up but could not learn whether it went through.",
+        &rows,
+        &outro,
+    )
 }
 
 /// A cap stopped a purchase (once per line and month).
 pub fn cap_blocked(line: &Line, hit: &CapHit, month: (i32, u32), trigger: &str) -> Draft {
-    let subject = format!("renewd: {} cap reached, {} not topped up", hit.scope, line.name);
+    let subject = format!(
+        "renewd: {} cap reached, {} not topped up",
+        hit.scope, line.name
+    );
     let rows = vec![
         ("Line".into(), format!("{} ({})", line.name, line.id)),
         ("Why it wanted to buy".into(), trigger.to_string()),
         ("Would have bought".into(), hit.amount.to_string()),
-        (format!("Spent this month ({} cap)", hit.scope), format!("{} of {}", hit.spent, hit.cap)),
+        (
+            format!("Spent this month ({} cap)", hit.scope),
+            format!("{} of {}", hit.spent, hit.cap),
+        ),
     ];
     let outro = "Raise the cap in the config (monthly_cap) and reload renewd (systemctl reload renewd), or top the line up by hand. You get this warning once a month per line.";
     let key = format!("cap:{}:{}-{:02}", line.id, month.0, month.1);
-    render(MessageKind::Warning, key, line, subject, &format!("{} needs a top-up but the {} monthly cap would be exceeded.", line.name, hit.scope), &rows, outro)
+    render(
+        MessageKind::Warning,
+        key,
+        line,
+        subject,
+        &format!(
+            "{} needs a top-up but the {} monthly cap would be exceeded.",
+            line.name, hit.scope
+        ),
+        &rows,
+        outro,
+    )
 }
 
 /// A warning without a purchase: dry run, cannot act, dead SIM, failing checks.
-pub fn warning(line: &Line, key: String, subject: &str, intro: &str, rows: Vec<(String, String)>, outro: &str) -> Draft {
+pub fn warning(
+    line: &Line,
+    key: String,
+    subject: &str,
+    intro: &str,
+    rows: Vec<(String, String)>,
+    outro: &str,
+) -> Draft {
     let mut all = vec![("Line".to_string(), format!("{} ({})", line.name, line.id))];
     all.extend(rows);
-    render(MessageKind::Warning, key, line, format!("renewd: {subject}"), intro, &all, outro)
+    render(
+        MessageKind::Warning,
+        key,
+        line,
+        format!("renewd: {subject}"),
+        intro,
+        &all,
+        outro,
+    )
 }
 
 /// The line could not be checked for longer than the grace period.
@@ -179,7 +307,11 @@ pub fn check_failing(line: &Line, since: DateTime<Utc>, error: &str, tz: Tz) -> 
         key,
         line,
         format!("renewd: cannot check {}", line.name),
-        &format!("renewd has not been able to check {} since {}.", line.name, local_time(since, tz)),
+        &format!(
+            "renewd has not been able to check {} since {}.",
+            line.name,
+            local_time(since, tz)
+        ),
         &rows,
         "renewd keeps trying on the line's schedule. Check the carrier's credentials and service status.",
     )
@@ -189,8 +321,19 @@ pub fn check_failing(line: &Line, since: DateTime<Utc>, error: &str, tz: Tz) -> 
 pub fn test_message(smtp_url: &str, now: DateTime<Utc>) -> Draft {
     let rows = vec![
         ("Sent through".to_string(), smtp_url.to_string()),
-        ("Sent at".to_string(), now.format("%Y-%m-%d %H:%M:%S UTC").to_string()),
+        (
+            "Sent at".to_string(),
+            now.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+        ),
     ];
     let intro = "This is a test message from renewd. Receipts, failures and warnings will arrive like this one.";
-    render_parts(MessageKind::Warning, format!("test:{}", now.timestamp_millis()), None, "renewd: test message".into(), intro, &rows, "")
+    render_parts(
+        MessageKind::Warning,
+        format!("test:{}", now.timestamp_millis()),
+        None,
+        "renewd: test message".into(),
+        intro,
+        &rows,
+        "",
+    )
 }

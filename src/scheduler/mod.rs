@@ -118,7 +118,15 @@ pub fn spawn(
     let (snap_tx, snapshot) = watch::channel(Snapshot::default());
     let mut table = Table::new(opts);
     table.replace(entries, opts, clock.now());
-    let task = Loop { table, tick: opts.tick, clock, fires, commands: rx, snapshot: snap_tx, blocked: None };
+    let task = Loop {
+        table,
+        tick: opts.tick,
+        clock,
+        fires,
+        commands: rx,
+        snapshot: snap_tx,
+        blocked: None,
+    };
     let join = tokio::spawn(task.run(shutdown));
     (Handle { commands, snapshot }, join)
 }
@@ -198,7 +206,9 @@ impl Loop {
     fn wake_at(&mut self, now: DateTime<Utc>) -> Instant {
         let tick = Instant::now() + self.tick;
         match self.table.peek() {
-            Some((at, _)) if self.blocked.is_none() && at > now => self.clock.instant_at(at).min(tick),
+            Some((at, _)) if self.blocked.is_none() && at > now => {
+                self.clock.instant_at(at).min(tick)
+            }
             _ => tick,
         }
     }

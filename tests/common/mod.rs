@@ -28,7 +28,10 @@ impl Env {
     }
 
     pub fn write_config(&self, body: &str) {
-        let text = format!("[daemon]\nstate_dir = {:?}\n{body}", self.state().display().to_string());
+        let text = format!(
+            "[daemon]\nstate_dir = {:?}\n{body}",
+            self.state().display().to_string()
+        );
         std::fs::write(self.config(), text).expect("write config");
     }
 
@@ -39,15 +42,28 @@ impl Env {
 
     pub fn command(&self, args: &[&str]) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_renewd"));
-        c.arg("-c").arg(self.config()).args(args).env("RUST_LOG", "info").env_remove("JOURNAL_STREAM").env_remove("NOTIFY_SOCKET");
+        c.arg("-c")
+            .arg(self.config())
+            .args(args)
+            .env("RUST_LOG", "info")
+            .env_remove("JOURNAL_STREAM")
+            .env_remove("NOTIFY_SOCKET");
         c
     }
 
     /// Starts `renewd run` in the background, its stderr going to `daemon.log`.
     pub fn spawn_daemon(&self) -> Daemon {
-        let log = self.dir.path().join(format!("daemon-{}.log", rand_suffix()));
+        let log = self
+            .dir
+            .path()
+            .join(format!("daemon-{}.log", rand_suffix()));
         let file = std::fs::File::create(&log).expect("log file");
-        let child = self.command(&["run"]).stdout(Stdio::null()).stderr(file).spawn().expect("spawn renewd run");
+        let child = self
+            .command(&["run"])
+            .stdout(Stdio::null())
+            .stderr(file)
+            .spawn()
+            .expect("spawn renewd run");
         Daemon { child, log }
     }
 
@@ -56,7 +72,10 @@ impl Env {
         let mut v: Vec<PathBuf> = std::fs::read_dir(self.state().join("outbox"))
             .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
             .unwrap_or_default();
-        v.retain(|p| p.extension().is_some_and(|e| e == "eml") && p.file_name().unwrap().to_string_lossy().starts_with(prefix));
+        v.retain(|p| {
+            p.extension().is_some_and(|e| e == "eml")
+                && p.file_name().unwrap().to_string_lossy().starts_with(prefix)
+        });
         v.sort();
         v
     }
@@ -89,12 +108,22 @@ impl Daemon {
 
     /// Waits until the log contains `needle`; panics with the log after `secs`.
     pub fn wait_log(&self, needle: &str, secs: u64) {
-        let ok = wait_until(Duration::from_secs(secs), || self.log_text().contains(needle));
-        assert!(ok, "no {needle:?} in the daemon log within {secs}s:\n{}", self.log_text());
+        let ok = wait_until(Duration::from_secs(secs), || {
+            self.log_text().contains(needle)
+        });
+        assert!(
+            ok,
+            "no {needle:?} in the daemon log within {secs}s:\n{}",
+            self.log_text()
+        );
     }
 
     pub fn signal(&self, sig: &str) {
-        let st = Command::new("kill").arg(format!("-{sig}")).arg(self.child.id().to_string()).status().expect("kill");
+        let st = Command::new("kill")
+            .arg(format!("-{sig}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .expect("kill");
         assert!(st.success(), "kill -{sig} failed");
     }
 
