@@ -23,6 +23,8 @@ pub mod raw;
 pub mod secret;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_examples;
 pub mod validate;
 
 pub use lines::reports_expiry;
