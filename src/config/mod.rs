@@ -15,12 +15,21 @@ use crate::carriers::CarrierSpec;
 use crate::money::{DataSize, Money};
 use crate::schedule::Schedule;
 
+mod lines;
+pub mod locate;
+mod parse_error;
+mod policy;
 pub mod raw;
 pub mod secret;
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+mod tests_examples;
 pub mod validate;
 
+pub use lines::reports_expiry;
 pub use secret::{Secret, SecretSource};
-pub use validate::validate;
+pub use validate::{validate, validate_with};
 
 /// Default config path when neither `-c` nor `RENEWD_CONFIG` is given.
 pub const DEFAULT_PATH: &str = "/etc/renewd/renewd.toml";
@@ -143,14 +152,9 @@ pub struct Policy {
 pub enum TopUpChoice {
     Amount(Money),
     /// A carrier package id; `price` is the line's `topup_amount` when it also states one.
-    Package {
-        id: String,
-        price: Option<Money>,
-    },
+    Package { id: String, price: Option<Money> },
     /// The cheapest package with at least this much data.
-    Cheapest {
-        min_data: DataSize,
-    },
+    Cheapest { min_data: DataSize },
 }
 
 /// One thing wrong (or worth a warning) in the config.
@@ -173,15 +177,9 @@ impl fmt::Display for Problem {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config file {path}: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Read { path: PathBuf, source: std::io::Error },
     #[error("{}", render_problems(path, problems))]
-    Invalid {
-        path: PathBuf,
-        problems: Vec<Problem>,
-    },
+    Invalid { path: PathBuf, problems: Vec<Problem> },
 }
 
 /// `file:line:col: key: message`, one per line.
@@ -199,17 +197,19 @@ pub fn render_problems(path: &Path, problems: &[Problem]) -> String {
 
 /// Reads, parses and validates a config file.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
     from_str(&text, path)
 }
 
-/// Parses and validates config text; `path` is used for messages and relative paths.
+/// Parses and validates config text; `path` is used for messages, and its mode (when the
+/// file exists) decides whether inline secrets draw a warning.
 pub fn from_str(text: &str, path: &Path) -> Result<Config, ConfigError> {
-    validate(text, path).map_err(|problems| ConfigError::Invalid {
-        path: path.to_path_buf(),
-        problems,
-    })
+    validate_with(text, path, readable_by_others(path))
+        .map_err(|problems| ConfigError::Invalid { path: path.to_path_buf(), problems })
+}
+
+/// The file's mode lets group or others read it (false when it cannot be read).
+pub fn readable_by_others(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o044 != 0)
 }
