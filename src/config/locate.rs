@@ -28,7 +28,11 @@ pub fn entries(text: &str) -> Option<Vec<Entry>> {
 }
 
 fn join(prefix: &str, name: &str) -> String {
-    if prefix.is_empty() { name.to_string() } else { format!("{prefix}.{name}") }
+    if prefix.is_empty() {
+        name.to_string()
+    } else {
+        format!("{prefix}.{name}")
+    }
 }
 
 fn walk_table(table: &Table, prefix: &str, out: &mut Vec<Entry>) {
@@ -43,15 +47,30 @@ fn walk_item(item: &Item, path: String, key: Option<std::ops::Range<usize>>, out
     match item {
         Item::Table(t) => {
             let children = Some(t.iter().map(|(k, _)| k.to_string()).collect());
-            out.push(Entry { path: path.clone(), key: key.or(t.span()), value: t.span(), children });
+            out.push(Entry {
+                path: path.clone(),
+                key: key.or(t.span()),
+                value: t.span(),
+                children,
+            });
             walk_table(t, &path, out);
         }
         Item::ArrayOfTables(a) => {
-            out.push(Entry { path: path.clone(), key: key.clone(), value: a.span(), children: None });
+            out.push(Entry {
+                path: path.clone(),
+                key: key.clone(),
+                value: a.span(),
+                children: None,
+            });
             for (i, t) in a.iter().enumerate() {
                 let children = Some(t.iter().map(|(k, _)| k.to_string()).collect());
                 let p = format!("{path}[{i}]");
-                out.push(Entry { path: p.clone(), key: t.span(), value: t.span(), children });
+                out.push(Entry {
+                    path: p.clone(),
+                    key: t.span(),
+                    value: t.span(),
+                    children,
+                });
                 walk_table(t, &p, out);
             }
         }
@@ -64,19 +83,34 @@ fn walk_value(v: &Value, path: String, key: Option<std::ops::Range<usize>>, out:
     match v {
         Value::InlineTable(t) => {
             let children = Some(t.iter().map(|(k, _)| k.to_string()).collect());
-            out.push(Entry { path: path.clone(), key, value: v.span(), children });
+            out.push(Entry {
+                path: path.clone(),
+                key,
+                value: v.span(),
+                children,
+            });
             for (name, inner) in t.iter() {
                 let k = t.key(name).and_then(|k| k.span());
                 walk_value(inner, join(&path, name), k, out);
             }
         }
         Value::Array(a) => {
-            out.push(Entry { path: path.clone(), key, value: v.span(), children: None });
+            out.push(Entry {
+                path: path.clone(),
+                key,
+                value: v.span(),
+                children: None,
+            });
             for (i, inner) in a.iter().enumerate() {
                 walk_value(inner, format!("{path}[{i}]"), inner.span(), out);
             }
         }
-        _ => out.push(Entry { path, key, value: v.span(), children: None }),
+        _ => out.push(Entry {
+            path,
+            key,
+            value: v.span(),
+            children: None,
+        }),
     }
 }
 
@@ -84,10 +118,10 @@ fn walk_value(v: &Value, path: String, key: Option<std::ops::Range<usize>>, out:
 pub fn key_offset(entries: &[Entry], key: &str) -> Option<usize> {
     let mut path = key;
     loop {
-        if let Some(e) = entries.iter().find(|e| e.path == path) {
-            if let Some(start) = e.value.as_ref().or(e.key.as_ref()).map(|r| r.start) {
-                return Some(start);
-            }
+        if let Some(e) = entries.iter().find(|e| e.path == path)
+            && let Some(start) = e.value.as_ref().or(e.key.as_ref()).map(|r| r.start)
+        {
+            return Some(start);
         }
         path = parent(path)?;
     }
@@ -113,7 +147,10 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
 
 /// The closest of `candidates` to `word`, when it is close enough to be a likely typo.
 pub fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    let best = candidates.iter().map(|c| (distance(word, c), *c)).min_by_key(|(d, _)| *d)?;
+    let best = candidates
+        .iter()
+        .map(|c| (distance(word, c), *c))
+        .min_by_key(|(d, _)| *d)?;
     let limit = (word.chars().count() / 3).max(2);
     (best.0 <= limit).then_some(best.1)
 }

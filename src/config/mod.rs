@@ -152,9 +152,14 @@ pub struct Policy {
 pub enum TopUpChoice {
     Amount(Money),
     /// A carrier package id; `price` is the line's `topup_amount` when it also states one.
-    Package { id: String, price: Option<Money> },
+    Package {
+        id: String,
+        price: Option<Money>,
+    },
     /// The cheapest package with at least this much data.
-    Cheapest { min_data: DataSize },
+    Cheapest {
+        min_data: DataSize,
+    },
 }
 
 /// One thing wrong (or worth a warning) in the config.
@@ -177,9 +182,15 @@ impl fmt::Display for Problem {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config file {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{}", render_problems(path, problems))]
-    Invalid { path: PathBuf, problems: Vec<Problem> },
+    Invalid {
+        path: PathBuf,
+        problems: Vec<Problem>,
+    },
 }
 
 /// `file:line:col: key: message`, one per line.
@@ -197,15 +208,20 @@ pub fn render_problems(path: &Path, problems: &[Problem]) -> String {
 
 /// Reads, parses and validates a config file.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
     from_str(&text, path)
 }
 
 /// Parses and validates config text; `path` is used for messages, and its mode (when the
 /// file exists) decides whether inline secrets draw a warning.
 pub fn from_str(text: &str, path: &Path) -> Result<Config, ConfigError> {
-    validate_with(text, path, readable_by_others(path))
-        .map_err(|problems| ConfigError::Invalid { path: path.to_path_buf(), problems })
+    validate_with(text, path, readable_by_others(path)).map_err(|problems| ConfigError::Invalid {
+        path: path.to_path_buf(),
+        problems,
+    })
 }
 
 /// The file's mode lets group or others read it (false when it cannot be read).

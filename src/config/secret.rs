@@ -84,10 +84,10 @@ impl SecretSource {
 pub fn credential_path(path: &Path) -> PathBuf {
     let creds = std::env::var_os("CREDENTIALS_DIRECTORY").map(PathBuf::from);
     let text = path.to_string_lossy();
-    if let Some(rest) = text.strip_prefix("${CREDENTIALS_DIRECTORY}") {
-        if let Some(dir) = &creds {
-            return dir.join(rest.trim_start_matches('/'));
-        }
+    if let Some(rest) = text.strip_prefix("${CREDENTIALS_DIRECTORY}")
+        && let Some(dir) = &creds
+    {
+        return dir.join(rest.trim_start_matches('/'));
     }
     match creds {
         Some(dir) if path.is_relative() && path.components().count() == 1 => dir.join(path),
@@ -114,7 +114,11 @@ pub fn warn_inline(raw: &super::raw::RawConfig, p: &mut super::validate::Problem
         inline.push((format!("carriers.{name}.{field}"), field, name.clone()));
     }
     for (key, field, cred) in inline {
-        let env = format!("RENEWD_{}_{}", cred.to_uppercase().replace('-', "_"), field.to_uppercase());
+        let env = format!(
+            "RENEWD_{}_{}",
+            cred.to_uppercase().replace('-', "_"),
+            field.to_uppercase()
+        );
         p.warn(
             key,
             format!("is written inline in a file that group or others can read; write {field}_file = \"/run/credentials/renewd.service/{cred}\" or {field}_env = \"{env}\" instead (or chmod 600 the file)"),

@@ -29,11 +29,21 @@ fn expiry_trigger_without_a_plan_date_warns_only_where_expiry_is_unknown() {
     let command = "type = \"command\"\nstatus = [\"/bin/true\"]\ntopup = [\"/bin/true\"]";
     // (carrier section, line keys, policy keys, expected warning fragment or None)
     let table: [(&str, &str, &str, Option<&str>); 7] = [
-        (reloadly, "", "", Some("carrier \"c\" (reloadly) cannot report expiry")),
+        (
+            reloadly,
+            "",
+            "",
+            Some("carrier \"c\" (reloadly) cannot report expiry"),
+        ),
         (reloadly, "", "plan_days = 30\n", None),
         (reloadly, "renews_on = \"2026-12-15\"\n", "", None),
         (command, "", "", Some("may not report expiry")),
-        ("type = \"simulated\"\nreports = [\"balance\"]", "", "", Some("(simulated) cannot report expiry")),
+        (
+            "type = \"simulated\"\nreports = [\"balance\"]",
+            "",
+            "",
+            Some("(simulated) cannot report expiry"),
+        ),
         ("type = \"simulated\"", "", "", None),
         ("type = \"simulated\"\nreports = [\"expiry\"]", "", "", None),
     ];
@@ -45,9 +55,17 @@ fn expiry_trigger_without_a_plan_date_warns_only_where_expiry_is_unknown() {
             Some(fragment) => {
                 assert_eq!(found.len(), 1, "{found:#?}");
                 assert_eq!(found[0].key, "lines[0].policy.expires_within");
-                let row = text.lines().position(|l| l.starts_with("expires_within")).map(|i| i + 1);
+                let row = text
+                    .lines()
+                    .position(|l| l.starts_with("expires_within"))
+                    .map(|i| i + 1);
                 assert_eq!(found[0].position, row.map(|r| (r, 18)));
-                assert!(found[0].message.contains(fragment) && found[0].message.contains("plan_days = 30"), "{:?}", found[0].message);
+                assert!(
+                    found[0].message.contains(fragment)
+                        && found[0].message.contains("plan_days = 30"),
+                    "{:?}",
+                    found[0].message
+                );
             }
         }
     }
@@ -62,7 +80,11 @@ fn inline_secret_warns_only_when_others_can_read_the_file() {
     assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(found[0].key, "carriers.travel.client_secret");
     assert_eq!(found[0].position, Some((4, 17)));
-    assert!(found[0].message.contains("client_secret_file = \"/run/credentials/renewd.service/travel\""));
+    assert!(
+        found[0]
+            .message
+            .contains("client_secret_file = \"/run/credentials/renewd.service/travel\"")
+    );
     assert!(!found[0].message.contains("hunter2"));
 }
 
@@ -76,7 +98,14 @@ fn from_str_reads_the_file_mode_for_the_secret_warning() {
     for (mode, warns) in [(0o600, false), (0o640, true), (0o644, true)] {
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).expect("chmod");
         let config = super::load(&path).expect("valid");
-        assert_eq!(config.warnings.iter().any(|w| w.key == "carriers.iot.password"), warns, "mode {mode:o}");
+        assert_eq!(
+            config
+                .warnings
+                .iter()
+                .any(|w| w.key == "carriers.iot.password"),
+            warns,
+            "mode {mode:o}"
+        );
     }
 }
 
@@ -85,7 +114,10 @@ fn unused_carrier_warns() {
     let text = "[carriers.demo]\ntype = \"simulated\"\n[carriers.spare]\ntype = \"simulated\"\n\
                 [[lines]]\nid = \"a\"\ncarrier = \"demo\"\n[lines.policy]\nbalance_below = \"1.00 USD\"\ntopup_amount = \"5.00 USD\"\n";
     let found = warnings(text, false);
-    assert_eq!(found.iter().map(|w| w.key.as_str()).collect::<Vec<_>>(), ["carriers.spare"]);
+    assert_eq!(
+        found.iter().map(|w| w.key.as_str()).collect::<Vec<_>>(),
+        ["carriers.spare"]
+    );
 }
 
 #[test]
@@ -97,23 +129,36 @@ fn shipped_example_is_valid_and_empty() {
 /// Uncommenting every `# ` setting in the example gives a full config that validates.
 #[test]
 fn shipped_example_uncommented_is_valid() {
-    let text: String = EXAMPLE.lines().map(|l| l.strip_prefix("# ").unwrap_or(l)).collect::<Vec<_>>().join("\n");
-    let config = validate_with(&text, Path::new("renewd.example.toml"), true).unwrap_or_else(|e| panic!("{e:#?}"));
+    let text: String = EXAMPLE
+        .lines()
+        .map(|l| l.strip_prefix("# ").unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let config = validate_with(&text, Path::new("renewd.example.toml"), true)
+        .unwrap_or_else(|e| panic!("{e:#?}"));
     assert!(config.warnings.is_empty(), "{:#?}", config.warnings);
     let types: Vec<&str> = config.carriers.values().map(|c| c.type_name()).collect();
     assert_eq!(types.len(), 6, "one carrier of each type: {types:?}");
     assert_eq!(config.lines.len(), 5);
-    assert!(config.email.is_some() && config.monthly_cap.is_some() && config.daemon.listen.is_some());
+    assert!(
+        config.email.is_some() && config.monthly_cap.is_some() && config.daemon.listen.is_some()
+    );
 }
 
 #[test]
 fn demo_config_is_valid_and_fast() {
     let config = validate(DEMO, Path::new("demo.toml")).expect("demo validates");
     assert!(config.warnings.is_empty(), "{:#?}", config.warnings);
-    assert!(config.email.is_none(), "the demo writes .eml files, it has no [email]");
+    assert!(
+        config.email.is_none(),
+        "the demo writes .eml files, it has no [email]"
+    );
     assert_eq!(config.daemon.state_dir, Path::new("./state"));
     assert_eq!(config.lines.len(), 2);
-    assert!(matches!(config.lines[1].policy.topup, TopUpChoice::Cheapest { .. }));
+    assert!(matches!(
+        config.lines[1].policy.topup,
+        TopUpChoice::Cheapest { .. }
+    ));
     for line in &config.lines {
         assert_eq!(line.schedule.to_string(), "every 5s");
     }

@@ -25,11 +25,19 @@ pub struct Problems {
 
 impl Problems {
     pub fn add(&mut self, key: impl Into<String>, message: impl Into<String>) {
-        self.list.push(Problem { key: key.into(), message: message.into(), position: None });
+        self.list.push(Problem {
+            key: key.into(),
+            message: message.into(),
+            position: None,
+        });
     }
 
     pub fn warn(&mut self, key: impl Into<String>, message: impl Into<String>) {
-        self.warnings.push(Problem { key: key.into(), message: message.into(), position: None });
+        self.warnings.push(Problem {
+            key: key.into(),
+            message: message.into(),
+            position: None,
+        });
     }
 
     /// Runs a parse, recording its error under `key`.
@@ -37,14 +45,22 @@ impl Problems {
         r.map_err(|e| self.add(key, e)).ok()
     }
 
-    pub fn opt<T>(&mut self, key: &str, v: Option<&String>, parse: impl Fn(&str) -> Result<T, String>) -> Option<T> {
+    pub fn opt<T>(
+        &mut self,
+        key: &str,
+        v: Option<&String>,
+        parse: impl Fn(&str) -> Result<T, String>,
+    ) -> Option<T> {
         v.and_then(|s| self.check(key, parse(s)))
     }
 
     /// An optional `base_url`-style key must be an http(s) URL.
     pub fn url(&mut self, key: &str, v: Option<&String>) {
         if let Some(u) = v.filter(|u| !(u.starts_with("https://") || u.starts_with("http://"))) {
-            self.add(key, format!("{u:?} is not an http(s) URL; e.g. \"https://api.example.com/v1\""));
+            self.add(
+                key,
+                format!("{u:?} is not an http(s) URL; e.g. \"https://api.example.com/v1\""),
+            );
         }
     }
 }
@@ -52,11 +68,21 @@ impl Problems {
 /// Parses an amount like `"25.00 USD"`; a whole number gets "needs 2 decimals".
 pub fn money(s: &str) -> Result<Money, String> {
     s.parse::<Money>().map_err(|e| {
-        let Some((num, code)) = s.trim().split_once(' ') else { return e };
+        let Some((num, code)) = s.trim().split_once(' ') else {
+            return e;
+        };
         match crate::money::Currency::new(code.trim()) {
-            Some(c) if c.exponent() > 0 && !num.is_empty() && num.bytes().all(|b| b.is_ascii_digit()) => {
+            Some(c)
+                if c.exponent() > 0
+                    && !num.is_empty()
+                    && num.bytes().all(|b| b.is_ascii_digit()) =>
+            {
                 let exp = c.exponent() as usize;
-                format!("{s:?} needs {exp} decimals, e.g. \"{num}.{:0<exp$} {}\"", "", c.code())
+                format!(
+                    "{s:?} needs {exp} decimals, e.g. \"{num}.{:0<exp$} {}\"",
+                    "",
+                    c.code()
+                )
             }
             _ => e,
         }
@@ -70,14 +96,21 @@ pub fn validate(text: &str, path: &Path) -> Result<Config, Vec<Problem>> {
 
 /// Parses and validates config text; every problem comes back at once.
 /// `readable_by_others`: the file's mode lets group or others read it (inline secrets warn).
-pub fn validate_with(text: &str, path: &Path, readable_by_others: bool) -> Result<Config, Vec<Problem>> {
+pub fn validate_with(
+    text: &str,
+    path: &Path,
+    readable_by_others: bool,
+) -> Result<Config, Vec<Problem>> {
     let raw: RawConfig = toml::from_str(text).map_err(|e| vec![parse_problem(text, &e)])?;
     let mut p = Problems::default();
     let daemon = daemon(&raw.daemon, path, &mut p);
     let email = raw.email.as_ref().and_then(|e| email(e, &mut p));
     let monthly_cap = p.opt("budget.monthly_cap", raw.budget.monthly_cap.as_ref(), money);
     if monthly_cap.is_some_and(|c| c.minor <= 0) {
-        p.add("budget.monthly_cap", "is zero, so nothing could ever be bought; remove it or write e.g. \"150.00 USD\"");
+        p.add(
+            "budget.monthly_cap",
+            "is zero, so nothing could ever be bought; remove it or write e.g. \"150.00 USD\"",
+        );
     }
     for (name, spec) in &raw.carriers {
         spec.validate(&format!("carriers.{name}"), &mut p);
@@ -88,7 +121,11 @@ pub fn validate_with(text: &str, path: &Path, readable_by_others: bool) -> Resul
         super::secret::warn_inline(&raw, &mut p);
     }
     let all = entries(text).unwrap_or_default();
-    let place = |list: Vec<Problem>| list.into_iter().map(|pr| locate(text, &all, pr)).collect::<Vec<_>>();
+    let place = |list: Vec<Problem>| {
+        list.into_iter()
+            .map(|pr| locate(text, &all, pr))
+            .collect::<Vec<_>>()
+    };
     match daemon {
         Some(daemon) if p.list.is_empty() => Ok(Config {
             path: path.to_path_buf(),
@@ -116,7 +153,9 @@ fn daemon(raw: &RawDaemon, path: &Path, p: &mut Problems) -> Option<Daemon> {
         None => Some(Tz::UTC),
         Some(s) => p.check(
             "daemon.timezone",
-            s.parse::<Tz>().map_err(|_| format!("{s:?} is not an IANA time zone; e.g. \"America/New_York\" or \"UTC\"")),
+            s.parse::<Tz>().map_err(|_| {
+                format!("{s:?} is not an IANA time zone; e.g. \"America/New_York\" or \"UTC\"")
+            }),
         ),
     };
     let dur = |p: &mut Problems, key: &str, v: &Option<String>, default: u64| match v {
@@ -129,16 +168,32 @@ fn daemon(raw: &RawDaemon, path: &Path, p: &mut Problems) -> Option<Daemon> {
     let max = match raw.max_concurrent_checks {
         None => Some(16),
         Some(n) if (1..=10_000).contains(&n) => Some(n as usize),
-        Some(n) => p.check("daemon.max_concurrent_checks", Err(format!("{n} is out of range; write a number from 1 to 10000, e.g. 16"))),
+        Some(n) => p.check(
+            "daemon.max_concurrent_checks",
+            Err(format!(
+                "{n} is out of range; write a number from 1 to 10000, e.g. 16"
+            )),
+        ),
     };
     let listen = match &raw.listen {
         None => Some(None),
         Some(s) => p
-            .check("daemon.listen", s.parse().map_err(|_| format!("{s:?} is not an address:port; e.g. \"127.0.0.1:9725\"")))
+            .check(
+                "daemon.listen",
+                s.parse()
+                    .map_err(|_| format!("{s:?} is not an address:port; e.g. \"127.0.0.1:9725\"")),
+            )
             .map(Some),
     };
-    if raw.state_dir.as_deref().is_some_and(|s| s.trim().is_empty()) {
-        p.add("daemon.state_dir", "is empty; write a directory, e.g. \"/var/lib/renewd\", or remove the key");
+    if raw
+        .state_dir
+        .as_deref()
+        .is_some_and(|s| s.trim().is_empty())
+    {
+        p.add(
+            "daemon.state_dir",
+            "is empty; write a directory, e.g. \"/var/lib/renewd\", or remove the key",
+        );
     }
     Some(Daemon {
         state_dir: state_dir(raw, path),
@@ -165,40 +220,78 @@ fn state_dir(raw: &RawDaemon, _path: &Path) -> PathBuf {
 }
 
 fn email(raw: &RawEmail, p: &mut Problems) -> Option<Email> {
-    let url_ok = ["smtp://", "smtps://"].iter().any(|s| raw.smtp_url.starts_with(s));
+    let url_ok = ["smtp://", "smtps://"]
+        .iter()
+        .any(|s| raw.smtp_url.starts_with(s));
     if !url_ok {
         p.add("email.smtp_url", format!("{:?} is not an SMTP URL; e.g. \"smtps://smtp.example.com:465\" or \"smtp://smtp.example.com:587?tls=required\"", raw.smtp_url));
     }
     if raw.smtp_url.contains('@') {
         p.add("email.smtp_url", "holds credentials; put the user in email.username and the password in email.password_file");
     }
-    let has_password = raw.password.is_some() || raw.password_file.is_some() || raw.password_env.is_some();
+    let has_password =
+        raw.password.is_some() || raw.password_file.is_some() || raw.password_env.is_some();
     let password = if has_password {
-        p.check("email.password", SecretSource::from_keys("password", raw.password.as_ref(), raw.password_file.as_deref(), raw.password_env.as_deref()))
+        p.check(
+            "email.password",
+            SecretSource::from_keys(
+                "password",
+                raw.password.as_ref(),
+                raw.password_file.as_deref(),
+                raw.password_env.as_deref(),
+            ),
+        )
     } else {
         None
     };
     if raw.to.is_empty() {
-        p.add("email.to", "is empty; write at least one address, e.g. [\"me@example.com\"]");
+        p.add(
+            "email.to",
+            "is empty; write at least one address, e.g. [\"me@example.com\"]",
+        );
     }
     for (i, addr) in raw.to.iter().enumerate() {
         if addr.parse::<lettre::message::Mailbox>().is_err() {
-            p.add(format!("email.to[{i}]"), format!("{addr:?} is not an email address; e.g. \"me@example.com\""));
+            p.add(
+                format!("email.to[{i}]"),
+                format!("{addr:?} is not an email address; e.g. \"me@example.com\""),
+            );
         }
     }
     if raw.from.parse::<lettre::message::Mailbox>().is_err() {
-        p.add("email.from", format!("{:?} is not an address; e.g. \"renewd <renewd@example.com>\"", raw.from));
+        p.add(
+            "email.from",
+            format!(
+                "{:?} is not an address; e.g. \"renewd <renewd@example.com>\"",
+                raw.from
+            ),
+        );
     }
     let send = match &raw.send {
-        None => vec![MessageKind::Receipt, MessageKind::Failure, MessageKind::Warning],
+        None => vec![
+            MessageKind::Receipt,
+            MessageKind::Failure,
+            MessageKind::Warning,
+        ],
         Some(list) => list
             .iter()
             .enumerate()
             .filter_map(|(i, k)| {
-                let r = MessageKind::parse(k).ok_or_else(|| format!("{k:?} is not a message kind; use \"receipt\", \"failure\" or \"warning\""));
+                let r = MessageKind::parse(k).ok_or_else(|| {
+                    format!(
+                        "{k:?} is not a message kind; use \"receipt\", \"failure\" or \"warning\""
+                    )
+                });
                 p.check(&format!("email.send[{i}]"), r)
             })
             .collect(),
     };
-    Some(Email { smtp_url: raw.smtp_url.clone(), username: raw.username.clone(), password, from: raw.from.clone(), to: raw.to.clone(), send })
+    Some(Email {
+        smtp_url: raw.smtp_url.clone(),
+        username: raw.username.clone(),
+        password,
+        from: raw.from.clone(),
+        to: raw.to.clone(),
+        send,
+    })
 }
