@@ -1,6 +1,4 @@
-//! The top-up life cycle, its guarded transitions, resolve, history and concurrency.
-
-use std::sync::Arc;
+//! The top-up life cycle, its guarded transitions, resolve and history.
 
 use super::*;
 use crate::ledger::{LedgerError, Settlement};
@@ -283,62 +281,4 @@ fn history_filters_by_line_and_time() {
         ["3"]
     );
     assert!(l.history(Some("zzz"), None).unwrap().is_empty());
-}
-
-#[test]
-fn concurrent_plans_for_one_line_commit_exactly_one() {
-    let l = Arc::new(mem());
-    let handles: Vec<_> = (0..8)
-        .map(|n| {
-            let l = Arc::clone(&l);
-            std::thread::spawn(move || {
-                l.plan_top_up(
-                    &intent("a", &format!("r{n}"), usd(100), AT),
-                    &caps(None, None),
-                    &cap_warning,
-                )
-            })
-        })
-        .collect();
-    let results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
-    assert_eq!(
-        results
-            .iter()
-            .filter(|r| matches!(r, Ok(Planned::Ok(_))))
-            .count(),
-        1
-    );
-    assert_eq!(
-        results
-            .iter()
-            .filter(|r| matches!(r, Err(LedgerError::OpenTopUp { .. })))
-            .count(),
-        7
-    );
-}
-
-#[test]
-fn two_connections_on_one_file_never_exceed_the_global_cap() {
-    let dir = tempfile::tempdir().unwrap();
-    let (a, b) = (
-        Arc::new(SqliteLedger::open(dir.path()).unwrap()),
-        Arc::new(SqliteLedger::open(dir.path()).unwrap()),
-    );
-    let handles: Vec<_> = (0..8)
-        .map(|n| {
-            let l = Arc::clone(if n % 2 == 0 { &a } else { &b });
-            std::thread::spawn(move || {
-                let i = intent(&format!("line{n}"), &format!("r{n}"), usd(3000), AT);
-                l.plan_top_up(&i, &caps(None, Some(usd(10000))), &cap_warning)
-                    .unwrap()
-            })
-        })
-        .collect();
-    let planned = handles
-        .into_iter()
-        .map(|h| h.join().unwrap())
-        .filter(|p| matches!(p, Planned::Ok(_)))
-        .count();
-    assert_eq!(planned, 3, "3 x 30.00 fit under 100.00, a fourth does not");
-    assert_eq!(a.month_spend(None, &november()).unwrap(), vec![usd(9000)]);
 }
