@@ -12,10 +12,17 @@ pub fn resolve(path: &Path, args: &ResolveArgs) -> anyhow::Result<i32> {
     let config = load_config(path)?;
     let ledger = open_ledger(&config)?;
     let Some(t) = ledger.top_up(args.topup_id)? else {
-        anyhow::bail!("no top-up #{} in the ledger (see renewd history)", args.topup_id);
+        anyhow::bail!(
+            "no top-up #{} in the ledger (see renewd history)",
+            args.topup_id
+        );
     };
     if !t.state.is_open() {
-        anyhow::bail!("top-up #{} is already {}; nothing to resolve", t.id, t.state);
+        anyhow::bail!(
+            "top-up #{} is already {}; nothing to resolve",
+            t.id,
+            t.state
+        );
     }
     let now = Utc::now();
     let line = config.lines.iter().find(|l| l.id == t.line_id);
