@@ -19,6 +19,7 @@ use crate::model::{Observation, Offer};
 pub mod airalo;
 pub mod command;
 pub mod dingconnect;
+pub mod http;
 pub mod onence;
 pub mod reloadly;
 pub mod simulated;
