@@ -17,7 +17,11 @@ pub struct Limiter {
 
 impl Limiter {
     pub fn new(max: usize, window: Duration) -> Self {
-        Self { max, window, hits: Mutex::new(VecDeque::new()) }
+        Self {
+            max,
+            window,
+            hits: Mutex::new(VecDeque::new()),
+        }
     }
 
     /// Records a request at `now` if there is room; otherwise how long until there is.
@@ -48,14 +52,26 @@ pub struct KeyedLimiter {
 
 impl KeyedLimiter {
     pub fn new(max: usize, window: Duration) -> Self {
-        Self { max, window, hits: Mutex::new(HashMap::new()) }
+        Self {
+            max,
+            window,
+            hits: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Records a request for `key` at `now` if there is room; otherwise how long until there is.
     pub fn admit_at(&self, key: &str, now: Instant) -> Result<(), Duration> {
         let mut map = self.hits.lock().unwrap_or_else(|p| p.into_inner());
-        map.retain(|_, hits| hits.back().is_some_and(|t| now.duration_since(*t) < self.window));
-        admit(map.entry(key.to_string()).or_default(), self.max, self.window, now)
+        map.retain(|_, hits| {
+            hits.back()
+                .is_some_and(|t| now.duration_since(*t) < self.window)
+        });
+        admit(
+            map.entry(key.to_string()).or_default(),
+            self.max,
+            self.window,
+            now,
+        )
     }
 
     /// Takes a slot for `key` now, or says how long to wait.
@@ -64,8 +80,16 @@ impl KeyedLimiter {
     }
 }
 
-fn admit(hits: &mut VecDeque<Instant>, max: usize, window: Duration, now: Instant) -> Result<(), Duration> {
-    while hits.front().is_some_and(|t| now.duration_since(*t) >= window) {
+fn admit(
+    hits: &mut VecDeque<Instant>,
+    max: usize,
+    window: Duration,
+    now: Instant,
+) -> Result<(), Duration> {
+    while hits
+        .front()
+        .is_some_and(|t| now.duration_since(*t) >= window)
+    {
         hits.pop_front();
     }
     if hits.len() < max {
@@ -73,7 +97,9 @@ fn admit(hits: &mut VecDeque<Instant>, max: usize, window: Duration, now: Instan
         return Ok(());
     }
     let oldest = hits.front().copied().unwrap_or(now);
-    Err(window.saturating_sub(now.duration_since(oldest)).max(Duration::from_millis(1)))
+    Err(window
+        .saturating_sub(now.duration_since(oldest))
+        .max(Duration::from_millis(1)))
 }
 
 #[cfg(test)]
@@ -87,9 +113,19 @@ mod tests {
         for s in [0, 10, 20] {
             assert_eq!(l.admit_at(t0 + Duration::from_secs(s)), Ok(()));
         }
-        assert_eq!(l.admit_at(t0 + Duration::from_secs(30)), Err(Duration::from_secs(30)));
-        assert_eq!(l.admit_at(t0 + Duration::from_secs(60)), Ok(()), "the first hit left the window");
-        assert_eq!(l.admit_at(t0 + Duration::from_secs(61)), Err(Duration::from_secs(9)));
+        assert_eq!(
+            l.admit_at(t0 + Duration::from_secs(30)),
+            Err(Duration::from_secs(30))
+        );
+        assert_eq!(
+            l.admit_at(t0 + Duration::from_secs(60)),
+            Ok(()),
+            "the first hit left the window"
+        );
+        assert_eq!(
+            l.admit_at(t0 + Duration::from_secs(61)),
+            Err(Duration::from_secs(9))
+        );
     }
 
     #[test]
@@ -98,7 +134,10 @@ mod tests {
         let t0 = Instant::now();
         assert_eq!(l.admit_at("a", t0), Ok(()));
         assert_eq!(l.admit_at("b", t0), Ok(()));
-        assert_eq!(l.admit_at("a", t0 + Duration::from_secs(1)), Err(Duration::from_secs(59)));
+        assert_eq!(
+            l.admit_at("a", t0 + Duration::from_secs(1)),
+            Err(Duration::from_secs(59))
+        );
         assert_eq!(l.admit_at("a", t0 + Duration::from_secs(60)), Ok(()));
     }
 

@@ -72,8 +72,14 @@ impl Http {
             .timeout(timeout)
             .user_agent(concat!("renewd/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| CarrierError::Setup { carrier: carrier.to_string(), detail: format!("cannot build the HTTP client: {}", describe(e)) })?;
-        Ok(Self { client, carrier: carrier.to_string() })
+            .map_err(|e| CarrierError::Setup {
+                carrier: carrier.to_string(),
+                detail: format!("cannot build the HTTP client: {}", describe(e)),
+            })?;
+        Ok(Self {
+            client,
+            carrier: carrier.to_string(),
+        })
     }
 
     pub fn carrier(&self) -> &str {
@@ -92,42 +98,90 @@ impl Http {
         let status = resp.status();
         let headers = resp.headers().clone();
         let body = resp.bytes().await.map_err(|e| self.transport(e))?.to_vec();
-        Ok(Reply { status, headers, body })
+        Ok(Reply {
+            status,
+            headers,
+            body,
+        })
     }
 
     /// Sorts a reqwest error; the URL is dropped from the text.
     fn transport(&self, e: reqwest::Error) -> CarrierError {
         let carrier = self.carrier.clone();
         if e.is_connect() {
-            CarrierError::NotSent { carrier, detail: describe(e) }
+            CarrierError::NotSent {
+                carrier,
+                detail: describe(e),
+            }
         } else if e.is_timeout() {
-            CarrierError::NoAnswer { carrier, detail: format!("timed out: {}", describe(e)) }
+            CarrierError::NoAnswer {
+                carrier,
+                detail: format!("timed out: {}", describe(e)),
+            }
         } else {
-            CarrierError::NoAnswer { carrier, detail: describe(e) }
+            CarrierError::NoAnswer {
+                carrier,
+                detail: describe(e),
+            }
         }
     }
 
     /// Parses a JSON body, or says which reply was not in the documented shape.
     pub fn json<T: DeserializeOwned>(&self, reply: &Reply, what: &str) -> Result<T, CarrierError> {
-        serde_json::from_slice(&reply.body).map_err(|e| self.malformed(format!("{what}: {e}; body: {}", reply.snippet())))
+        serde_json::from_slice(&reply.body)
+            .map_err(|e| self.malformed(format!("{what}: {e}; body: {}", reply.snippet())))
     }
 
     pub fn malformed(&self, detail: impl Into<String>) -> CarrierError {
-        CarrierError::Malformed { carrier: self.carrier.clone(), detail: detail.into() }
+        CarrierError::Malformed {
+            carrier: self.carrier.clone(),
+            detail: detail.into(),
+        }
     }
 
     pub fn setup(&self, detail: impl Into<String>) -> CarrierError {
-        CarrierError::Setup { carrier: self.carrier.clone(), detail: detail.into() }
+        CarrierError::Setup {
+            carrier: self.carrier.clone(),
+            detail: detail.into(),
+        }
     }
 
     /// A 5xx reply as an error.
     pub fn server(&self, reply: &Reply) -> CarrierError {
-        CarrierError::Server { carrier: self.carrier.clone(), status: reply.status.as_u16(), detail: reply.snippet() }
+        CarrierError::Server {
+            carrier: self.carrier.clone(),
+            status: reply.status.as_u16(),
+            detail: reply.snippet(),
+        }
     }
 
     /// A 429 reply as an error.
     pub fn rate_limited(&self, retry_after: Option<Duration>) -> CarrierError {
-        CarrierError::RateLimited { carrier: self.carrier.clone(), retry_after }
+        CarrierError::RateLimited {
+            carrier: self.carrier.clone(),
+            retry_after,
+        }
+    }
+}
+
+/// An error from a step before the real request (getting a token): whatever it was,
+/// the real request was not sent, so it cannot leave a purchase's outcome unknown.
+pub fn before_sending(e: CarrierError) -> CarrierError {
+    match e {
+        CarrierError::NoAnswer { carrier, detail }
+        | CarrierError::Malformed { carrier, detail } => CarrierError::NotSent {
+            carrier,
+            detail: format!("while getting an access token: {detail}"),
+        },
+        CarrierError::Server {
+            carrier,
+            status,
+            detail,
+        } => CarrierError::NotSent {
+            carrier,
+            detail: format!("while getting an access token: HTTP {status}: {detail}"),
+        },
+        other => other,
     }
 }
 
@@ -151,7 +205,11 @@ pub fn retry_after(headers: &HeaderMap, now: chrono::DateTime<chrono::Utc>) -> O
         return Some(Duration::from_secs(secs));
     }
     let at = chrono::DateTime::parse_from_rfc2822(text).ok()?;
-    Some((at.with_timezone(&chrono::Utc) - now).to_std().unwrap_or_default())
+    Some(
+        (at.with_timezone(&chrono::Utc) - now)
+            .to_std()
+            .unwrap_or_default(),
+    )
 }
 
 /// Parses a `base_url` (a default when not given); the error says what to write.
@@ -162,7 +220,10 @@ pub fn base_url(carrier: &str, given: Option<&str>, default: &str) -> Result<Url
         detail: format!("base_url {text:?} is not a URL ({e}); e.g. base_url = \"{default}\""),
     })?;
     if !matches!(url.scheme(), "http" | "https") || url.cannot_be_a_base() {
-        return Err(CarrierError::Setup { carrier: carrier.to_string(), detail: format!("base_url {text:?} must be an http(s) URL, e.g. \"{default}\"") });
+        return Err(CarrierError::Setup {
+            carrier: carrier.to_string(),
+            detail: format!("base_url {text:?} must be an http(s) URL, e.g. \"{default}\""),
+        });
     }
     Ok(url)
 }
@@ -180,7 +241,10 @@ pub fn endpoint(base: &Url, segments: &[&str]) -> Url {
 pub fn timeout(carrier: &str, given: Option<&str>) -> Result<Duration, CarrierError> {
     match given {
         None => Ok(REQUEST_TIMEOUT),
-        Some(t) => crate::money::parse_duration(t).map_err(|e| CarrierError::Setup { carrier: carrier.to_string(), detail: format!("timeout: {e}") }),
+        Some(t) => crate::money::parse_duration(t).map_err(|e| CarrierError::Setup {
+            carrier: carrier.to_string(),
+            detail: format!("timeout: {e}"),
+        }),
     }
 }
 

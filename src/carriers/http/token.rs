@@ -43,7 +43,10 @@ impl TokenCache {
         }
         let (token, lifetime) = fetch().await?;
         let margin = (lifetime / 10).min(MAX_MARGIN);
-        *slot = Some(Cached { token: token.clone(), refresh_at: Instant::now() + lifetime - margin });
+        *slot = Some(Cached {
+            token: token.clone(),
+            refresh_at: Instant::now() + lifetime - margin,
+        });
         Ok(token)
     }
 
@@ -74,7 +77,11 @@ mod tests {
         tokio::time::advance(Duration::from_secs(3600 - 301)).await;
         assert_eq!(cache.get(|| fetch(&n, hour)).await.unwrap().expose(), "t0");
         tokio::time::advance(Duration::from_secs(2)).await;
-        assert_eq!(cache.get(|| fetch(&n, hour)).await.unwrap().expose(), "t1", "5 min before the end");
+        assert_eq!(
+            cache.get(|| fetch(&n, hour)).await.unwrap().expose(),
+            "t1",
+            "5 min before the end"
+        );
     }
 
     #[tokio::test]
