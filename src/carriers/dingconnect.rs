@@ -25,11 +25,6 @@ impl DingConfig {
 
     /// Where the secret comes from (not read yet).
     pub fn secret(&self) -> Result<SecretSource, String> {
-        SecretSource::from_keys(
-            "api_key",
-            self.api_key.as_ref(),
-            self.api_key_file.as_deref(),
-            self.api_key_env.as_deref(),
-        )
+        SecretSource::from_keys("api_key", self.api_key.as_ref(), self.api_key_file.as_deref(), self.api_key_env.as_deref())
     }
 }

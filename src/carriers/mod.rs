@@ -20,6 +20,7 @@ pub mod airalo;
 pub mod command;
 pub mod dingconnect;
 pub mod http;
+pub mod http;
 pub mod onence;
 pub mod reloadly;
 pub mod simulated;
@@ -66,19 +67,11 @@ impl CarrierSpec {
     pub fn validate_line(&self, line: &RawLine, key: &str, p: &mut Problems) {
         let need = |p: &mut Problems, field: &str, v: &Option<String>, example: &str| {
             if v.is_none() {
-                p.add(
-                    format!("{key}.{field}"),
-                    format!(
-                        "is needed for a {} line; e.g. {field} = {example}",
-                        self.type_name()
-                    ),
-                );
+                p.add(format!("{key}.{field}"), format!("is needed for a {} line; e.g. {field} = {example}", self.type_name()));
             }
         };
         match self {
-            CarrierSpec::Airalo(_) | CarrierSpec::OneNce(_) => {
-                need(p, "iccid", &line.iccid, "\"8901260000000000001\"")
-            }
+            CarrierSpec::Airalo(_) | CarrierSpec::OneNce(_) => need(p, "iccid", &line.iccid, "\"8901260000000000001\""),
             CarrierSpec::Reloadly(_) => need(p, "number", &line.number, "\"+15551234567\""),
             CarrierSpec::Dingconnect(_) => {
                 need(p, "number", &line.number, "\"+15551234567\"");
@@ -126,13 +119,9 @@ pub struct Purchase {
 pub enum Lookup {
     Confirmed(Purchase),
     /// The provider recorded it and it definitely failed: nothing was charged.
-    Failed {
-        reason: String,
-    },
+    Failed { reason: String },
     /// The provider has it but has not finished it.
-    Pending {
-        provider_ref: Option<String>,
-    },
+    Pending { provider_ref: Option<String> },
     /// The provider has no trace of it (yet).
     NotFound,
 }
@@ -142,9 +131,7 @@ pub enum Lookup {
 pub enum Submitted {
     Confirmed(Purchase),
     /// Accepted but not final (async APIs): settle it with `lookup`.
-    Pending {
-        provider_ref: Option<String>,
-    },
+    Pending { provider_ref: Option<String> },
 }
 
 /// Why a carrier call failed, and whether trying again can help.
@@ -158,35 +145,19 @@ pub enum CarrierError {
     NoAnswer { carrier: String, detail: String },
     /// The provider answered with a server error (5xx).
     #[error("{carrier}: provider error HTTP {status}: {detail}")]
-    Server {
-        carrier: String,
-        status: u16,
-        detail: String,
-    },
+    Server { carrier: String, status: u16, detail: String },
     /// The provider answered, but not in the documented shape.
     #[error("{carrier}: malformed reply: {detail}")]
     Malformed { carrier: String, detail: String },
     /// The provider refused, with its own code and text.
     #[error("{carrier} refused ({code}): {message}")]
-    Refused {
-        carrier: String,
-        code: String,
-        message: String,
-        retryable: bool,
-    },
+    Refused { carrier: String, code: String, message: String, retryable: bool },
     /// The provider asks us to slow down.
     #[error("{carrier}: rate limited{}", retry_after.map(|d| format!(", retry after {}s", d.as_secs())).unwrap_or_default())]
-    RateLimited {
-        carrier: String,
-        retry_after: Option<Duration>,
-    },
+    RateLimited { carrier: String, retry_after: Option<Duration> },
     /// The SIM or number can never be topped up again (recycled, unknown): a person must act.
     #[error("{carrier}: line is gone ({code}): {message}")]
-    LineGone {
-        carrier: String,
-        code: String,
-        message: String,
-    },
+    LineGone { carrier: String, code: String, message: String },
     /// Credentials, configuration or account set-up: retrying cannot help until a person fixes it.
     #[error("{carrier}: {detail}")]
     Setup { carrier: String, detail: String },
@@ -209,12 +180,7 @@ impl CarrierError {
     /// For a purchase request: the provider may have acted on it, so it must be looked
     /// up, never treated as failed and never re-sent under a new reference.
     pub fn outcome_unknown(&self) -> bool {
-        matches!(
-            self,
-            CarrierError::NoAnswer { .. }
-                | CarrierError::Server { .. }
-                | CarrierError::Malformed { .. }
-        )
+        matches!(self, CarrierError::NoAnswer { .. } | CarrierError::Server { .. } | CarrierError::Malformed { .. })
     }
 }
 
@@ -237,11 +203,7 @@ pub trait Carrier: Send + Sync {
     /// Resolves what to buy into a priced offer (package price, amount).
     async fn quote(&self, line: &Line, choice: &TopUpChoice) -> Result<Offer, CarrierError> {
         match choice {
-            TopUpChoice::Amount(amount) => Ok(Offer {
-                amount: *amount,
-                package: None,
-                label: None,
-            }),
+            TopUpChoice::Amount(amount) => Ok(Offer { amount: *amount, package: None, label: None }),
             _ => Err(CarrierError::Setup {
                 carrier: line.carrier.clone(),
                 detail: "this carrier sells amounts only; set topup_amount".into(),
@@ -260,10 +222,7 @@ pub trait Carrier: Send + Sync {
 pub type Carriers = BTreeMap<String, Arc<dyn Carrier>>;
 
 /// Builds every configured carrier. Reads secrets and state files; does no network I/O.
-pub fn build(
-    specs: &BTreeMap<String, CarrierSpec>,
-    state_dir: &Path,
-) -> Result<Carriers, CarrierError> {
+pub fn build(specs: &BTreeMap<String, CarrierSpec>, state_dir: &Path) -> Result<Carriers, CarrierError> {
     let mut out = Carriers::new();
     for (name, spec) in specs {
         let carrier: Arc<dyn Carrier> = match spec {

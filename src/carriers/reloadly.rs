@@ -31,11 +31,6 @@ impl ReloadlyConfig {
 
     /// Where the secret comes from (not read yet).
     pub fn secret(&self) -> Result<SecretSource, String> {
-        SecretSource::from_keys(
-            "client_secret",
-            self.client_secret.as_ref(),
-            self.client_secret_file.as_deref(),
-            self.client_secret_env.as_deref(),
-        )
+        SecretSource::from_keys("client_secret", self.client_secret.as_ref(), self.client_secret_file.as_deref(), self.client_secret_env.as_deref())
     }
 }

@@ -76,12 +76,7 @@ impl SimulatedConfig {
     }
 
     fn settings(&self) -> Result<Settings, (&'static str, String)> {
-        fn get<T>(
-            field: &'static str,
-            v: &Option<String>,
-            default: &str,
-            f: impl Fn(&str) -> Result<T, String>,
-        ) -> Result<T, (&'static str, String)> {
+        fn get<T>(field: &'static str, v: &Option<String>, default: &str, f: impl Fn(&str) -> Result<T, String>) -> Result<T, (&'static str, String)> {
             f(v.as_deref().unwrap_or(default)).map_err(|e| (field, e))
         }
         let balance: Money = get("balance", &self.balance, "20.00 USD", str::parse)?;
@@ -90,44 +85,21 @@ impl SimulatedConfig {
             Some(v) => v.parse::<Money>().map_err(|e| ("balance_per_hour", e))?,
         };
         if per_hour.currency != balance.currency {
-            return Err((
-                "balance_per_hour",
-                format!("must be in {} like balance", balance.currency),
-            ));
+            return Err(("balance_per_hour", format!("must be in {} like balance", balance.currency)));
         }
-        for (field, rate) in [
-            ("failure_rate", self.failure_rate),
-            ("lost_reply_rate", self.lost_reply_rate),
-        ] {
+        for (field, rate) in [("failure_rate", self.failure_rate), ("lost_reply_rate", self.lost_reply_rate)] {
             if !(0.0..=1.0).contains(&rate) {
-                return Err((
-                    field,
-                    format!("{rate} is not a share; write a number from 0.0 to 1.0, e.g. 0.1"),
-                ));
+                return Err((field, format!("{rate} is not a share; write a number from 0.0 to 1.0, e.g. 0.1")));
             }
         }
         let reports = match &self.reports {
-            None => Reports {
-                balance: true,
-                data: true,
-                expiry: true,
-            },
+            None => Reports { balance: true, data: true, expiry: true },
             Some(list) => {
-                if let Some(bad) = list
-                    .iter()
-                    .find(|r| !["balance", "data", "expiry"].contains(&r.as_str()))
-                {
-                    return Err((
-                        "reports",
-                        format!("{bad:?} is not a figure; use \"balance\", \"data\" or \"expiry\""),
-                    ));
+                if let Some(bad) = list.iter().find(|r| !["balance", "data", "expiry"].contains(&r.as_str())) {
+                    return Err(("reports", format!("{bad:?} is not a figure; use \"balance\", \"data\" or \"expiry\"")));
                 }
                 let has = |s: &str| list.iter().any(|r| r == s);
-                Reports {
-                    balance: has("balance"),
-                    data: has("data"),
-                    expiry: has("expiry"),
-                }
+                Reports { balance: has("balance"), data: has("data"), expiry: has("expiry") }
             }
         };
         Ok(Settings {
@@ -135,23 +107,12 @@ impl SimulatedConfig {
             data: get("data", &self.data, "1 GB", str::parse)?,
             expires_in: get("expires_in", &self.expires_in, "30d", parse_duration)?,
             balance_per_hour: per_hour.minor,
-            data_per_hour_kb: get(
-                "data_per_hour",
-                &self.data_per_hour,
-                "0 MB",
-                str::parse::<DataSize>,
-            )?
-            .kb,
+            data_per_hour_kb: get("data_per_hour", &self.data_per_hour, "0 MB", str::parse::<DataSize>)?.kb,
             latency: get("latency", &self.latency, "0s", parse_duration)?,
             failure_rate: self.failure_rate,
             lost_reply_rate: self.lost_reply_rate,
             package_data: get("package_data", &self.package_data, "1 GB", str::parse)?,
-            package_price: get(
-                "package_price",
-                &self.package_price,
-                &format!("10.00 {}", balance.currency),
-                str::parse,
-            )?,
+            package_price: get("package_price", &self.package_price, &format!("10.00 {}", balance.currency), str::parse)?,
             validity: get("validity", &self.validity, "30d", parse_duration)?,
             reports,
         })
@@ -185,52 +146,29 @@ pub struct Simulated {
 
 impl Simulated {
     /// Opens (or starts) the simulation stored in `state_dir`.
-    pub fn open(
-        name: &str,
-        config: &SimulatedConfig,
-        state_dir: &Path,
-    ) -> Result<Self, CarrierError> {
-        let setup = |detail: String| CarrierError::Setup {
-            carrier: name.to_string(),
-            detail,
-        };
-        let settings = config
-            .settings()
-            .map_err(|(f, e)| setup(format!("{f}: {e}")))?;
+    pub fn open(name: &str, config: &SimulatedConfig, state_dir: &Path) -> Result<Self, CarrierError> {
+        let setup = |detail: String| CarrierError::Setup { carrier: name.to_string(), detail };
+        let settings = config.settings().map_err(|(f, e)| setup(format!("{f}: {e}")))?;
         let path = state_dir.join(format!("simulated-{name}.json"));
         let state = match std::fs::read_to_string(&path) {
-            Ok(text) => serde_json::from_str(&text)
-                .map_err(|e| setup(format!("corrupt state file {}: {e}", path.display())))?,
+            Ok(text) => serde_json::from_str(&text).map_err(|e| setup(format!("corrupt state file {}: {e}", path.display())))?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => SimState::default(),
             Err(e) => return Err(setup(format!("cannot read {}: {e}", path.display()))),
         };
-        Ok(Self {
-            name: name.to_string(),
-            settings,
-            path,
-            state: Mutex::new(state),
-        })
+        Ok(Self { name: name.to_string(), settings, path, state: Mutex::new(state) })
     }
 
     /// Runs `f` on the line drained up to `now`, then saves the state.
-    fn with_line<T>(
-        &self,
-        line_id: &str,
-        now: DateTime<Utc>,
-        f: impl FnOnce(&mut SimLine) -> T,
-    ) -> Result<T, CarrierError> {
+    fn with_line<T>(&self, line_id: &str, now: DateTime<Utc>, f: impl FnOnce(&mut SimLine) -> T) -> Result<T, CarrierError> {
         let mut state = self.state.lock().expect("simulated state lock");
         let s = &self.settings;
-        let line = state
-            .lines
-            .entry(line_id.to_string())
-            .or_insert_with(|| SimLine {
-                balance_minor: s.balance.minor,
-                data_kb: s.data.kb,
-                expires_at: now + chrono::Duration::from_std(s.expires_in).unwrap_or_default(),
-                as_of: now,
-                purchases: BTreeMap::new(),
-            });
+        let line = state.lines.entry(line_id.to_string()).or_insert_with(|| SimLine {
+            balance_minor: s.balance.minor,
+            data_kb: s.data.kb,
+            expires_at: now + chrono::Duration::from_std(s.expires_in).unwrap_or_default(),
+            as_of: now,
+            purchases: BTreeMap::new(),
+        });
         drain(line, s, now);
         let out = f(line);
         self.save(&state)?;
@@ -242,10 +180,7 @@ impl Simulated {
         let text = serde_json::to_string_pretty(state).expect("state serializes");
         std::fs::write(&tmp, text)
             .and_then(|()| std::fs::rename(&tmp, &self.path))
-            .map_err(|e| CarrierError::Setup {
-                carrier: self.name.clone(),
-                detail: format!("cannot save {}: {e}", self.path.display()),
-            })
+            .map_err(|e| CarrierError::Setup { carrier: self.name.clone(), detail: format!("cannot save {}: {e}", self.path.display()) })
     }
 
     fn roll(&self, rate: f64) -> bool {
@@ -277,11 +212,7 @@ impl Carrier for Simulated {
             balance: r.balance.then(|| Money::new(l.balance_minor, currency)),
             data: r.data.then_some(DataSize { kb: l.data_kb }),
             expires_at: r.expiry.then_some(l.expires_at),
-            state: if l.expires_at <= now {
-                LineState::Expired
-            } else {
-                LineState::Active
-            },
+            state: if l.expires_at <= now { LineState::Expired } else { LineState::Active },
             ..Observation::empty(now)
         })
     }
@@ -289,33 +220,16 @@ impl Carrier for Simulated {
     async fn quote(&self, _line: &Line, choice: &TopUpChoice) -> Result<Offer, CarrierError> {
         let s = &self.settings;
         Ok(match choice {
-            TopUpChoice::Amount(amount) => Offer {
-                amount: *amount,
-                package: None,
-                label: None,
-            },
-            TopUpChoice::Package { id, .. } => Offer {
-                amount: s.package_price,
-                package: Some(id.clone()),
-                label: Some(format!("{} package", s.package_data)),
-            },
-            TopUpChoice::Cheapest { .. } => Offer {
-                amount: s.package_price,
-                package: Some("sim-package".into()),
-                label: Some(format!("{} package", s.package_data)),
-            },
+            TopUpChoice::Amount(amount) => Offer { amount: *amount, package: None, label: None },
+            TopUpChoice::Package { id, .. } => Offer { amount: s.package_price, package: Some(id.clone()), label: Some(format!("{} package", s.package_data)) },
+            TopUpChoice::Cheapest { .. } => Offer { amount: s.package_price, package: Some("sim-package".into()), label: Some(format!("{} package", s.package_data)) },
         })
     }
 
     async fn top_up(&self, line: &Line, order: &Order) -> Result<Submitted, CarrierError> {
         tokio::time::sleep(self.settings.latency).await;
         if self.roll(self.settings.failure_rate) {
-            return Err(CarrierError::Refused {
-                carrier: self.name.clone(),
-                code: "SIM_BUSY".into(),
-                message: "simulated refusal".into(),
-                retryable: true,
-            });
+            return Err(CarrierError::Refused { carrier: self.name.clone(), code: "SIM_BUSY".into(), message: "simulated refusal".into(), retryable: true });
         }
         let now = Utc::now();
         let s = &self.settings;
@@ -334,37 +248,17 @@ impl Carrier for Simulated {
             id
         })?;
         if self.roll(self.settings.lost_reply_rate) {
-            return Err(CarrierError::NoAnswer {
-                carrier: self.name.clone(),
-                detail: "simulated lost reply".into(),
-            });
+            return Err(CarrierError::NoAnswer { carrier: self.name.clone(), detail: "simulated lost reply".into() });
         }
-        let detail = Some(format!(
-            "simulated top-up of {}",
-            order
-                .offer
-                .label
-                .clone()
-                .unwrap_or_else(|| order.offer.amount.to_string())
-        ));
-        Ok(Submitted::Confirmed(Purchase {
-            provider_ref: Some(provider_ref),
-            charged: Some(order.offer.amount),
-            detail,
-        }))
+        let detail = Some(format!("simulated top-up of {}", order.offer.label.clone().unwrap_or_else(|| order.offer.amount.to_string())));
+        Ok(Submitted::Confirmed(Purchase { provider_ref: Some(provider_ref), charged: Some(order.offer.amount), detail }))
     }
 
     async fn lookup(&self, line: &Line, order: &Order) -> Result<Lookup, CarrierError> {
         tokio::time::sleep(self.settings.latency).await;
-        let found = self.with_line(&line.id, Utc::now(), |l| {
-            l.purchases.get(&order.reference).cloned()
-        })?;
+        let found = self.with_line(&line.id, Utc::now(), |l| l.purchases.get(&order.reference).cloned())?;
         Ok(match found {
-            Some(id) => Lookup::Confirmed(Purchase {
-                provider_ref: Some(id),
-                charged: Some(order.offer.amount),
-                detail: None,
-            }),
+            Some(id) => Lookup::Confirmed(Purchase { provider_ref: Some(id), charged: Some(order.offer.amount), detail: None }),
             None => Lookup::NotFound,
         })
     }
