@@ -20,7 +20,6 @@ pub mod airalo;
 pub mod command;
 pub mod dingconnect;
 pub mod http;
-pub mod http;
 pub mod onence;
 pub mod reloadly;
 pub mod simulated;
