@@ -66,11 +66,20 @@ impl Server {
             .route("/v2/orders/topups", post(order))
             .route("/v2/orders", get(orders))
             .with_state(state.clone());
-        Self { base: format!("{}/v2", serve(router).await), state }
+        Self {
+            base: format!("{}/v2", serve(router).await),
+            state,
+        }
     }
 
     pub fn queue(&self, route: &'static str, reply: Canned) {
-        self.state.lock().unwrap().queued.entry(route).or_default().push_back(reply);
+        self.state
+            .lock()
+            .unwrap()
+            .queued
+            .entry(route)
+            .or_default()
+            .push_back(reply);
     }
 
     /// Makes every token issued so far invalid (as if Airalo revoked them).
@@ -92,7 +101,11 @@ fn unauthenticated() -> Response {
 }
 
 fn not_found() -> Response {
-    Canned::new(404, r#"{"data":[],"meta":{"message":"messages.resource_not_found"}}"#).into_response()
+    Canned::new(
+        404,
+        r#"{"data":[],"meta":{"message":"messages.resource_not_found"}}"#,
+    )
+    .into_response()
 }
 
 async fn token(State(st): State<Shared>, body: String) -> Response {
@@ -102,15 +115,25 @@ async fn token(State(st): State<Shared>, body: String) -> Response {
     if let Some(c) = take(&mut s, "token") {
         return c.into_response();
     }
-    if !body.contains(&format!("client_secret={SECRET}")) || !body.contains("grant_type=client_credentials") {
-        return Canned::new(401, r#"{"data":[],"meta":{"message":"Client authentication failed"}}"#).into_response();
+    if !body.contains(&format!("client_secret={SECRET}"))
+        || !body.contains("grant_type=client_credentials")
+    {
+        return Canned::new(
+            401,
+            r#"{"data":[],"meta":{"message":"Client authentication failed"}}"#,
+        )
+        .into_response();
     }
     let t = format!("token-{}", s.token_calls);
     s.valid.insert(t.clone());
     Json(json!({"data": {"token_type": "Bearer", "expires_in": 31622400, "access_token": t}, "meta": {"message": "success"}})).into_response()
 }
 
-async fn sim(State(st): State<Shared>, Path((iccid, what)): Path<(String, String)>, headers: HeaderMap) -> Response {
+async fn sim(
+    State(st): State<Shared>,
+    Path((iccid, what)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
     let mut s = st.lock().unwrap();
     if !bearer(&headers).is_some_and(|t| s.valid.contains(&t)) {
         return unauthenticated();
@@ -175,7 +198,10 @@ async fn order(State(st): State<Shared>, headers: HeaderMap, Json(post): Json<Va
         }
         let reply = place(&mut s, &post);
         match s.order_mode {
-            OrderMode::Ok => return Json(json!({"data": reply, "meta": {"message": "success"}})).into_response(),
+            OrderMode::Ok => {
+                return Json(json!({"data": reply, "meta": {"message": "success"}}))
+                    .into_response();
+            }
             mode => mode,
         }
     };
@@ -185,7 +211,11 @@ async fn order(State(st): State<Shared>, headers: HeaderMap, Json(post): Json<Va
     Canned::new(500, r#"{"message":"Server Error"}"#).into_response()
 }
 
-async fn orders(State(st): State<Shared>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
+async fn orders(
+    State(st): State<Shared>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     let mut s = st.lock().unwrap();
     if !bearer(&headers).is_some_and(|t| s.valid.contains(&t)) {
         return unauthenticated();
@@ -197,7 +227,15 @@ async fn orders(State(st): State<Shared>, headers: HeaderMap, Query(q): Query<Ha
     let found: Vec<Value> = if s.hide_topups_in_orders {
         Vec::new()
     } else {
-        s.orders.iter().filter(|o| o["description"].as_str().is_some_and(|d| d.contains(&needle))).cloned().collect()
+        s.orders
+            .iter()
+            .filter(|o| {
+                o["description"]
+                    .as_str()
+                    .is_some_and(|d| d.contains(&needle))
+            })
+            .cloned()
+            .collect()
     };
     Json(json!({"data": found, "links": {}, "meta": {"message": "success"}})).into_response()
 }

@@ -18,7 +18,11 @@ pub struct Canned {
 
 impl Canned {
     pub fn new(status: u16, body: &str) -> Self {
-        Self { status, body: body.to_string(), headers: Vec::new() }
+        Self {
+            status,
+            body: body.to_string(),
+            headers: Vec::new(),
+        }
     }
 
     pub fn header(mut self, name: &'static str, value: &str) -> Self {
@@ -32,15 +36,25 @@ impl IntoResponse for Canned {
         let mut headers = HeaderMap::new();
         headers.insert("content-type", HeaderValue::from_static("application/json"));
         for (k, v) in &self.headers {
-            headers.insert(HeaderName::from_static(k), HeaderValue::from_str(v).expect("header value"));
+            headers.insert(
+                HeaderName::from_static(k),
+                HeaderValue::from_str(v).expect("header value"),
+            );
         }
-        (StatusCode::from_u16(self.status).expect("status"), headers, self.body).into_response()
+        (
+            StatusCode::from_u16(self.status).expect("status"),
+            headers,
+            self.body,
+        )
+            .into_response()
     }
 }
 
 /// Serves `router` on a fresh loopback port; returns `http://127.0.0.1:PORT`.
 pub async fn serve(router: Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(async move { axum::serve(listener, router).await.expect("serve") });
     format!("http://{addr}")
@@ -48,7 +62,12 @@ pub async fn serve(router: Router) -> String {
 
 /// The bearer token of a request, if any.
 pub fn bearer(headers: &HeaderMap) -> Option<String> {
-    headers.get("authorization")?.to_str().ok()?.strip_prefix("Bearer ").map(str::to_string)
+    headers
+        .get("authorization")?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::to_string)
 }
 
 /// Standard base64 (for checking a Basic auth header).
@@ -56,7 +75,11 @@ pub fn base64(input: &str) -> String {
     const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
     for chunk in input.as_bytes().chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
         for i in 0..4 {
             if i <= chunk.len() {

@@ -74,11 +74,20 @@ impl Server {
             .route("/management-api/v1/orders/{n}", get(one_order))
             .route("/management-api/v1/orders", get(orders))
             .with_state(state.clone());
-        Self { base: format!("{}/management-api", serve(router).await), state }
+        Self {
+            base: format!("{}/management-api", serve(router).await),
+            state,
+        }
     }
 
     pub fn queue(&self, route: &'static str, reply: Canned) {
-        self.state.lock().unwrap().queued.entry(route).or_default().push_back(reply);
+        self.state
+            .lock()
+            .unwrap()
+            .queued
+            .entry(route)
+            .or_default()
+            .push_back(reply);
     }
 
     pub fn revoke_tokens(&self) {
@@ -105,18 +114,28 @@ async fn token(State(st): State<Shared>, headers: HeaderMap, body: String) -> Re
         return c.into_response();
     }
     let basic = format!("Basic {}", base64(&format!("{USER}:{PASSWORD}")));
-    let auth_ok = headers.get("authorization").and_then(|v| v.to_str().ok()) == Some(basic.as_str());
-    let body_ok = serde_json::from_str::<Value>(&body).ok() == Some(json!({"grant_type": "client_credentials"}));
+    let auth_ok =
+        headers.get("authorization").and_then(|v| v.to_str().ok()) == Some(basic.as_str());
+    let body_ok = serde_json::from_str::<Value>(&body).ok()
+        == Some(json!({"grant_type": "client_credentials"}));
     if !auth_ok || !body_ok {
         s.token_requests_ok = false;
-        return Canned::new(400, r#"{"statusCode":400,"errorCode":"BadCredentials","message":"User does not exist"}"#).into_response();
+        return Canned::new(
+            400,
+            r#"{"statusCode":400,"errorCode":"BadCredentials","message":"User does not exist"}"#,
+        )
+        .into_response();
     }
     let t = format!("eyJpZHRva2Vu-{}", s.token_calls);
     s.valid.insert(t.clone());
     Json(json!({"status_code": 200, "access_token": t, "token_type": "bearer", "expires_in": 3600, "userId": USER, "scope": "all"})).into_response()
 }
 
-async fn quota(State(st): State<Shared>, Path(iccid): Path<String>, headers: HeaderMap) -> Response {
+async fn quota(
+    State(st): State<Shared>,
+    Path(iccid): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let mut s = st.lock().unwrap();
     if !authed(&s, &headers) {
         return Canned::new(401, "").into_response();
@@ -125,7 +144,11 @@ async fn quota(State(st): State<Shared>, Path(iccid): Path<String>, headers: Hea
         return c.into_response();
     }
     if iccid != ICCID {
-        return Canned::new(404, r#"{"error_code":1000,"error_token":"NotFound","message":"SIM not found"}"#).into_response();
+        return Canned::new(
+            404,
+            r#"{"error_code":1000,"error_token":"NotFound","message":"SIM not found"}"#,
+        )
+        .into_response();
     }
     Json(json!({"id": 1, "status": {"id": 1, "description": "ACTIVE"}, "volume": s.volume, "total_volume": 500, "accumulated_total_volume": 1000,
         "last_volume_added": 500, "service": "data", "threshold_percentage": 20, "threshold_volume": 100,
@@ -144,7 +167,11 @@ fn place(s: &mut Fake) -> u64 {
     n
 }
 
-async fn topup(State(st): State<Shared>, Path(iccid): Path<String>, headers: HeaderMap) -> Response {
+async fn topup(
+    State(st): State<Shared>,
+    Path(iccid): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let (mode, n) = {
         let mut s = st.lock().unwrap();
         if !authed(&s, &headers) {
@@ -160,13 +187,26 @@ async fn topup(State(st): State<Shared>, Path(iccid): Path<String>, headers: Hea
         (s.mode, place(&mut s))
     };
     match mode {
-        TopUpMode::Ok => Canned::new(201, "").header("location", &format!("https://api.1nce.com/management-api/v1/orders/{n}")).into_response(),
-        TopUpMode::PlacedThen500 => Canned::new(500, r#"{"error_code":1000,"error_token":"InternalServerError","message":"oops"}"#).into_response(),
+        TopUpMode::Ok => Canned::new(201, "")
+            .header(
+                "location",
+                &format!("https://api.1nce.com/management-api/v1/orders/{n}"),
+            )
+            .into_response(),
+        TopUpMode::PlacedThen500 => Canned::new(
+            500,
+            r#"{"error_code":1000,"error_token":"InternalServerError","message":"oops"}"#,
+        )
+        .into_response(),
         TopUpMode::PlacedThenHang => std::future::pending().await,
     }
 }
 
-async fn one_order(State(st): State<Shared>, Path(n): Path<String>, headers: HeaderMap) -> Response {
+async fn one_order(
+    State(st): State<Shared>,
+    Path(n): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let mut s = st.lock().unwrap();
     if !authed(&s, &headers) {
         return Canned::new(401, "").into_response();
@@ -174,7 +214,11 @@ async fn one_order(State(st): State<Shared>, Path(n): Path<String>, headers: Hea
     if let Some(c) = take(&mut s, "order") {
         return c.into_response();
     }
-    match s.orders.iter().find(|o| o["order_number"].to_string() == n) {
+    match s.orders.iter().find(|o| {
+        o["order_number"]
+            .as_u64()
+            .is_some_and(|x| x.to_string() == n)
+    }) {
         Some(o) => Json(o.clone()).into_response(),
         None => Canned::new(404, "").into_response(),
     }
@@ -188,6 +232,10 @@ async fn orders(State(st): State<Shared>, headers: HeaderMap) -> Response {
     if let Some(c) = take(&mut s, "orders") {
         return c.into_response();
     }
-    let list: Vec<Value> = if s.hide_orders_in_list { Vec::new() } else { s.orders.iter().rev().cloned().collect() };
+    let list: Vec<Value> = if s.hide_orders_in_list {
+        Vec::new()
+    } else {
+        s.orders.iter().rev().cloned().collect()
+    };
     Json(Value::Array(list)).into_response()
 }

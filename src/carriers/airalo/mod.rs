@@ -178,16 +178,15 @@ impl Airalo {
         if let TopUpChoice::Package {
             price: Some(limit), ..
         } = choice
+            && offer.amount.partial_cmp(limit).is_some_and(|o| o.is_gt())
         {
-            if offer.amount.partial_cmp(limit).is_some_and(|o| o.is_gt()) {
-                return Err(refuse(
-                    "price_rose",
-                    format!(
-                        "{} now costs {}, more than the {limit} topup_amount allows; raise topup_amount or pick another package",
-                        package.id, offer.amount
-                    ),
-                ));
-            }
+            return Err(refuse(
+                "price_rose",
+                format!(
+                    "{} now costs {}, more than the {limit} topup_amount allows; raise topup_amount or pick another package",
+                    package.id, offer.amount
+                ),
+            ));
         }
         Ok(offer)
     }

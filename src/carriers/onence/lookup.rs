@@ -35,10 +35,10 @@ pub async fn order(c: &Client, number: &str) -> Result<Option<Lookup>, CarrierEr
 }
 
 pub async fn lookup(c: &Client, iccid: &str, o: &Order) -> Result<Lookup, CarrierError> {
-    if let Some(n) = &o.provider_ref {
-        if let Some(found) = order(c, n).await? {
-            return Ok(found);
-        }
+    if let Some(n) = &o.provider_ref
+        && let Some(found) = order(c, n).await?
+    {
+        return Ok(found);
     }
     if let Some(found) = in_order_list(c, iccid, o).await? {
         return Ok(found.lookup());
