@@ -19,6 +19,7 @@ use crate::model::{Observation, Offer};
 pub mod airalo;
 pub mod command;
 pub mod dingconnect;
+pub mod http;
 pub mod onence;
 pub mod reloadly;
 pub mod simulated;
@@ -223,6 +224,13 @@ pub trait Carrier: Send + Sync {
     /// What this carrier can report; lines on carriers that report no expiry renew by date.
     fn reports(&self) -> Reports;
 
+    /// The shortest settle time that makes sense for this carrier: a reading taken sooner
+    /// after a top-up may come from the provider's cache and not show it yet (Airalo caches
+    /// usage for 20 minutes). The daemon settles for the longer of this and `daemon.settle`.
+    fn min_settle(&self) -> Duration {
+        Duration::ZERO
+    }
+
     /// Reads the line's balance, data and expiry as the provider reports them.
     async fn status(&self, line: &Line) -> Result<Observation, CarrierError>;
 
@@ -260,6 +268,8 @@ pub fn build(
     for (name, spec) in specs {
         let carrier: Arc<dyn Carrier> = match spec {
             CarrierSpec::Simulated(s) => Arc::new(simulated::Simulated::open(name, s, state_dir)?),
+            CarrierSpec::Airalo(c) => Arc::new(airalo::Airalo::new(name, c)?),
+            CarrierSpec::OneNce(c) => Arc::new(onence::OneNce::new(name, c)?),
             other => {
                 return Err(CarrierError::Setup {
                     carrier: name.clone(),
