@@ -19,6 +19,7 @@ use crate::model::{Observation, Offer};
 pub mod airalo;
 pub mod command;
 pub mod dingconnect;
+pub mod net;
 pub mod onence;
 pub mod reloadly;
 pub mod simulated;
@@ -202,6 +203,13 @@ pub trait Carrier: Send + Sync {
         }
     }
 
+    /// Checks that buying `offer` would go through, without buying (`once --dry-run`):
+    /// e.g. DingConnect's `ValidateOnly`, Reloadly's operator and account-balance checks.
+    /// The default checks nothing.
+    async fn dry_run(&self, _line: &Line, _offer: &Offer) -> Result<(), CarrierError> {
+        Ok(())
+    }
+
     /// Sends the purchase. Called once per reference; a retry goes through `lookup` first.
     async fn top_up(&self, line: &Line, order: &Order) -> Result<Submitted, CarrierError>;
 
@@ -218,6 +226,9 @@ pub fn build(specs: &BTreeMap<String, CarrierSpec>, state_dir: &Path) -> Result<
     for (name, spec) in specs {
         let carrier: Arc<dyn Carrier> = match spec {
             CarrierSpec::Simulated(s) => Arc::new(simulated::Simulated::open(name, s, state_dir)?),
+            CarrierSpec::Reloadly(c) => Arc::new(reloadly::Reloadly::new(name, c)?),
+            CarrierSpec::Dingconnect(c) => Arc::new(dingconnect::Ding::new(name, c)?),
+            CarrierSpec::Command(c) => Arc::new(command::CommandCarrier::new(name, c)?),
             other => {
                 return Err(CarrierError::Setup {
                     carrier: name.clone(),
