@@ -176,6 +176,19 @@ impl CarrierError {
         }
     }
 
+    /// For a step before a purchase request (token, operator, funds): whatever went wrong,
+    /// nothing was bought, so an "unknown" error becomes `NotSent`.
+    pub fn before_purchase(self) -> CarrierError {
+        if !self.outcome_unknown() {
+            return self;
+        }
+        let carrier = match &self {
+            CarrierError::NoAnswer { carrier, .. } | CarrierError::Server { carrier, .. } | CarrierError::Malformed { carrier, .. } => carrier.clone(),
+            _ => String::new(),
+        };
+        CarrierError::NotSent { carrier, detail: format!("before the purchase was sent: {self}") }
+    }
+
     /// For a purchase request: the provider may have acted on it, so it must be looked
     /// up, never treated as failed and never re-sent under a new reference.
     pub fn outcome_unknown(&self) -> bool {

@@ -82,7 +82,7 @@ impl Api {
     pub async fn call(&self, method: Method, path: &str, query: &[(&str, String)], body: Option<&str>) -> Result<Reply, CarrierError> {
         let mut fresh = false;
         loop {
-            let token = self.token(fresh).await?;
+            let token = self.token(fresh).await.map_err(CarrierError::before_purchase)?;
             let mut req = self
                 .http
                 .request(method.clone(), net::join(&self.base, path))

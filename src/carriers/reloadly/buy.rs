@@ -21,11 +21,14 @@ impl Reloadly {
     pub(super) async fn buy(&self, line: &Line, order: &Order) -> Result<Submitted, CarrierError> {
         let digits = self.digits(line)?;
         self.held(&digits)?;
-        let op = self.operator(line).await?;
+        let op = self.operator(line).await.map_err(CarrierError::before_purchase)?;
         let local = self.check_offer(line, &op, order.offer.amount)?;
-        self.check_funds(order.offer.amount).await?;
+        self.check_funds(order.offer.amount).await.map_err(CarrierError::before_purchase)?;
+        let Some(operator_id) = op.id() else {
+            return Err(CarrierError::NotSent { carrier: self.name().to_string(), detail: "the operator reply has no id".into() });
+        };
         let mut body = serde_json::Map::new();
-        body.insert("operatorId".into(), op.id.into());
+        body.insert("operatorId".into(), operator_id.into());
         body.insert("useLocalAmount".into(), local.into());
         body.insert("customIdentifier".into(), order.reference.clone().into());
         body.insert("recipientPhone".into(), serde_json::json!({ "countryCode": self.country, "number": digits }));

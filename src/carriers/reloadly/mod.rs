@@ -150,7 +150,7 @@ impl Reloadly {
         if op.pin {
             return Err(setup(format!(
                 "line {}: operator {} ({}) is PIN-based: Reloadly sells a PIN that a person must redeem, so renewd cannot top it up hands-off; pin another operator_id or use another carrier",
-                line.id, op.id, op.name
+                line.id, op.id().unwrap_or_default(), op.name
             )));
         }
         let code = amount.currency.code();

@@ -28,8 +28,10 @@ pub struct Balance {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Operator {
-    #[serde(alias = "operatorId")]
-    pub id: u64,
+    /// Reloadly sends `id` and `operatorId` (same value); either is enough.
+    #[serde(rename = "id")]
+    pub plain_id: Option<u64>,
+    pub operator_id: Option<u64>,
     #[serde(default)]
     pub name: String,
     /// PIN products need a person to redeem the PIN: no hands-off top-up.
@@ -50,6 +52,12 @@ pub struct Operator {
     pub fixed_amounts: Vec<f64>,
     #[serde(default)]
     pub local_fixed_amounts: Vec<f64>,
+}
+
+impl Operator {
+    pub fn id(&self) -> Option<u64> {
+        self.plain_id.or(self.operator_id)
+    }
 }
 
 /// `POST /topups-async` reply.
