@@ -30,7 +30,11 @@ impl Reply {
     pub fn json<T: DeserializeOwned>(&self, carrier: &str, what: &str) -> Result<T, CarrierError> {
         serde_json::from_str(&self.body).map_err(|e| CarrierError::Malformed {
             carrier: carrier.to_string(),
-            detail: format!("{what}: {e} (HTTP {}, body {})", self.status, snippet(&self.body)),
+            detail: format!(
+                "{what}: {e} (HTTP {}, body {})",
+                self.status,
+                snippet(&self.body)
+            ),
         })
     }
 }
@@ -42,7 +46,10 @@ pub fn client(carrier: &str, timeout: Duration) -> Result<reqwest::Client, Carri
         .connect_timeout(CONNECT_TIMEOUT.min(timeout))
         .user_agent(concat!("renewd/", env!("CARGO_PKG_VERSION")))
         .build()
-        .map_err(|e| CarrierError::Setup { carrier: carrier.to_string(), detail: format!("cannot build an HTTP client: {e}") })
+        .map_err(|e| CarrierError::Setup {
+            carrier: carrier.to_string(),
+            detail: format!("cannot build an HTTP client: {e}"),
+        })
 }
 
 /// Sends a request and reads the whole reply. A failure to connect is `NotSent`
@@ -51,8 +58,15 @@ pub async fn send(carrier: &str, req: reqwest::RequestBuilder) -> Result<Reply, 
     let resp = req.send().await.map_err(|e| transport_error(carrier, &e))?;
     let status = resp.status().as_u16();
     let headers = resp.headers().clone();
-    let body = resp.text().await.map_err(|e| transport_error(carrier, &e))?;
-    Ok(Reply { status, headers, body })
+    let body = resp
+        .text()
+        .await
+        .map_err(|e| transport_error(carrier, &e))?;
+    Ok(Reply {
+        status,
+        headers,
+        body,
+    })
 }
 
 /// Classifies a reqwest error: did the request possibly reach the provider?
@@ -60,11 +74,17 @@ pub fn transport_error(carrier: &str, e: &reqwest::Error) -> CarrierError {
     let carrier = carrier.to_string();
     let detail = error_chain(e);
     if e.is_builder() {
-        CarrierError::Setup { carrier, detail: format!("bad request URL or body: {detail}") }
+        CarrierError::Setup {
+            carrier,
+            detail: format!("bad request URL or body: {detail}"),
+        }
     } else if e.is_connect() {
         CarrierError::NotSent { carrier, detail }
     } else if e.is_timeout() {
-        CarrierError::NoAnswer { carrier, detail: format!("timed out: {detail}") }
+        CarrierError::NoAnswer {
+            carrier,
+            detail: format!("timed out: {detail}"),
+        }
     } else {
         CarrierError::NoAnswer { carrier, detail }
     }
@@ -95,12 +115,20 @@ pub fn retry_after(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> 
 /// The first 300 characters of a body, for error messages.
 pub fn snippet(body: &str) -> String {
     let t: String = body.chars().take(300).collect();
-    if t.len() < body.len() { format!("{t}...") } else { t }
+    if t.len() < body.len() {
+        format!("{t}...")
+    } else {
+        t
+    }
 }
 
 /// Serialises `obj` with `key` set to the exact decimal `number` (e.g. `"10.00"` from minor
 /// units), so amounts go on the wire as JSON numbers without passing through a float.
-pub fn json_with_decimal(mut obj: serde_json::Map<String, serde_json::Value>, key: &str, number: &str) -> String {
+pub fn json_with_decimal(
+    mut obj: serde_json::Map<String, serde_json::Value>,
+    key: &str,
+    number: &str,
+) -> String {
     obj.remove(key);
     let rest = serde_json::Value::Object(obj).to_string();
     let sep = if rest == "{}" { "" } else { "," };
@@ -110,7 +138,11 @@ pub fn json_with_decimal(mut obj: serde_json::Map<String, serde_json::Value>, ke
 
 /// Joins a base URL and a path with exactly one slash between them.
 pub fn join(base: &str, path: &str) -> String {
-    format!("{}/{}", base.trim_end_matches('/'), path.trim_start_matches('/'))
+    format!(
+        "{}/{}",
+        base.trim_end_matches('/'),
+        path.trim_start_matches('/')
+    )
 }
 
 #[cfg(test)]
@@ -120,7 +152,9 @@ mod tests {
 
     #[test]
     fn retry_after_forms() {
-        let now = DateTime::parse_from_rfc3339("2025-03-01T10:00:00Z").unwrap().with_timezone(&Utc);
+        let now = DateTime::parse_from_rfc3339("2025-03-01T10:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
         let cases = [
             ("120", Some(120)),
             ("Sat, 01 Mar 2025 10:01:30 GMT", Some(90)),
@@ -142,12 +176,18 @@ mod tests {
         assert_eq!(body, r#"{"SendValue":10.10,"SkuCode":"X"}"#);
         let v: serde_json::Value = serde_json::from_str(&body).unwrap();
         assert_eq!(v["SkuCode"], "X");
-        assert_eq!(json_with_decimal(serde_json::Map::new(), "a", "1.00"), r#"{"a":1.00}"#);
+        assert_eq!(
+            json_with_decimal(serde_json::Map::new(), "a", "1.00"),
+            r#"{"a":1.00}"#
+        );
     }
 
     #[test]
     fn join_has_one_slash() {
-        assert_eq!(join("http://h/api/V1/", "/SendTransfer"), "http://h/api/V1/SendTransfer");
+        assert_eq!(
+            join("http://h/api/V1/", "/SendTransfer"),
+            "http://h/api/V1/SendTransfer"
+        );
         assert_eq!(join("http://h", "topups"), "http://h/topups");
     }
 }

@@ -13,10 +13,15 @@ use tokio::net::{TcpListener, TcpStream};
 
 /// Serves `router` on 127.0.0.1 port 0; returns its base URL and the cut switch.
 pub async fn serve(router: axum::Router) -> (String, Arc<AtomicBool>) {
-    let inner = TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+    let inner = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind loopback");
     let addr = inner.local_addr().expect("local addr");
     let cut = Arc::new(AtomicBool::new(false));
-    let listener = CutListener { inner, cut: cut.clone() };
+    let listener = CutListener {
+        inner,
+        cut: cut.clone(),
+    };
     tokio::spawn(async move { axum::serve(listener, router).await });
     (format!("http://{addr}"), cut)
 }
@@ -33,7 +38,13 @@ impl axum::serve::Listener for CutListener {
     async fn accept(&mut self) -> (CutStream, SocketAddr) {
         loop {
             if let Ok((s, a)) = self.inner.accept().await {
-                return (CutStream { inner: s, cut: self.cut.clone() }, a);
+                return (
+                    CutStream {
+                        inner: s,
+                        cut: self.cut.clone(),
+                    },
+                    a,
+                );
             }
         }
     }
@@ -50,15 +61,26 @@ struct CutStream {
 }
 
 impl AsyncRead for CutStream {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         Pin::new(&mut self.inner).poll_read(cx, buf)
     }
 }
 
 impl AsyncWrite for CutStream {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         if self.cut.swap(false, Ordering::SeqCst) {
-            return Poll::Ready(Err(io::Error::new(io::ErrorKind::ConnectionReset, "cut by the test")));
+            return Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::ConnectionReset,
+                "cut by the test",
+            )));
         }
         Pin::new(&mut self.inner).poll_write(cx, buf)
     }

@@ -67,7 +67,11 @@ pub async fn start() -> (String, Shared) {
 
 fn fail(http: u16, result: i64, code: &str, context: &str) -> Response {
     let status = StatusCode::from_u16(http).unwrap();
-    (status, Json(json!({"ResultCode": result, "ErrorCodes": [{"Code": code, "Context": context}]}))).into_response()
+    (
+        status,
+        Json(json!({"ResultCode": result, "ErrorCodes": [{"Code": code, "Context": context}]})),
+    )
+        .into_response()
 }
 
 fn authed(headers: &HeaderMap) -> bool {
@@ -91,8 +95,12 @@ async fn send_transfer(State(s): State<Shared>, headers: HeaderMap, body: String
     let (after, reply) = {
         let mut f = s.lock().unwrap();
         f.last_body = Some(body.clone());
-        let Ok(v) = serde_json::from_str::<Value>(&body) else { return fail(400, 4, "RequestInvalid", "") };
-        let Some(validate_only) = v["ValidateOnly"].as_bool() else { return fail(400, 4, "ParameterInvalid", "ValidateOnly") };
+        let Ok(v) = serde_json::from_str::<Value>(&body) else {
+            return fail(400, 4, "RequestInvalid", "");
+        };
+        let Some(validate_only) = v["ValidateOnly"].as_bool() else {
+            return fail(400, 4, "ParameterInvalid", "ValidateOnly");
+        };
         let account = v["AccountNumber"].as_str().unwrap_or("");
         if account.starts_with('+') || account.is_empty() {
             return fail(200, 4, "AccountNumberInvalid", "AccountNumberFailedRegex");
@@ -109,16 +117,21 @@ async fn send_transfer(State(s): State<Shared>, headers: HeaderMap, body: String
             f.validations += 1;
             let mut rec = record("", &dref, "Complete", send);
             rec["TransferId"]["TransferRef"] = Value::Null;
-            return Json(json!({"TransferRecord": rec, "ResultCode": 1, "ErrorCodes": []})).into_response();
+            return Json(json!({"TransferRecord": rec, "ResultCode": 1, "ErrorCodes": []}))
+                .into_response();
         }
         f.purchases += 1;
         let tref = format!("86378449{}", f.purchases);
         let state = f.new_state.clone();
-        f.transfers.push((tref.clone(), dref.clone(), state.clone()));
+        f.transfers
+            .push((tref.clone(), dref.clone(), state.clone()));
         if f.after == After::Cut {
             f.cut.as_ref().unwrap().store(true, Ordering::SeqCst);
         }
-        (f.after, json!({"TransferRecord": record(&tref, &dref, &state, send), "ResultCode": 1, "ErrorCodes": []}))
+        (
+            f.after,
+            json!({"TransferRecord": record(&tref, &dref, &state, send), "ResultCode": 1, "ErrorCodes": []}),
+        )
     };
     match after {
         After::Reply | After::Cut => Json(reply).into_response(),
@@ -142,10 +155,14 @@ async fn list(State(s): State<Shared>, headers: HeaderMap, Json(v): Json<Value>)
         .filter(|t| t.1 == want)
         .map(|t| json!({"TransferRecord": record(&t.0, &t.1, &t.2, 10.0), "ResultCode": 1, "ErrorCodes": []}))
         .collect();
-    Json(json!({"Items": items, "ThereAreMoreItems": false, "ResultCode": 1, "ErrorCodes": []})).into_response()
+    Json(json!({"Items": items, "ThereAreMoreItems": false, "ResultCode": 1, "ErrorCodes": []}))
+        .into_response()
 }
 
-async fn products(headers: HeaderMap, Query(q): Query<std::collections::HashMap<String, String>>) -> Response {
+async fn products(
+    headers: HeaderMap,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+) -> Response {
     if !authed(&headers) {
         return fail(401, 4, "AuthenticationFailed", "");
     }

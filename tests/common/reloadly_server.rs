@@ -87,7 +87,10 @@ pub async fn start() -> (String, Shared) {
         .route("/oauth/token", post(token))
         .route("/accounts/balance", get(balance))
         .route("/operators/{id}", get(operator_by_id))
-        .route("/operators/auto-detect/phone/{phone}/countries/{iso}", get(auto_detect))
+        .route(
+            "/operators/auto-detect/phone/{phone}/countries/{iso}",
+            get(auto_detect),
+        )
         .route("/topups-async", post(topup))
         .route("/topups/{id}/status", get(status))
         .route("/topups/reports/transactions", get(report))
@@ -104,26 +107,48 @@ fn error(status: StatusCode, code: &str, message: &str) -> Response {
 
 /// Checks the bearer token and Accept header; `Some` is the refusal to send.
 fn refuse(f: &mut Fake, headers: &HeaderMap) -> Option<Response> {
-    if headers.get("accept").and_then(|v| v.to_str().ok()) != Some("application/com.reloadly.topups-v1+json") {
-        return Some(error(StatusCode::NOT_ACCEPTABLE, "NOT_ACCEPTABLE", "wrong Accept header"));
+    if headers.get("accept").and_then(|v| v.to_str().ok())
+        != Some("application/com.reloadly.topups-v1+json")
+    {
+        return Some(error(
+            StatusCode::NOT_ACCEPTABLE,
+            "NOT_ACCEPTABLE",
+            "wrong Accept header",
+        ));
     }
     let want = format!("Bearer tok-{}", f.token_fetches);
     if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(want.as_str()) {
-        return Some(error(StatusCode::UNAUTHORIZED, "INVALID_TOKEN", "Invalid token"));
+        return Some(error(
+            StatusCode::UNAUTHORIZED,
+            "INVALID_TOKEN",
+            "Invalid token",
+        ));
     }
     if std::mem::take(&mut f.expire_token) {
-        return Some(error(StatusCode::UNAUTHORIZED, "TOKEN_EXPIRED", "Token expired"));
+        return Some(error(
+            StatusCode::UNAUTHORIZED,
+            "TOKEN_EXPIRED",
+            "Token expired",
+        ));
     }
     None
 }
 
 async fn token(State(s): State<Shared>, Json(body): Json<Value>) -> Response {
     let mut f = s.lock().unwrap();
-    if body["client_id"] != "cid" || body["client_secret"] != "csecret" || body["grant_type"] != "client_credentials" {
-        return error(StatusCode::UNAUTHORIZED, "INVALID_CREDENTIALS", "Access Denied");
+    if body["client_id"] != "cid"
+        || body["client_secret"] != "csecret"
+        || body["grant_type"] != "client_credentials"
+    {
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "INVALID_CREDENTIALS",
+            "Access Denied",
+        );
     }
     f.token_fetches += 1;
-    f.audiences.push(body["audience"].as_str().unwrap_or("").to_string());
+    f.audiences
+        .push(body["audience"].as_str().unwrap_or("").to_string());
     Json(json!({"access_token": format!("tok-{}", f.token_fetches), "scope": "developer", "expires_in": 5184000, "token_type": "Bearer"})).into_response()
 }
 
@@ -135,25 +160,41 @@ async fn balance(State(s): State<Shared>, headers: HeaderMap) -> Response {
     Json(json!({"balance": f.account_balance, "currencyCode": "USD", "currencyName": "US Dollar", "updatedAt": "2025-03-01 08:45:51"})).into_response()
 }
 
-async fn operator_by_id(State(s): State<Shared>, headers: HeaderMap, Path(id): Path<u64>) -> Response {
+async fn operator_by_id(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<u64>,
+) -> Response {
     let mut f = s.lock().unwrap();
     if let Some(r) = refuse(&mut f, &headers) {
         return r;
     }
     if f.operator["id"] != id {
-        return error(StatusCode::NOT_FOUND, "OPERATOR_NOT_FOUND", "Operator not found");
+        return error(
+            StatusCode::NOT_FOUND,
+            "OPERATOR_NOT_FOUND",
+            "Operator not found",
+        );
     }
     Json(f.operator.clone()).into_response()
 }
 
-async fn auto_detect(State(s): State<Shared>, headers: HeaderMap, Path((phone, iso)): Path<(String, String)>) -> Response {
+async fn auto_detect(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path((phone, iso)): Path<(String, String)>,
+) -> Response {
     let mut f = s.lock().unwrap();
     if let Some(r) = refuse(&mut f, &headers) {
         return r;
     }
     f.auto_detects += 1;
     if iso != "US" || !phone.starts_with('1') {
-        return error(StatusCode::BAD_REQUEST, "COULD_NOT_AUTO_DETECT_OPERATOR", "Could not auto detect operator");
+        return error(
+            StatusCode::BAD_REQUEST,
+            "COULD_NOT_AUTO_DETECT_OPERATOR",
+            "Could not auto detect operator",
+        );
     }
     Json(f.operator.clone()).into_response()
 }
@@ -164,14 +205,28 @@ async fn topup(State(s): State<Shared>, headers: HeaderMap, body: String) -> Res
         if let Some(r) = refuse(&mut f, &headers) {
             return r;
         }
-        let Ok(v) = serde_json::from_str::<Value>(&body) else { return error(StatusCode::BAD_REQUEST, "INVALID_INPUT_PROVIDED", "bad json") };
+        let Ok(v) = serde_json::from_str::<Value>(&body) else {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "INVALID_INPUT_PROVIDED",
+                "bad json",
+            );
+        };
         f.last_body = Some(v.clone());
         if std::mem::take(&mut f.recently_recharged) {
-            return error(StatusCode::BAD_REQUEST, "PHONE_RECENTLY_RECHARGED", "Phone recently recharged");
+            return error(
+                StatusCode::BAD_REQUEST,
+                "PHONE_RECENTLY_RECHARGED",
+                "Phone recently recharged",
+            );
         }
         let reference = v["customIdentifier"].as_str().unwrap_or("").to_string();
         if f.transactions.iter().any(|t| t.1 == reference) {
-            return error(StatusCode::BAD_REQUEST, "CUSTOM_IDENTIFIER_ALREADY_USED", "Custom identifier already used");
+            return error(
+                StatusCode::BAD_REQUEST,
+                "CUSTOM_IDENTIFIER_ALREADY_USED",
+                "Custom identifier already used",
+            );
         }
         f.purchases += 1;
         let id = 4602842 + f.purchases as i64;
@@ -209,11 +264,19 @@ async fn status(State(s): State<Shared>, headers: HeaderMap, Path(id): Path<i64>
         return error(StatusCode::NOT_FOUND, "TRANSACTION_NOT_FOUND", "not found");
     };
     let t = transaction(id, &reference, &status);
-    let body = if f.wrapped_status { json!({"code": null, "message": null, "status": status, "transaction": t}) } else { t };
+    let body = if f.wrapped_status {
+        json!({"code": null, "message": null, "status": status, "transaction": t})
+    } else {
+        t
+    };
     Json(body).into_response()
 }
 
-async fn report(State(s): State<Shared>, headers: HeaderMap, Query(q): Query<std::collections::HashMap<String, String>>) -> Response {
+async fn report(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+) -> Response {
     let mut f = s.lock().unwrap();
     if let Some(r) = refuse(&mut f, &headers) {
         return r;
@@ -223,7 +286,11 @@ async fn report(State(s): State<Shared>, headers: HeaderMap, Query(q): Query<std
         f.report_blind -= 1;
         vec![]
     } else {
-        f.transactions.iter().filter(|t| t.1 == want).map(|t| transaction(t.0, &t.1, &t.2)).collect()
+        f.transactions
+            .iter()
+            .filter(|t| t.1 == want)
+            .map(|t| transaction(t.0, &t.1, &t.2))
+            .collect()
     };
     Json(json!({"content": content, "totalElements": content.len(), "number": 0})).into_response()
 }

@@ -54,34 +54,69 @@ impl CommandConfig {
         if self.status.is_none() && self.topup.is_none() {
             p.add(key, "sets neither status nor topup; e.g. status = [\"/usr/local/lib/renewd/ussd-balance\", \"{number}\"]");
         }
-        for (field, argv) in [("status", &self.status), ("topup", &self.topup), ("lookup", &self.lookup)] {
+        for (field, argv) in [
+            ("status", &self.status),
+            ("topup", &self.topup),
+            ("lookup", &self.lookup),
+        ] {
             let Some(argv) = argv else { continue };
             if argv.first().is_none_or(|p| p.is_empty()) {
-                p.add(format!("{key}.{field}"), "needs a program first; e.g. [\"/usr/local/lib/renewd/topup\", \"{number}\"]");
+                p.add(
+                    format!("{key}.{field}"),
+                    "needs a program first; e.g. [\"/usr/local/lib/renewd/topup\", \"{number}\"]",
+                );
             }
             for bad in argv.iter().flat_map(|a| reply::unknown_placeholders(a)) {
-                p.add(format!("{key}.{field}"), format!("{bad} is not a placeholder; use one of {}", known()));
+                p.add(
+                    format!("{key}.{field}"),
+                    format!("{bad} is not a placeholder; use one of {}", known()),
+                );
             }
         }
-        p.check(&format!("{key}.timeout"), parse_duration(self.timeout.as_deref().unwrap_or(DEFAULT_TIMEOUT)));
+        p.check(
+            &format!("{key}.timeout"),
+            parse_duration(self.timeout.as_deref().unwrap_or(DEFAULT_TIMEOUT)),
+        );
         p.check(&format!("{key}.reports"), self.reports());
         if let Some(bad) = self.env.iter().find(|e| e.is_empty() || e.contains('=')) {
-            p.add(format!("{key}.env"), format!("{bad:?} is not a variable name; e.g. env = [\"HOME\", \"MODEM\"]"));
+            p.add(
+                format!("{key}.env"),
+                format!("{bad:?} is not a variable name; e.g. env = [\"HOME\", \"MODEM\"]"),
+            );
         }
     }
 
     fn reports(&self) -> Result<Reports, String> {
-        let Some(list) = &self.reports else { return Ok(Reports { balance: true, data: true, expiry: true }) };
-        if let Some(bad) = list.iter().find(|r| !["balance", "data", "expiry"].contains(&r.as_str())) {
-            return Err(format!("{bad:?} is not a figure; use \"balance\", \"data\" or \"expiry\""));
+        let Some(list) = &self.reports else {
+            return Ok(Reports {
+                balance: true,
+                data: true,
+                expiry: true,
+            });
+        };
+        if let Some(bad) = list
+            .iter()
+            .find(|r| !["balance", "data", "expiry"].contains(&r.as_str()))
+        {
+            return Err(format!(
+                "{bad:?} is not a figure; use \"balance\", \"data\" or \"expiry\""
+            ));
         }
         let has = |s: &str| list.iter().any(|r| r == s);
-        Ok(Reports { balance: has("balance"), data: has("data"), expiry: has("expiry") })
+        Ok(Reports {
+            balance: has("balance"),
+            data: has("data"),
+            expiry: has("expiry"),
+        })
     }
 }
 
 fn known() -> String {
-    reply::PLACEHOLDERS.iter().map(|p| format!("{{{p}}}")).collect::<Vec<_>>().join(" ")
+    reply::PLACEHOLDERS
+        .iter()
+        .map(|p| format!("{{{p}}}"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The command adapter.
@@ -97,39 +132,103 @@ pub struct CommandCarrier {
 impl CommandCarrier {
     /// Builds the adapter; reads the listed environment variables now.
     pub fn new(name: &str, cfg: &CommandConfig) -> Result<Self, CarrierError> {
-        let setup = |detail: String| CarrierError::Setup { carrier: name.to_string(), detail };
-        let limit = parse_duration(cfg.timeout.as_deref().unwrap_or(DEFAULT_TIMEOUT)).map_err(|e| setup(format!("timeout: {e}")))?;
-        let reports = if cfg.status.is_some() { cfg.reports().map_err(|e| setup(format!("reports: {e}")))? } else { Reports::default() };
-        let mut env: Vec<(String, String)> = cfg.env.iter().filter_map(|k| std::env::var(k).ok().map(|v| (k.clone(), v))).collect();
+        let setup = |detail: String| CarrierError::Setup {
+            carrier: name.to_string(),
+            detail,
+        };
+        let limit = parse_duration(cfg.timeout.as_deref().unwrap_or(DEFAULT_TIMEOUT))
+            .map_err(|e| setup(format!("timeout: {e}")))?;
+        let reports = if cfg.status.is_some() {
+            cfg.reports().map_err(|e| setup(format!("reports: {e}")))?
+        } else {
+            Reports::default()
+        };
+        let mut env: Vec<(String, String)> = cfg
+            .env
+            .iter()
+            .filter_map(|k| std::env::var(k).ok().map(|v| (k.clone(), v)))
+            .collect();
         if !cfg.env.iter().any(|k| k == "PATH") {
             env.push(("PATH".into(), DEFAULT_PATH.into()));
         }
-        Ok(CommandCarrier { name: name.to_string(), cfg: cfg.clone(), limit, reports, env })
+        Ok(CommandCarrier {
+            name: name.to_string(),
+            cfg: cfg.clone(),
+            limit,
+            reports,
+            env,
+        })
     }
 
     /// Expands and runs one configured call; `Err` only when it could not be started.
-    async fn call(&self, call: &str, argv: Option<&Vec<String>>, line: &Line, vars: Vars) -> Result<Ended, CarrierError> {
-        let setup = |detail: String| CarrierError::Setup { carrier: self.name.clone(), detail };
-        let argv = argv.ok_or_else(|| setup(format!("no {call} program is configured; add {call} = [\"/path/to/program\", ...]")))?;
-        let args: Vec<String> = argv.iter().map(|a| reply::expand(a, &vars)).collect::<Result<_, _>>().map_err(|e| setup(format!("{call} for line {}: {e}", line.id)))?;
-        let who = Who { carrier: &self.name, line: &line.id, call };
+    async fn call(
+        &self,
+        call: &str,
+        argv: Option<&Vec<String>>,
+        line: &Line,
+        vars: Vars,
+    ) -> Result<Ended, CarrierError> {
+        let setup = |detail: String| CarrierError::Setup {
+            carrier: self.name.clone(),
+            detail,
+        };
+        let argv = argv.ok_or_else(|| {
+            setup(format!(
+                "no {call} program is configured; add {call} = [\"/path/to/program\", ...]"
+            ))
+        })?;
+        let args: Vec<String> = argv
+            .iter()
+            .map(|a| reply::expand(a, &vars))
+            .collect::<Result<_, _>>()
+            .map_err(|e| setup(format!("{call} for line {}: {e}", line.id)))?;
+        let who = Who {
+            carrier: &self.name,
+            line: &line.id,
+            call,
+        };
         tracing::debug!(line = %line.id, carrier = %self.name, call, program = %args[0], "running");
-        run::run(&args, &self.env, self.limit, &who).await.map_err(|e| setup(format!("cannot start {}: {e}", args[0])))
+        run::run(&args, &self.env, self.limit, &who)
+            .await
+            .map_err(|e| setup(format!("cannot start {}: {e}", args[0])))
     }
 
     /// The error for a call that did not exit 0 with a usable reply.
     fn failure(&self, call: &str, ended: &Ended) -> CarrierError {
         let carrier = self.name.clone();
-        let said = |stdout: &[u8]| reply::parse(stdout).ok().and_then(|r| r.message).or_else(|| ended.last_stderr()).unwrap_or_else(|| "(no message)".into());
+        let said = |stdout: &[u8]| {
+            reply::parse(stdout)
+                .ok()
+                .and_then(|r| r.message)
+                .or_else(|| ended.last_stderr())
+                .unwrap_or_else(|| "(no message)".into())
+        };
         match ended {
-            Ended::TimedOut { .. } => CarrierError::NoAnswer { carrier, detail: format!("{call} program killed after the {}s time limit", self.limit.as_secs_f64()) },
-            Ended::Signalled { .. } => CarrierError::NoAnswer { carrier, detail: format!("{call} program was killed by a signal") },
-            Ended::Exited { code, stdout, .. } => CarrierError::Refused { carrier, code: format!("exit {code}"), message: said(stdout), retryable: *code == EXIT_RETRY },
+            Ended::TimedOut { .. } => CarrierError::NoAnswer {
+                carrier,
+                detail: format!(
+                    "{call} program killed after the {}s time limit",
+                    self.limit.as_secs_f64()
+                ),
+            },
+            Ended::Signalled { .. } => CarrierError::NoAnswer {
+                carrier,
+                detail: format!("{call} program was killed by a signal"),
+            },
+            Ended::Exited { code, stdout, .. } => CarrierError::Refused {
+                carrier,
+                code: format!("exit {code}"),
+                message: said(stdout),
+                retryable: *code == EXIT_RETRY,
+            },
         }
     }
 
     fn malformed(&self, call: &str, e: String) -> CarrierError {
-        CarrierError::Malformed { carrier: self.name.clone(), detail: format!("{call}: {e}") }
+        CarrierError::Malformed {
+            carrier: self.name.clone(),
+            detail: format!("{call}: {e}"),
+        }
     }
 }
 
@@ -152,29 +251,70 @@ impl Carrier for CommandCarrier {
     }
 
     async fn status(&self, line: &Line) -> Result<Observation, CarrierError> {
-        let ended = self.call("status", self.cfg.status.as_ref(), line, vars(line, None)).await?;
-        let Ended::Exited { code: 0, stdout, .. } = &ended else { return Err(self.failure("status", &ended)) };
-        reply::parse(stdout).and_then(|r| r.observation(Utc::now())).map_err(|e| self.malformed("status", e))
+        let ended = self
+            .call("status", self.cfg.status.as_ref(), line, vars(line, None))
+            .await?;
+        let Ended::Exited {
+            code: 0, stdout, ..
+        } = &ended
+        else {
+            return Err(self.failure("status", &ended));
+        };
+        reply::parse(stdout)
+            .and_then(|r| r.observation(Utc::now()))
+            .map_err(|e| self.malformed("status", e))
     }
 
-    async fn quote(&self, line: &Line, choice: &crate::config::TopUpChoice) -> Result<Offer, CarrierError> {
+    async fn quote(
+        &self,
+        line: &Line,
+        choice: &crate::config::TopUpChoice,
+    ) -> Result<Offer, CarrierError> {
         use crate::config::TopUpChoice;
         match choice {
-            TopUpChoice::Amount(a) => Ok(Offer { amount: *a, package: None, label: None }),
-            TopUpChoice::Package { id, price: Some(p) } => Ok(Offer { amount: *p, package: Some(id.clone()), label: None }),
+            TopUpChoice::Amount(a) => Ok(Offer {
+                amount: *a,
+                package: None,
+                label: None,
+            }),
+            TopUpChoice::Package { id, price: Some(p) } => Ok(Offer {
+                amount: *p,
+                package: Some(id.clone()),
+                label: None,
+            }),
             _ => Err(CarrierError::Setup {
                 carrier: self.name.clone(),
-                detail: format!("line {}: a command carrier needs topup_amount, or topup_package with topup_amount as its price", line.id),
+                detail: format!(
+                    "line {}: a command carrier needs topup_amount, or topup_package with topup_amount as its price",
+                    line.id
+                ),
             }),
         }
     }
 
     async fn top_up(&self, line: &Line, order: &Order) -> Result<Submitted, CarrierError> {
-        let ended = self.call("topup", self.cfg.topup.as_ref(), line, vars(line, Some(order))).await?;
-        let Ended::Exited { code: 0, stdout, .. } = &ended else { return Err(self.failure("topup", &ended)) };
+        let ended = self
+            .call(
+                "topup",
+                self.cfg.topup.as_ref(),
+                line,
+                vars(line, Some(order)),
+            )
+            .await?;
+        let Ended::Exited {
+            code: 0, stdout, ..
+        } = &ended
+        else {
+            return Err(self.failure("topup", &ended));
+        };
         let reply = reply::parse(stdout).map_err(|e| self.malformed("topup", e))?;
         reply.submitted().map_err(|e| match e {
-            Ok(message) => CarrierError::Refused { carrier: self.name.clone(), code: "failed".into(), message, retryable: false },
+            Ok(message) => CarrierError::Refused {
+                carrier: self.name.clone(),
+                code: "failed".into(),
+                message,
+                retryable: false,
+            },
             Err(e) => self.malformed("topup", e),
         })
     }
@@ -183,11 +323,28 @@ impl Carrier for CommandCarrier {
         if self.cfg.lookup.is_none() {
             return Err(CarrierError::Setup {
                 carrier: self.name.clone(),
-                detail: format!("no lookup program, so top-up {} cannot be checked; settle it with `renewd resolve`", order.reference),
+                detail: format!(
+                    "no lookup program, so top-up {} cannot be checked; settle it with `renewd resolve`",
+                    order.reference
+                ),
             });
         }
-        let ended = self.call("lookup", self.cfg.lookup.as_ref(), line, vars(line, Some(order))).await?;
-        let Ended::Exited { code: 0, stdout, .. } = &ended else { return Err(self.failure("lookup", &ended)) };
-        reply::parse(stdout).and_then(|r| r.lookup()).map_err(|e| self.malformed("lookup", e))
+        let ended = self
+            .call(
+                "lookup",
+                self.cfg.lookup.as_ref(),
+                line,
+                vars(line, Some(order)),
+            )
+            .await?;
+        let Ended::Exited {
+            code: 0, stdout, ..
+        } = &ended
+        else {
+            return Err(self.failure("lookup", &ended));
+        };
+        reply::parse(stdout)
+            .and_then(|r| r.lookup())
+            .map_err(|e| self.malformed("lookup", e))
     }
 }

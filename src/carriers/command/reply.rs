@@ -9,7 +9,15 @@ use crate::model::{LineState, Observation};
 use crate::money::{DataSize, Money};
 
 /// Placeholders an argument may hold.
-pub const PLACEHOLDERS: &[&str] = &["number", "iccid", "amount", "currency", "package", "reference", "line"];
+pub const PLACEHOLDERS: &[&str] = &[
+    "number",
+    "iccid",
+    "amount",
+    "currency",
+    "package",
+    "reference",
+    "line",
+];
 
 /// Values for the placeholders of one call; `None` when the call or the line has none.
 #[derive(Debug, Default, Clone)]
@@ -50,7 +58,9 @@ pub fn expand(arg: &str, vars: &Vars) -> Result<String, String> {
         let close = after.find('}');
         match close.map(|c| (&after[..c], vars.get(&after[..c]))) {
             Some((name, Some(value))) => {
-                let v = value.as_deref().ok_or_else(|| format!("{{{name}}} has no value for this line or call"))?;
+                let v = value
+                    .as_deref()
+                    .ok_or_else(|| format!("{{{name}}} has no value for this line or call"))?;
                 out.push_str(v);
                 rest = &after[name.len() + 1..];
             }
@@ -72,7 +82,8 @@ pub fn unknown_placeholders(arg: &str) -> Vec<String> {
         let after = &rest[open + 1..];
         if let Some(c) = after.find('}') {
             let name = &after[..c];
-            let wordy = !name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+            let wordy =
+                !name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
             if wordy && !PLACEHOLDERS.contains(&name) {
                 bad.push(format!("{{{name}}}"));
             }
@@ -120,8 +131,16 @@ impl Reply {
     /// A `status` reply as an observation.
     pub fn observation(&self, at: DateTime<Utc>) -> Result<Observation, String> {
         let mut obs = Observation::empty(at);
-        obs.balance = self.balance.as_deref().map(|b| b.parse::<Money>().map_err(|e| format!("balance: {e}"))).transpose()?;
-        obs.data = self.data.as_deref().map(|d| d.parse::<DataSize>().map_err(|e| format!("data: {e}"))).transpose()?;
+        obs.balance = self
+            .balance
+            .as_deref()
+            .map(|b| b.parse::<Money>().map_err(|e| format!("balance: {e}")))
+            .transpose()?;
+        obs.data = self
+            .data
+            .as_deref()
+            .map(|d| d.parse::<DataSize>().map_err(|e| format!("data: {e}")))
+            .transpose()?;
         obs.expires_at = self.expiry.as_deref().map(parse_expiry).transpose()?;
         obs.unlimited = self.unlimited;
         obs.state = match self.state.as_deref().unwrap_or("active") {
@@ -130,15 +149,27 @@ impl Reply {
             "expired" => LineState::Expired,
             "dead" => LineState::Dead,
             "unknown" => LineState::Unknown,
-            s => return Err(format!("state {s:?} is not one of active, not_active, expired, dead, unknown")),
+            s => {
+                return Err(format!(
+                    "state {s:?} is not one of active, not_active, expired, dead, unknown"
+                ));
+            }
         };
         obs.note = self.message.clone();
         Ok(obs)
     }
 
     fn purchase(&self) -> Result<Purchase, String> {
-        let charged = self.charged.as_deref().map(|c| c.parse::<Money>().map_err(|e| format!("charged: {e}"))).transpose()?;
-        Ok(Purchase { provider_ref: self.reference.clone(), charged, detail: self.message.clone() })
+        let charged = self
+            .charged
+            .as_deref()
+            .map(|c| c.parse::<Money>().map_err(|e| format!("charged: {e}")))
+            .transpose()?;
+        Ok(Purchase {
+            provider_ref: self.reference.clone(),
+            charged,
+            detail: self.message.clone(),
+        })
     }
 
     /// A `topup` reply (exit 0): confirmed (the default) or pending. `Err(Ok(msg))` is a
@@ -146,9 +177,16 @@ impl Reply {
     pub fn submitted(&self) -> Result<Submitted, Result<String, String>> {
         match self.state.as_deref().unwrap_or("confirmed") {
             "confirmed" => self.purchase().map(Submitted::Confirmed).map_err(Err),
-            "pending" => Ok(Submitted::Pending { provider_ref: self.reference.clone() }),
-            "failed" => Err(Ok(self.message.clone().unwrap_or_else(|| "the program says the top-up failed".into()))),
-            s => Err(Err(format!("state {s:?} is not one of confirmed, pending, failed"))),
+            "pending" => Ok(Submitted::Pending {
+                provider_ref: self.reference.clone(),
+            }),
+            "failed" => Err(Ok(self
+                .message
+                .clone()
+                .unwrap_or_else(|| "the program says the top-up failed".into()))),
+            s => Err(Err(format!(
+                "state {s:?} is not one of confirmed, pending, failed"
+            ))),
         }
     }
 
@@ -156,10 +194,19 @@ impl Reply {
     pub fn lookup(&self) -> Result<Lookup, String> {
         match self.state.as_deref() {
             Some("confirmed") => self.purchase().map(Lookup::Confirmed),
-            Some("pending") => Ok(Lookup::Pending { provider_ref: self.reference.clone() }),
-            Some("failed") => Ok(Lookup::Failed { reason: self.message.clone().unwrap_or_else(|| "the program says it failed".into()) }),
+            Some("pending") => Ok(Lookup::Pending {
+                provider_ref: self.reference.clone(),
+            }),
+            Some("failed") => Ok(Lookup::Failed {
+                reason: self
+                    .message
+                    .clone()
+                    .unwrap_or_else(|| "the program says it failed".into()),
+            }),
             Some("not_found") => Ok(Lookup::NotFound),
-            s => Err(format!("state {s:?} is not one of confirmed, pending, failed, not_found")),
+            s => Err(format!(
+                "state {s:?} is not one of confirmed, pending, failed, not_found"
+            )),
         }
     }
 }
@@ -180,7 +227,11 @@ mod tests {
 
     #[test]
     fn expand_table() {
-        let vars = Vars { number: Some("+15551234567".into()), reference: Some("\"; touch /tmp/x #{line}".into()), ..Vars::default() };
+        let vars = Vars {
+            number: Some("+15551234567".into()),
+            reference: Some("\"; touch /tmp/x #{line}".into()),
+            ..Vars::default()
+        };
         let cases = [
             ("{number}", Ok("+15551234567")),
             ("--to={number}!", Ok("--to=+15551234567!")),
@@ -195,7 +246,10 @@ mod tests {
                 Err(()) => assert!(got.unwrap_err().contains("{iccid}"), "{arg}"),
             }
         }
-        assert_eq!(unknown_placeholders("{numbr}-{number}-{A}"), vec!["{numbr}".to_string()]);
+        assert_eq!(
+            unknown_placeholders("{numbr}-{number}-{A}"),
+            vec!["{numbr}".to_string()]
+        );
     }
 
     #[test]
@@ -204,10 +258,18 @@ mod tests {
         let o = r.observation(Utc::now()).unwrap();
         assert_eq!(o.balance.unwrap().minor, 500);
         assert_eq!(o.data.unwrap().mb(), 1536);
-        assert_eq!(o.expires_at.unwrap().to_rfc3339(), "2026-12-15T00:00:00+00:00");
+        assert_eq!(
+            o.expires_at.unwrap().to_rfc3339(),
+            "2026-12-15T00:00:00+00:00"
+        );
         assert_eq!(o.state, LineState::Expired);
         assert!(parse(br#"{"balanse":"5.00 USD"}"#).is_err());
         assert!(parse(b"Balance: $5.00").is_err());
-        assert!(parse(br#"{"balance":"5 USD"}"#).unwrap().observation(Utc::now()).is_err());
+        assert!(
+            parse(br#"{"balance":"5 USD"}"#)
+                .unwrap()
+                .observation(Utc::now())
+                .is_err()
+        );
     }
 }

@@ -18,7 +18,11 @@ const MAX_LOG_LINES: usize = 50;
 #[derive(Debug)]
 pub enum Ended {
     /// It exited by itself with this code.
-    Exited { code: i32, stdout: Vec<u8>, stderr: String },
+    Exited {
+        code: i32,
+        stdout: Vec<u8>,
+        stderr: String,
+    },
     /// A signal ended it (not our time limit).
     Signalled { stderr: String },
     /// It ran past the limit and was killed.
@@ -33,8 +37,15 @@ pub struct Who<'a> {
 }
 
 /// Runs `argv` with only `env` set, for at most `limit`. `Err` means it could not start.
-pub async fn run(argv: &[String], env: &[(String, String)], limit: Duration, who: &Who<'_>) -> Result<Ended, std::io::Error> {
-    let (program, args) = argv.split_first().ok_or_else(|| std::io::Error::other("empty argument list"))?;
+pub async fn run(
+    argv: &[String],
+    env: &[(String, String)],
+    limit: Duration,
+    who: &Who<'_>,
+) -> Result<Ended, std::io::Error> {
+    let (program, args) = argv
+        .split_first()
+        .ok_or_else(|| std::io::Error::other("empty argument list"))?;
     let mut cmd = Command::new(program);
     cmd.args(args)
         .env_clear()
@@ -69,7 +80,11 @@ pub async fn run(argv: &[String], env: &[(String, String)], limit: Duration, who
         Err(_) => Ended::TimedOut { stderr },
         Ok(Err(e)) => return Err(e),
         Ok(Ok(status)) => match status.code() {
-            Some(code) => Ended::Exited { code, stdout, stderr },
+            Some(code) => Ended::Exited {
+                code,
+                stdout,
+                stderr,
+            },
             None => Ended::Signalled { stderr },
         },
     };
@@ -102,11 +117,25 @@ fn log_stderr(ended: &Ended, who: &Who<'_>) {
         Ended::Exited { code, stderr, .. } => (stderr, *code != 0),
         Ended::Signalled { stderr } | Ended::TimedOut { stderr } => (stderr, true),
     };
-    for l in stderr.lines().filter(|l| !l.trim().is_empty()).take(MAX_LOG_LINES) {
+    for l in stderr
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(MAX_LOG_LINES)
+    {
         if failed {
-            tracing::warn!(line = who.line, carrier = who.carrier, call = who.call, "stderr: {l}");
+            tracing::warn!(
+                line = who.line,
+                carrier = who.carrier,
+                call = who.call,
+                "stderr: {l}"
+            );
         } else {
-            tracing::debug!(line = who.line, carrier = who.carrier, call = who.call, "stderr: {l}");
+            tracing::debug!(
+                line = who.line,
+                carrier = who.carrier,
+                call = who.call,
+                "stderr: {l}"
+            );
         }
     }
 }
@@ -115,8 +144,13 @@ impl Ended {
     /// The last non-empty stderr line, for error messages.
     pub fn last_stderr(&self) -> Option<String> {
         let s = match self {
-            Ended::Exited { stderr, .. } | Ended::Signalled { stderr } | Ended::TimedOut { stderr } => stderr,
+            Ended::Exited { stderr, .. }
+            | Ended::Signalled { stderr }
+            | Ended::TimedOut { stderr } => stderr,
         };
-        s.lines().rev().find(|l| !l.trim().is_empty()).map(|l| l.trim().to_string())
+        s.lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .map(|l| l.trim().to_string())
     }
 }

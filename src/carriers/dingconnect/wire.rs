@@ -111,15 +111,24 @@ impl TransferRecord {
     /// Balance charged: SendValue plus DistributorFee.
     pub fn charged(&self) -> Option<Money> {
         let p = self.price.as_ref()?;
-        Money::from_major_f64(p.send_value + p.distributor_fee, Currency::new(&p.send_currency_iso)?)
+        Money::from_major_f64(
+            p.send_value + p.distributor_fee,
+            Currency::new(&p.send_currency_iso)?,
+        )
     }
 
     /// Receipt words: `ReceiptText` and every `ReceiptParams` pair (a PIN comes as `Pin`).
     pub fn detail(&self) -> String {
-        let mut parts = vec![format!("Ding transfer {}", self.transfer_id.transfer_ref.as_deref().unwrap_or("?"))];
+        let mut parts = vec![format!(
+            "Ding transfer {}",
+            self.transfer_id.transfer_ref.as_deref().unwrap_or("?")
+        )];
         parts.extend(self.receipt_text.clone().filter(|t| !t.is_empty()));
         for (k, v) in self.receipt_params.iter().flatten() {
-            let v = v.as_str().map(String::from).unwrap_or_else(|| v.to_string());
+            let v = v
+                .as_str()
+                .map(String::from)
+                .unwrap_or_else(|| v.to_string());
             parts.push(format!("{k}: {v}"));
         }
         parts.join("; ")
@@ -133,8 +142,14 @@ pub fn distributor_ref(reference: &str) -> String {
     if reference.len() <= MAX_REF && !reference.is_empty() && reference.chars().all(safe) {
         return reference.to_string();
     }
-    let kept: String = reference.chars().filter(|c| safe(*c)).take(MAX_REF - 17).collect();
-    let hash = reference.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3));
+    let kept: String = reference
+        .chars()
+        .filter(|c| safe(*c))
+        .take(MAX_REF - 17)
+        .collect();
+    let hash = reference.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+    });
     format!("{kept}-{hash:016x}")
 }
 
@@ -143,26 +158,84 @@ pub fn classify(carrier: &str, reply: &Reply, env: Option<&Envelope>) -> Carrier
     let carrier = carrier.to_string();
     let Some(env) = env else {
         return match reply.status {
-            401 => CarrierError::Setup { carrier, detail: "DingConnect refused the api_key (HTTP 401); check api_key_file / api_key_env".into() },
-            s if s >= 500 => CarrierError::Server { carrier, status: s, detail: snippet(&reply.body) },
-            s => CarrierError::Malformed { carrier, detail: format!("HTTP {s} without a Ding envelope: {}", snippet(&reply.body)) },
+            401 => CarrierError::Setup {
+                carrier,
+                detail:
+                    "DingConnect refused the api_key (HTTP 401); check api_key_file / api_key_env"
+                        .into(),
+            },
+            s if s >= 500 => CarrierError::Server {
+                carrier,
+                status: s,
+                detail: snippet(&reply.body),
+            },
+            s => CarrierError::Malformed {
+                carrier,
+                detail: format!("HTTP {s} without a Ding envelope: {}", snippet(&reply.body)),
+            },
         };
     };
     let first = env.error_codes.first().cloned().unwrap_or_default();
-    let code = if first.code.is_empty() { format!("ResultCode {}", env.result_code) } else { first.code.clone() };
-    let context = first.context.map(|c| format!(" (context {c})")).unwrap_or_default();
-    let refused = |retryable: bool, text: &str| CarrierError::Refused { carrier: carrier.clone(), code: code.clone(), message: format!("{text}{context}"), retryable };
+    let code = if first.code.is_empty() {
+        format!("ResultCode {}", env.result_code)
+    } else {
+        first.code.clone()
+    };
+    let context = first
+        .context
+        .map(|c| format!(" (context {c})"))
+        .unwrap_or_default();
+    let refused = |retryable: bool, text: &str| CarrierError::Refused {
+        carrier: carrier.clone(),
+        code: code.clone(),
+        message: format!("{text}{context}"),
+        retryable,
+    };
     match first.code.as_str() {
-        "TransientProviderError" | "ProviderError" => refused(true, "the operator had a passing error; nothing was charged"),
-        "ProviderTimedOut" => refused(true, "the operator did not answer within 90 s; the transfer failed and nothing was charged"),
-        "InsufficientBalance" => refused(false, "the DingConnect account balance is too low; fund the account, then the next check buys"),
-        "RechargeNotAllowed" => refused(false, "the operator does not allow this recharge for this number"),
-        "AccountNumberInvalid" => refused(false, "Ding refused the number; check the line's number (E.164, e.g. \"+15551234567\")"),
-        "AuthenticationFailed" => CarrierError::Setup { carrier, detail: format!("AuthenticationFailed{context}: check api_key_file / api_key_env") },
-        "RateLimited" => CarrierError::RateLimited { carrier, retry_after: reply.retry_after() },
-        "DuplicateTransactionPrevented" => refused(false, "Ding already has a transfer with this DistributorRef"),
-        c if c.starts_with("Parameter") || ["TooManyParameters", "RequestInvalid", "BatchItemRefMustBeUnique"].contains(&c) => {
-            refused(false, "Ding refused the request; check sku_code and topup_amount against GetProducts")
+        "TransientProviderError" | "ProviderError" => refused(
+            true,
+            "the operator had a passing error; nothing was charged",
+        ),
+        "ProviderTimedOut" => refused(
+            true,
+            "the operator did not answer within 90 s; the transfer failed and nothing was charged",
+        ),
+        "InsufficientBalance" => refused(
+            false,
+            "the DingConnect account balance is too low; fund the account, then the next check buys",
+        ),
+        "RechargeNotAllowed" => refused(
+            false,
+            "the operator does not allow this recharge for this number",
+        ),
+        "AccountNumberInvalid" => refused(
+            false,
+            "Ding refused the number; check the line's number (E.164, e.g. \"+15551234567\")",
+        ),
+        "AuthenticationFailed" => CarrierError::Setup {
+            carrier,
+            detail: format!("AuthenticationFailed{context}: check api_key_file / api_key_env"),
+        },
+        "RateLimited" => CarrierError::RateLimited {
+            carrier,
+            retry_after: reply.retry_after(),
+        },
+        "DuplicateTransactionPrevented" => refused(
+            false,
+            "Ding already has a transfer with this DistributorRef",
+        ),
+        c if c.starts_with("Parameter")
+            || [
+                "TooManyParameters",
+                "RequestInvalid",
+                "BatchItemRefMustBeUnique",
+            ]
+            .contains(&c) =>
+        {
+            refused(
+                false,
+                "Ding refused the request; check sku_code and topup_amount against GetProducts",
+            )
         }
         _ => refused(env.result_code == 3, "DingConnect refused the transfer"),
     }
@@ -174,13 +247,19 @@ mod tests {
 
     #[test]
     fn distributor_refs_are_short_stable_ascii() {
-        assert_eq!(distributor_ref("mom-tmobile-20250301T101500Z-7"), "mom-tmobile-20250301T101500Z-7");
+        assert_eq!(
+            distributor_ref("mom-tmobile-20250301T101500Z-7"),
+            "mom-tmobile-20250301T101500Z-7"
+        );
         let long = "a-very-long-line-identifier-that-goes-on-and-on-20250301T101500Z-42";
         let r = distributor_ref(long);
         assert!(r.len() <= MAX_REF && r.is_ascii(), "{r}");
         assert_eq!(r, distributor_ref(long));
         assert_ne!(r, distributor_ref(&format!("{long}3")));
         let odd = distributor_ref("línea 1/2");
-        assert!(odd.is_ascii() && odd.len() <= MAX_REF && !odd.contains(' '), "{odd}");
+        assert!(
+            odd.is_ascii() && odd.len() <= MAX_REF && !odd.contains(' '),
+            "{odd}"
+        );
     }
 }

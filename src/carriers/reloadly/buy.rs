@@ -21,19 +21,33 @@ impl Reloadly {
     pub(super) async fn buy(&self, line: &Line, order: &Order) -> Result<Submitted, CarrierError> {
         let digits = self.digits(line)?;
         self.held(&digits)?;
-        let op = self.operator(line).await.map_err(CarrierError::before_purchase)?;
+        let op = self
+            .operator(line)
+            .await
+            .map_err(CarrierError::before_purchase)?;
         let local = self.check_offer(line, &op, order.offer.amount)?;
-        self.check_funds(order.offer.amount).await.map_err(CarrierError::before_purchase)?;
+        self.check_funds(order.offer.amount)
+            .await
+            .map_err(CarrierError::before_purchase)?;
         let Some(operator_id) = op.id() else {
-            return Err(CarrierError::NotSent { carrier: self.name().to_string(), detail: "the operator reply has no id".into() });
+            return Err(CarrierError::NotSent {
+                carrier: self.name().to_string(),
+                detail: "the operator reply has no id".into(),
+            });
         };
         let mut body = serde_json::Map::new();
         body.insert("operatorId".into(), operator_id.into());
         body.insert("useLocalAmount".into(), local.into());
         body.insert("customIdentifier".into(), order.reference.clone().into());
-        body.insert("recipientPhone".into(), serde_json::json!({ "countryCode": self.country, "number": digits }));
+        body.insert(
+            "recipientPhone".into(),
+            serde_json::json!({ "countryCode": self.country, "number": digits }),
+        );
         let body = net::json_with_decimal(body, "amount", &order.offer.amount.major_string());
-        let reply = self.api.call(Method::POST, "topups-async", &[], Some(&body)).await?;
+        let reply = self
+            .api
+            .call(Method::POST, "topups-async", &[], Some(&body))
+            .await?;
         if (200..300).contains(&reply.status) {
             let accepted: AsyncReply = reply.json(self.name(), "async top-up reply")?;
             tracing::info!(line = %line.id, carrier = self.name(), transaction = accepted.transaction_id, "Reloadly accepted the top-up");
@@ -52,12 +66,20 @@ impl Reloadly {
     /// One status read right after acceptance. A failure to read it leaves the purchase
     /// pending with its transaction id, for `lookup` to settle.
     async fn first_status(&self, digits: &str, id: i64) -> Result<Submitted, CarrierError> {
-        let pending = Submitted::Pending { provider_ref: Some(id.to_string()) };
-        let reply = match self.api.call(Method::GET, &format!("topups/{id}/status"), &[], None).await {
+        let pending = Submitted::Pending {
+            provider_ref: Some(id.to_string()),
+        };
+        let reply = match self
+            .api
+            .call(Method::GET, &format!("topups/{id}/status"), &[], None)
+            .await
+        {
             Ok(r) if (200..300).contains(&r.status) => r,
             _ => return Ok(pending),
         };
-        let Ok(t) = wire::parse_status(&reply, self.name()) else { return Ok(pending) };
+        let Ok(t) = wire::parse_status(&reply, self.name()) else {
+            return Ok(pending);
+        };
         match judge(self, digits, &t) {
             Lookup::Confirmed(p) => Ok(Submitted::Confirmed(p)),
             Lookup::Failed { reason } => Err(CarrierError::Refused {
@@ -90,19 +112,43 @@ impl Reloadly {
     /// Looks the purchase up: by transaction id when known, else by `customIdentifier`.
     pub(super) async fn find(&self, line: &Line, order: &Order) -> Result<Lookup, CarrierError> {
         let digits = self.digits(line)?;
-        if let Some(id) = order.provider_ref.as_deref().filter(|id| id.bytes().all(|b| b.is_ascii_digit())) {
-            let reply = self.api.call(Method::GET, &format!("topups/{id}/status"), &[], None).await?;
+        if let Some(id) = order
+            .provider_ref
+            .as_deref()
+            .filter(|id| id.bytes().all(|b| b.is_ascii_digit()))
+        {
+            let reply = self
+                .api
+                .call(Method::GET, &format!("topups/{id}/status"), &[], None)
+                .await?;
             if (200..300).contains(&reply.status) {
-                return Ok(judge(self, &digits, &wire::parse_status(&reply, self.name())?));
+                return Ok(judge(
+                    self,
+                    &digits,
+                    &wire::parse_status(&reply, self.name())?,
+                ));
             }
             if reply.status != 404 {
                 return Err(wire::classify(self.name(), &reply));
             }
         }
-        let since = (order.created_at - Span::days(1)).format("%Y-%m-%d %H:%M:%S").to_string();
-        let query = [("customIdentifier", order.reference.clone()), ("startDate", since), ("size", "50".to_string())];
-        let report: Report = self.api.get("topups/reports/transactions", &query, "transaction report").await?;
-        let found = report.content.iter().find(|t| t.custom_identifier.as_deref().is_none_or(|c| c == order.reference));
+        let since = (order.created_at - Span::days(1))
+            .format("%Y-%m-%d %H:%M:%S")
+            .to_string();
+        let query = [
+            ("customIdentifier", order.reference.clone()),
+            ("startDate", since),
+            ("size", "50".to_string()),
+        ];
+        let report: Report = self
+            .api
+            .get("topups/reports/transactions", &query, "transaction report")
+            .await?;
+        let found = report.content.iter().find(|t| {
+            t.custom_identifier
+                .as_deref()
+                .is_none_or(|c| c == order.reference)
+        });
         Ok(match found {
             Some(t) => judge(self, &digits, t),
             None => Lookup::NotFound,

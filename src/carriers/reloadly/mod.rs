@@ -66,7 +66,12 @@ impl ReloadlyConfig {
 
     /// Where the secret comes from (not read yet).
     pub fn secret(&self) -> Result<SecretSource, String> {
-        SecretSource::from_keys("client_secret", self.client_secret.as_ref(), self.client_secret_file.as_deref(), self.client_secret_env.as_deref())
+        SecretSource::from_keys(
+            "client_secret",
+            self.client_secret.as_ref(),
+            self.client_secret_file.as_deref(),
+            self.client_secret_env.as_deref(),
+        )
     }
 
     fn timeout(&self) -> Result<Duration, String> {
@@ -76,7 +81,8 @@ impl ReloadlyConfig {
     fn country(&self) -> Result<String, String> {
         let c = self.country.as_deref().unwrap_or("US");
         let ok = c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase());
-        ok.then(|| c.to_string()).ok_or_else(|| format!("{c:?} is not an ISO alpha-2 country code; e.g. \"US\""))
+        ok.then(|| c.to_string())
+            .ok_or_else(|| format!("{c:?} is not an ISO alpha-2 country code; e.g. \"US\""))
     }
 }
 
@@ -94,8 +100,14 @@ pub struct Reloadly {
 impl Reloadly {
     /// Builds the adapter; reads the secret, does no network I/O.
     pub fn new(name: &str, cfg: &ReloadlyConfig) -> Result<Self, CarrierError> {
-        let setup = |detail: String| CarrierError::Setup { carrier: name.to_string(), detail };
-        let secret = cfg.secret().and_then(|s| s.resolve()).map_err(|e| setup(format!("client_secret: {e}")))?;
+        let setup = |detail: String| CarrierError::Setup {
+            carrier: name.to_string(),
+            detail,
+        };
+        let secret = cfg
+            .secret()
+            .and_then(|s| s.resolve())
+            .map_err(|e| setup(format!("client_secret: {e}")))?;
         let timeout = cfg.timeout().map_err(|e| setup(format!("timeout: {e}")))?;
         let country = cfg.country().map_err(|e| setup(format!("country: {e}")))?;
         let host = if cfg.sandbox { SANDBOX } else { PRODUCTION };
@@ -118,7 +130,10 @@ impl Reloadly {
     fn digits(&self, line: &Line) -> Result<String, CarrierError> {
         let n = line.number.as_deref().ok_or_else(|| CarrierError::Setup {
             carrier: self.name().to_string(),
-            detail: format!("line {} has no number; set number = \"+15551234567\"", line.id),
+            detail: format!(
+                "line {} has no number; set number = \"+15551234567\"",
+                line.id
+            ),
         })?;
         Ok(n.chars().filter(char::is_ascii_digit).collect())
     }
@@ -134,9 +149,16 @@ impl Reloadly {
             return Ok(op.clone());
         }
         let op: Operator = match line.operator_id {
-            Some(id) => self.api.get(&format!("operators/{id}"), &[], "operator").await?,
+            Some(id) => {
+                self.api
+                    .get(&format!("operators/{id}"), &[], "operator")
+                    .await?
+            }
             None => {
-                let path = format!("operators/auto-detect/phone/{digits}/countries/{}", self.country);
+                let path = format!(
+                    "operators/auto-detect/phone/{digits}/countries/{}",
+                    self.country
+                );
                 self.api.get(&path, &[], "auto-detected operator").await?
             }
         };
@@ -146,15 +168,21 @@ impl Reloadly {
 
     /// Refuses operators that cannot take `offer` hands-off; says whether the amount is local.
     fn check_offer(&self, line: &Line, op: &Operator, amount: Money) -> Result<bool, CarrierError> {
-        let setup = |detail: String| CarrierError::Setup { carrier: self.name().to_string(), detail };
+        let setup = |detail: String| CarrierError::Setup {
+            carrier: self.name().to_string(),
+            detail,
+        };
         if op.pin {
             return Err(setup(format!(
                 "line {}: operator {} ({}) is PIN-based: Reloadly sells a PIN that a person must redeem, so renewd cannot top it up hands-off; pin another operator_id or use another carrier",
-                line.id, op.id().unwrap_or_default(), op.name
+                line.id,
+                op.id().unwrap_or_default(),
+                op.name
             )));
         }
         let code = amount.currency.code();
-        let local = op.destination_currency_code.as_deref() == Some(code) && op.supports_local_amounts;
+        let local =
+            op.destination_currency_code.as_deref() == Some(code) && op.supports_local_amounts;
         if !local && op.sender_currency_code.as_deref() != Some(code) {
             return Err(setup(format!(
                 "line {}: operator {} sells in {} (account currency {}), not {code}; write topup_amount in one of those",
@@ -164,8 +192,15 @@ impl Reloadly {
                 op.sender_currency_code.as_deref().unwrap_or("?")
             )));
         }
-        let (fixed, min, max) =
-            if local { (&op.local_fixed_amounts, op.local_min_amount, op.local_max_amount) } else { (&op.fixed_amounts, op.min_amount, op.max_amount) };
+        let (fixed, min, max) = if local {
+            (
+                &op.local_fixed_amounts,
+                op.local_min_amount,
+                op.local_max_amount,
+            )
+        } else {
+            (&op.fixed_amounts, op.min_amount, op.max_amount)
+        };
         let to_money = |v: f64| Money::from_major_f64(v, amount.currency);
         if op.denomination_type.eq_ignore_ascii_case("FIXED") {
             let allowed: Vec<Money> = fixed.iter().filter_map(|v| to_money(*v)).collect();
@@ -182,8 +217,15 @@ impl Reloadly {
             let below = min.and_then(to_money).filter(|m| amount.minor < m.minor);
             let above = max.and_then(to_money).filter(|m| amount.minor > m.minor);
             if let Some(limit) = below.or(above) {
-                let side = if below.is_some() { "below the minimum" } else { "above the maximum" };
-                return Err(setup(format!("line {}: topup_amount = \"{amount}\" is {side} {limit} of operator {}", line.id, op.name)));
+                let side = if below.is_some() {
+                    "below the minimum"
+                } else {
+                    "above the maximum"
+                };
+                return Err(setup(format!(
+                    "line {}: topup_amount = \"{amount}\" is {side} {limit} of operator {}",
+                    line.id, op.name
+                )));
             }
         }
         Ok(local)
@@ -191,7 +233,10 @@ impl Reloadly {
 
     /// Refuses to buy when the Reloadly account holds less than `amount`.
     async fn check_funds(&self, amount: Money) -> Result<(), CarrierError> {
-        let b: wire::Balance = self.api.get("accounts/balance", &[], "account balance").await?;
+        let b: wire::Balance = self
+            .api
+            .get("accounts/balance", &[], "account balance")
+            .await?;
         let Some(cur) = Currency::new(&b.currency_code).filter(|c| *c == amount.currency) else {
             tracing::debug!(carrier = self.name(), account = %b.currency_code, "account currency differs from the top-up; balance not compared");
             return Ok(());
@@ -201,7 +246,9 @@ impl Reloadly {
             return Err(CarrierError::Refused {
                 carrier: self.name().to_string(),
                 code: "INSUFFICIENT_BALANCE".into(),
-                message: format!("the Reloadly account holds {have}, less than the {amount} top-up; fund the account, then the next check buys"),
+                message: format!(
+                    "the Reloadly account holds {have}, less than the {amount} top-up; fund the account, then the next check buys"
+                ),
                 retryable: false,
             });
         }
@@ -217,7 +264,10 @@ impl Reloadly {
     fn held(&self, digits: &str) -> Result<(), CarrierError> {
         let until = lock(&self.not_before).get(digits).copied();
         match until.map(|u| u.saturating_duration_since(Instant::now())) {
-            Some(left) if !left.is_zero() => Err(CarrierError::RateLimited { carrier: self.name().to_string(), retry_after: Some(left) }),
+            Some(left) if !left.is_zero() => Err(CarrierError::RateLimited {
+                carrier: self.name().to_string(),
+                retry_after: Some(left),
+            }),
             _ => Ok(()),
         }
     }
@@ -238,17 +288,25 @@ impl Carrier for Reloadly {
     async fn status(&self, _line: &Line) -> Result<Observation, CarrierError> {
         let mut obs = Observation::empty(Utc::now());
         obs.state = LineState::Unknown;
-        obs.note = Some("Reloadly does not report balance, data or expiry; renewing by date".into());
+        obs.note =
+            Some("Reloadly does not report balance, data or expiry; renewing by date".into());
         Ok(obs)
     }
 
     async fn quote(&self, line: &Line, choice: &TopUpChoice) -> Result<Offer, CarrierError> {
         let TopUpChoice::Amount(amount) = choice else {
-            return Err(CarrierError::Setup { carrier: self.name().to_string(), detail: "Reloadly sells amounts only; set topup_amount".into() });
+            return Err(CarrierError::Setup {
+                carrier: self.name().to_string(),
+                detail: "Reloadly sells amounts only; set topup_amount".into(),
+            });
         };
         let op = self.operator(line).await?;
         self.check_offer(line, &op, *amount)?;
-        Ok(Offer { amount: *amount, package: None, label: Some(format!("{amount} airtime, {}", op.name)) })
+        Ok(Offer {
+            amount: *amount,
+            package: None,
+            label: Some(format!("{amount} airtime, {}", op.name)),
+        })
     }
 
     async fn dry_run(&self, line: &Line, offer: &Offer) -> Result<(), CarrierError> {
@@ -270,12 +328,26 @@ impl Carrier for Reloadly {
 fn judge(r: &Reloadly, digits: &str, t: &wire::Transaction) -> Lookup {
     let id = Some(t.transaction_id.to_string());
     match t.status.as_deref() {
-        Some("SUCCESSFUL") => Lookup::Confirmed(Purchase { provider_ref: id, charged: t.charged(), detail: Some(t.detail()) }),
+        Some("SUCCESSFUL") => Lookup::Confirmed(Purchase {
+            provider_ref: id,
+            charged: t.charged(),
+            detail: Some(t.detail()),
+        }),
         Some("FAILED") => {
             r.hold(digits, buy::FAILED_BACKOFF);
-            Lookup::Failed { reason: format!("Reloadly transaction {} FAILED at the operator; nothing was charged; Reloadly asks to wait 30 minutes before a new attempt", t.transaction_id) }
+            Lookup::Failed {
+                reason: format!(
+                    "Reloadly transaction {} FAILED at the operator; nothing was charged; Reloadly asks to wait 30 minutes before a new attempt",
+                    t.transaction_id
+                ),
+            }
         }
-        Some("REFUNDED") => Lookup::Failed { reason: format!("Reloadly transaction {} was REFUNDED: the operator did not complete it", t.transaction_id) },
+        Some("REFUNDED") => Lookup::Failed {
+            reason: format!(
+                "Reloadly transaction {} was REFUNDED: the operator did not complete it",
+                t.transaction_id
+            ),
+        },
         _ => Lookup::Pending { provider_ref: id },
     }
 }

@@ -103,7 +103,11 @@ impl Transaction {
         if let Some(op) = &self.operator_name {
             out.push_str(&format!(", {op}"));
         }
-        let delivered = self.delivered_amount.zip(self.delivered_amount_currency_code.as_deref().and_then(Currency::new));
+        let delivered = self.delivered_amount.zip(
+            self.delivered_amount_currency_code
+                .as_deref()
+                .and_then(Currency::new),
+        );
         if let Some(m) = delivered.and_then(|(v, c)| Money::from_major_f64(v, c)) {
             out.push_str(&format!(", {m} delivered"));
         }
@@ -118,13 +122,17 @@ impl Transaction {
 pub fn parse_status(reply: &Reply, carrier: &str) -> Result<Transaction, CarrierError> {
     let v: serde_json::Value = reply.json(carrier, "top-up status")?;
     let (inner, outer_status) = match v.get("transaction") {
-        Some(t) if t.is_object() => (t.clone(), v.get("status").and_then(|s| s.as_str()).map(String::from)),
+        Some(t) if t.is_object() => (
+            t.clone(),
+            v.get("status").and_then(|s| s.as_str()).map(String::from),
+        ),
         _ => (v, None),
     };
-    let mut t: Transaction = serde_json::from_value(inner).map_err(|e| CarrierError::Malformed {
-        carrier: carrier.to_string(),
-        detail: format!("top-up status: {e} (body {})", snippet(&reply.body)),
-    })?;
+    let mut t: Transaction =
+        serde_json::from_value(inner).map_err(|e| CarrierError::Malformed {
+            carrier: carrier.to_string(),
+            detail: format!("top-up status: {e} (body {})", snippet(&reply.body)),
+        })?;
     if outer_status.is_some() {
         t.status = outer_status;
     }
@@ -169,27 +177,53 @@ pub fn classify(carrier: &str, reply: &Reply) -> CarrierError {
         message: format!("{message}{extra}"),
         retryable,
     };
-    let setup = |hint: &str| CarrierError::Setup { carrier: carrier.to_string(), detail: format!("{code}: {message}; {hint}") };
+    let setup = |hint: &str| CarrierError::Setup {
+        carrier: carrier.to_string(),
+        detail: format!("{code}: {message}; {hint}"),
+    };
     match code.as_str() {
-        "INVALID_CREDENTIALS" | "TOKEN_EXPIRED" | "INVALID_TOKEN" => {
-            setup("check client_id and the client secret; sandbox and live accounts use different credentials")
+        "INVALID_CREDENTIALS" | "TOKEN_EXPIRED" | "INVALID_TOKEN" => setup(
+            "check client_id and the client secret; sandbox and live accounts use different credentials",
+        ),
+        "ACCOUNT_NOT_FOUND" | "INACTIVE_ACCOUNT" => {
+            setup("check the Reloadly account in its dashboard")
         }
-        "ACCOUNT_NOT_FOUND" | "INACTIVE_ACCOUNT" => setup("check the Reloadly account in its dashboard"),
-        "COUNTRY_NOT_SUPPORTED" | "OPERATOR_NOT_IN_SERVICE" | "COULD_NOT_AUTO_DETECT_OPERATOR" | "OPERATOR_NOT_FOUND" => {
-            setup("pin the operator with operator_id = <id> on the line (see GET /operators/countries/US)")
-        }
-        "INSUFFICIENT_BALANCE" => refused(false, "; fund the Reloadly account, then the next check buys again"),
-        "PHONE_RECENTLY_RECHARGED" => CarrierError::RateLimited { carrier: carrier.to_string(), retry_after: Some(RECHARGE_GAP) },
-        "RATE_LIMIT_REACHED" => CarrierError::RateLimited { carrier: carrier.to_string(), retry_after: reply.retry_after() },
-        "PHONE_BANNED_BY_OPERATOR" | "RECIPIENT_PHONE_INACTIVE" => {
-            CarrierError::LineGone { carrier: carrier.to_string(), code, message }
-        }
+        "COUNTRY_NOT_SUPPORTED"
+        | "OPERATOR_NOT_IN_SERVICE"
+        | "COULD_NOT_AUTO_DETECT_OPERATOR"
+        | "OPERATOR_NOT_FOUND" => setup(
+            "pin the operator with operator_id = <id> on the line (see GET /operators/countries/US)",
+        ),
+        "INSUFFICIENT_BALANCE" => refused(
+            false,
+            "; fund the Reloadly account, then the next check buys again",
+        ),
+        "PHONE_RECENTLY_RECHARGED" => CarrierError::RateLimited {
+            carrier: carrier.to_string(),
+            retry_after: Some(RECHARGE_GAP),
+        },
+        "RATE_LIMIT_REACHED" => CarrierError::RateLimited {
+            carrier: carrier.to_string(),
+            retry_after: reply.retry_after(),
+        },
+        "PHONE_BANNED_BY_OPERATOR" | "RECIPIENT_PHONE_INACTIVE" => CarrierError::LineGone {
+            carrier: carrier.to_string(),
+            code,
+            message,
+        },
         c if TRANSIENT.contains(&c) => refused(true, ""),
         c if PERMANENT.contains(&c) => refused(false, ""),
         "" if reply.status == 401 => setup("the token was refused"),
         "" if reply.status == 404 => setup("wrong URL; check base_url"),
-        _ if reply.status >= 500 => CarrierError::Server { carrier: carrier.to_string(), status: reply.status, detail: format!("{code} {message}") },
-        "" => CarrierError::Malformed { carrier: carrier.to_string(), detail: format!("HTTP {} without an errorCode: {message}", reply.status) },
+        _ if reply.status >= 500 => CarrierError::Server {
+            carrier: carrier.to_string(),
+            status: reply.status,
+            detail: format!("{code} {message}"),
+        },
+        "" => CarrierError::Malformed {
+            carrier: carrier.to_string(),
+            detail: format!("HTTP {} without an errorCode: {message}", reply.status),
+        },
         _ => refused(false, ""),
     }
 }
