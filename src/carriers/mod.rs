@@ -20,6 +20,7 @@ pub mod airalo;
 pub mod command;
 pub mod dingconnect;
 pub mod http;
+pub mod net;
 pub mod onence;
 pub mod reloadly;
 pub mod simulated;
@@ -206,6 +207,19 @@ impl CarrierError {
         }
     }
 
+    /// For a step before a purchase request (token, operator, funds): whatever went wrong,
+    /// nothing was bought, so an "unknown" error becomes `NotSent`.
+    pub fn before_purchase(self) -> CarrierError {
+        if !self.outcome_unknown() {
+            return self;
+        }
+        let carrier = match &self {
+            CarrierError::NoAnswer { carrier, .. } | CarrierError::Server { carrier, .. } | CarrierError::Malformed { carrier, .. } => carrier.clone(),
+            _ => String::new(),
+        };
+        CarrierError::NotSent { carrier, detail: format!("before the purchase was sent: {self}") }
+    }
+
     /// For a purchase request: the provider may have acted on it, so it must be looked
     /// up, never treated as failed and never re-sent under a new reference.
     pub fn outcome_unknown(&self) -> bool {
@@ -249,6 +263,13 @@ pub trait Carrier: Send + Sync {
         }
     }
 
+    /// Checks that buying `offer` would go through, without buying (`once --dry-run`):
+    /// e.g. DingConnect's `ValidateOnly`, Reloadly's operator and account-balance checks.
+    /// The default checks nothing.
+    async fn dry_run(&self, _line: &Line, _offer: &Offer) -> Result<(), CarrierError> {
+        Ok(())
+    }
+
     /// Sends the purchase. Called once per reference; a retry goes through `lookup` first.
     async fn top_up(&self, line: &Line, order: &Order) -> Result<Submitted, CarrierError>;
 
@@ -270,12 +291,9 @@ pub fn build(
             CarrierSpec::Simulated(s) => Arc::new(simulated::Simulated::open(name, s, state_dir)?),
             CarrierSpec::Airalo(c) => Arc::new(airalo::Airalo::new(name, c)?),
             CarrierSpec::OneNce(c) => Arc::new(onence::OneNce::new(name, c)?),
-            other => {
-                return Err(CarrierError::Setup {
-                    carrier: name.clone(),
-                    detail: format!("carrier type {} is not supported yet", other.type_name()),
-                });
-            }
+            CarrierSpec::Reloadly(c) => Arc::new(reloadly::Reloadly::new(name, c)?),
+            CarrierSpec::Dingconnect(c) => Arc::new(dingconnect::Ding::new(name, c)?),
+            CarrierSpec::Command(c) => Arc::new(command::CommandCarrier::new(name, c)?),
         };
         out.insert(name.clone(), carrier);
     }

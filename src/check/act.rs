@@ -87,6 +87,11 @@ async fn buy(
         .or(offer.package.clone())
         .unwrap_or_else(|| offer.amount.to_string());
     if ctx.dry_run {
+        // Ask the provider to validate without buying, where it can (DingConnect ValidateOnly).
+        if let Err(e) = carrier.dry_run(line, &offer).await {
+            let detail = format!("{trigger}; {what} would be refused: {}", describe(&e));
+            return Ok(report(line, "failed", detail));
+        }
         return dry_run(ctx, line, trigger, &what);
     }
     let now = Utc::now();
