@@ -1,9 +1,12 @@
 //! `renewd check`, `once` and `run` against local servers speaking the Airalo and 1NCE APIs.
 
+#[allow(dead_code)]
 #[path = "common/airalo_server.rs"]
 mod airalo_server;
+#[allow(dead_code)]
 #[path = "common/fake.rs"]
 mod fake;
+#[allow(dead_code)]
 #[path = "common/onence_server.rs"]
 mod onence_server;
 
