@@ -12,8 +12,16 @@ use crate::model::{Observation, TopUp};
 use crate::money::Money;
 use crate::policy::CapHit;
 
+pub mod lock;
+mod migrations;
+mod observations;
+mod outbox;
+mod rows;
 pub mod sqlite;
+mod topups;
+mod transitions;
 
+pub use lock::StateLock;
 pub use sqlite::SqliteLedger;
 
 /// Why a ledger operation failed. Every variant stops the work it belongs to.
@@ -21,7 +29,9 @@ pub use sqlite::SqliteLedger;
 pub enum LedgerError {
     #[error("cannot open the ledger at {path}: {detail}")]
     Open { path: String, detail: String },
-    #[error("another renewd (pid {pid}) holds the state directory {path}; stop it first or use another daemon.state_dir")]
+    #[error(
+        "another renewd (pid {pid}) holds the state directory {path}; stop it first or use another daemon.state_dir"
+    )]
     Locked { path: String, pid: String },
     #[error("ledger migration {version} failed: {detail}")]
     Migration { version: u32, detail: String },
@@ -33,6 +43,20 @@ pub enum LedgerError {
     NoSuchTopUp(i64),
     #[error("top-up {id} is {state}, not open; nothing to resolve")]
     NotOpen { id: i64, state: String },
+    /// `plan_top_up` refused: the line still has a top-up in flight.
+    #[error(
+        "line {line} already has top-up {id} open; it is settled before anything else is bought"
+    )]
+    OpenTopUp { line: String, id: i64 },
+    /// A guarded transition found the top-up in another state than it requires.
+    #[error("top-up {id} is {state}; it cannot be {action}")]
+    WrongState {
+        id: i64,
+        state: String,
+        action: &'static str,
+    },
+    #[error("no outbox message with id {0}")]
+    NoSuchMessage(i64),
 }
 
 /// A calendar month in the daemon's time zone, as UTC bounds `[start, end)`.
@@ -67,6 +91,7 @@ pub struct Caps {
 
 /// The result of `plan_top_up`.
 #[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)] // returned once per purchase: boxing would only add noise
 pub enum Planned {
     /// The intent is committed as `planned`.
     Ok(TopUp),
@@ -77,10 +102,18 @@ pub enum Planned {
 /// How a sent top-up ended.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Settlement {
-    Confirmed { provider_ref: Option<String>, charged: Option<Money>, detail: Option<String> },
-    Failed { reason: String },
+    Confirmed {
+        provider_ref: Option<String>,
+        charged: Option<Money>,
+        detail: Option<String>,
+    },
+    Failed {
+        reason: String,
+    },
     /// No definite answer: stays open until reconciled or resolved by a person.
-    Unknown { reason: String },
+    Unknown {
+        reason: String,
+    },
 }
 
 /// A message to put in the outbox.
@@ -134,42 +167,93 @@ pub trait Ledger: Send + Sync {
     /// Records a reading and marks the check as successful.
     fn record_observation(&self, line_id: &str, obs: &Observation) -> Result<(), LedgerError>;
     /// The latest readings of a line, oldest first, at most `limit`.
-    fn recent_observations(&self, line_id: &str, limit: usize) -> Result<Vec<Observation>, LedgerError>;
+    fn recent_observations(
+        &self,
+        line_id: &str,
+        limit: usize,
+    ) -> Result<Vec<Observation>, LedgerError>;
     /// Records a failed check; returns the updated record (with `failing_since`).
-    fn record_check_failure(&self, line_id: &str, at: DateTime<Utc>, error: &str) -> Result<CheckRecord, LedgerError>;
+    fn record_check_failure(
+        &self,
+        line_id: &str,
+        at: DateTime<Utc>,
+        error: &str,
+    ) -> Result<CheckRecord, LedgerError>;
+    /// The most recent reading of a line, for `status`.
+    fn last_observation(&self, line_id: &str) -> Result<Option<Observation>, LedgerError>;
     /// The last check of every line that was ever checked.
     fn last_checks(&self) -> Result<Vec<CheckRecord>, LedgerError>;
 
     /// In one transaction: checks the caps (counting planned, submitting, confirmed and
     /// unknown top-ups in the month) and commits the intent as `planned`. When a cap
     /// blocks it, writes `warning(hit)` to the outbox instead (dropped if its key exists).
-    fn plan_top_up(&self, intent: &Intent, caps: &Caps, warning: &dyn Fn(&CapHit) -> Draft) -> Result<Planned, LedgerError>;
+    /// Refused with `LedgerError::OpenTopUp` while the line has a top-up open.
+    fn plan_top_up(
+        &self,
+        intent: &Intent,
+        caps: &Caps,
+        warning: &dyn Fn(&CapHit) -> Draft,
+    ) -> Result<Planned, LedgerError>;
     /// `planned` -> `submitting`, committed before the purchase request goes out.
     fn mark_submitting(&self, id: i64, at: DateTime<Utc>) -> Result<(), LedgerError>;
     /// Stores the provider's id as soon as it is known (before the outcome is).
     fn set_provider_ref(&self, id: i64, provider_ref: &str) -> Result<(), LedgerError>;
     /// Records the outcome and, in the same transaction, the message about it.
-    fn settle(&self, id: i64, outcome: &Settlement, at: DateTime<Utc>, message: Option<&Draft>) -> Result<TopUp, LedgerError>;
+    /// `Confirmed` from submitting/unknown (its `charged` replaces the amount when the
+    /// currency matches); `Failed` from planned/submitting/unknown; `Unknown` from
+    /// submitting/unknown. Any other state is `LedgerError::WrongState`.
+    fn settle(
+        &self,
+        id: i64,
+        outcome: &Settlement,
+        at: DateTime<Utc>,
+        message: Option<&Draft>,
+    ) -> Result<TopUp, LedgerError>;
+    /// A person settles an open top-up (`renewd resolve`): confirmed when `paid`, else failed,
+    /// with `message` queued in the same transaction. `LedgerError::NotOpen` when settled.
+    fn resolve(
+        &self,
+        id: i64,
+        paid: bool,
+        at: DateTime<Utc>,
+        message: Option<&Draft>,
+    ) -> Result<TopUp, LedgerError>;
     fn top_up(&self, id: i64) -> Result<Option<TopUp>, LedgerError>;
     /// Top-ups still `planned`, `submitting` or `unknown`, oldest first.
     fn open_top_ups(&self) -> Result<Vec<TopUp>, LedgerError>;
     /// The most recent confirmed top-up of a line.
     fn last_confirmed(&self, line_id: &str) -> Result<Option<TopUp>, LedgerError>;
     /// Top-ups, oldest first, optionally for one line and from a time on.
-    fn history(&self, line_id: Option<&str>, since: Option<DateTime<Utc>>) -> Result<Vec<TopUp>, LedgerError>;
+    fn history(
+        &self,
+        line_id: Option<&str>,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<Vec<TopUp>, LedgerError>;
     /// Money counting against caps in `month`, per currency: one line, or all when `None`.
     fn month_spend(&self, line_id: Option<&str>, month: &Month) -> Result<Vec<Money>, LedgerError>;
 
     /// Adds a message unless one with the same key exists; `true` when added.
     fn enqueue(&self, draft: &Draft, at: DateTime<Utc>) -> Result<bool, LedgerError>;
     /// Messages not yet sent, not given up on, and due by `now`, oldest first.
-    fn due_messages(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<OutboxMessage>, LedgerError>;
+    fn due_messages(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<OutboxMessage>, LedgerError>;
     /// The earliest `next_attempt_at` of a queued message, to sleep until.
     fn next_message_due(&self) -> Result<Option<DateTime<Utc>>, LedgerError>;
     fn mark_sent(&self, id: i64, at: DateTime<Utc>) -> Result<(), LedgerError>;
     /// Records a failed delivery; `retry_at = None` gives up on the message.
-    fn mark_attempt_failed(&self, id: i64, error: &str, retry_at: Option<DateTime<Utc>>) -> Result<(), LedgerError>;
+    fn mark_attempt_failed(
+        &self,
+        id: i64,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> Result<(), LedgerError>;
     fn outbox_counts(&self) -> Result<OutboxCounts, LedgerError>;
     /// Messages given up on, for `status`.
     fn dead_messages(&self) -> Result<Vec<OutboxMessage>, LedgerError>;
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,4 +1,222 @@
-//! The SQLite ledger (placeholder until the store lands).
+//! The SQLite ledger: one connection behind a mutex, opened with WAL and `synchronous=FULL`.
+//!
+//! The SQL lives in `observations.rs`, `topups.rs`, `transitions.rs` and `outbox.rs`; this
+//! file opens the database and maps the `Ledger` trait onto them.
 
-/// The SQLite-backed ledger.
-pub struct SqliteLedger;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rusqlite::Connection;
+
+use super::lock::ensure_dir;
+use super::{
+    Caps, CheckRecord, Draft, Intent, Ledger, LedgerError, Month, OutboxCounts, OutboxMessage,
+    Planned, Settlement, migrations, observations, outbox, topups, transitions,
+};
+use crate::model::{Observation, TopUp};
+use crate::money::Money;
+use crate::policy::CapHit;
+
+/// The database file's name inside the state directory.
+pub const DB_FILE: &str = "ledger.sqlite3";
+
+/// How long a statement waits for another process's write lock (e.g. `renewd resolve`
+/// while the daemon writes) before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The SQLite-backed ledger. `Send + Sync`: calls from several tasks take turns on the
+/// connection; each call is short.
+pub struct SqliteLedger {
+    /// The one connection; a mutex because rusqlite connections are not `Sync`.
+    conn: Mutex<Connection>,
+    /// The database file, for messages; `None` in memory.
+    path: Option<PathBuf>,
+}
+
+impl SqliteLedger {
+    /// Opens (creating if missing) `<state_dir>/ledger.sqlite3` and brings its schema up
+    /// to date. Creates `state_dir` when it does not exist.
+    pub fn open(state_dir: &Path) -> Result<SqliteLedger, LedgerError> {
+        ensure_dir(state_dir)?;
+        let path = state_dir.join(DB_FILE);
+        let open_err = |e: rusqlite::Error| LedgerError::Open {
+            path: path.display().to_string(),
+            detail: format!("{e}; check that the state directory is writable by renewd"),
+        };
+        let conn = Connection::open(&path).map_err(open_err)?;
+        let conn = Self::setup(conn).map_err(|e| match e {
+            LedgerError::Read { detail, .. } | LedgerError::Write { detail, .. } => {
+                LedgerError::Open {
+                    path: path.display().to_string(),
+                    detail,
+                }
+            }
+            other => other,
+        })?;
+        Ok(SqliteLedger {
+            conn: Mutex::new(conn),
+            path: Some(path),
+        })
+    }
+
+    /// A fresh ledger in memory, for tests and dry runs.
+    pub fn open_in_memory() -> Result<SqliteLedger, LedgerError> {
+        let conn = Connection::open_in_memory().map_err(|e| LedgerError::Open {
+            path: ":memory:".into(),
+            detail: e.to_string(),
+        })?;
+        Ok(SqliteLedger {
+            conn: Mutex::new(Self::setup(conn)?),
+            path: None,
+        })
+    }
+
+    /// Pragmas, then migrations.
+    fn setup(mut conn: Connection) -> Result<Connection, LedgerError> {
+        let doing = "configuring the database";
+        let fail = |e: rusqlite::Error| LedgerError::Write {
+            doing,
+            detail: e.to_string(),
+        };
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(fail)?;
+        // In memory the journal mode stays "memory"; on disk it becomes "wal".
+        conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0))
+            .map_err(fail)?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(fail)?;
+        conn.pragma_update(None, "foreign_keys", true)
+            .map_err(fail)?;
+        migrations::apply(&mut conn, migrations::MIGRATIONS)?;
+        Ok(conn)
+    }
+
+    /// The database file, `None` in memory.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// The connection. A panic while it was held cannot leave a half-written transaction
+    /// (rusqlite rolls back on drop), so a poisoned mutex is safe to take over.
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        self.conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    #[cfg(test)]
+    pub(super) fn with_conn<T>(&self, f: impl FnOnce(&mut Connection) -> T) -> T {
+        f(&mut self.conn())
+    }
+}
+
+impl Ledger for SqliteLedger {
+    fn record_observation(&self, line_id: &str, obs: &Observation) -> Result<(), LedgerError> {
+        observations::record(&mut self.conn(), line_id, obs)
+    }
+    fn recent_observations(
+        &self,
+        line_id: &str,
+        limit: usize,
+    ) -> Result<Vec<Observation>, LedgerError> {
+        observations::recent(&self.conn(), line_id, limit)
+    }
+    fn record_check_failure(
+        &self,
+        line_id: &str,
+        at: DateTime<Utc>,
+        error: &str,
+    ) -> Result<CheckRecord, LedgerError> {
+        observations::record_failure(&self.conn(), line_id, at, error)
+    }
+    fn last_observation(&self, line_id: &str) -> Result<Option<Observation>, LedgerError> {
+        observations::last(&self.conn(), line_id)
+    }
+    fn last_checks(&self) -> Result<Vec<CheckRecord>, LedgerError> {
+        observations::last_checks(&self.conn())
+    }
+
+    fn plan_top_up(
+        &self,
+        intent: &Intent,
+        caps: &Caps,
+        warning: &dyn Fn(&CapHit) -> Draft,
+    ) -> Result<Planned, LedgerError> {
+        topups::plan(&mut self.conn(), intent, caps, warning)
+    }
+    fn mark_submitting(&self, id: i64, at: DateTime<Utc>) -> Result<(), LedgerError> {
+        transitions::mark_submitting(&self.conn(), id, at)
+    }
+    fn set_provider_ref(&self, id: i64, provider_ref: &str) -> Result<(), LedgerError> {
+        transitions::set_provider_ref(&self.conn(), id, provider_ref)
+    }
+    fn settle(
+        &self,
+        id: i64,
+        outcome: &Settlement,
+        at: DateTime<Utc>,
+        message: Option<&Draft>,
+    ) -> Result<TopUp, LedgerError> {
+        transitions::settle(&mut self.conn(), id, outcome, at, message)
+    }
+    fn resolve(
+        &self,
+        id: i64,
+        paid: bool,
+        at: DateTime<Utc>,
+        message: Option<&Draft>,
+    ) -> Result<TopUp, LedgerError> {
+        transitions::resolve(&mut self.conn(), id, paid, at, message)
+    }
+    fn top_up(&self, id: i64) -> Result<Option<TopUp>, LedgerError> {
+        topups::get(&self.conn(), id)
+    }
+    fn open_top_ups(&self) -> Result<Vec<TopUp>, LedgerError> {
+        topups::open(&self.conn())
+    }
+    fn last_confirmed(&self, line_id: &str) -> Result<Option<TopUp>, LedgerError> {
+        topups::last_confirmed(&self.conn(), line_id)
+    }
+    fn history(
+        &self,
+        line_id: Option<&str>,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<Vec<TopUp>, LedgerError> {
+        topups::history(&self.conn(), line_id, since)
+    }
+    fn month_spend(&self, line_id: Option<&str>, month: &Month) -> Result<Vec<Money>, LedgerError> {
+        topups::month_spend(&self.conn(), line_id, month)
+    }
+
+    fn enqueue(&self, draft: &Draft, at: DateTime<Utc>) -> Result<bool, LedgerError> {
+        outbox::enqueue(&self.conn(), draft, at)
+    }
+    fn due_messages(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<OutboxMessage>, LedgerError> {
+        outbox::due(&self.conn(), now, limit)
+    }
+    fn next_message_due(&self) -> Result<Option<DateTime<Utc>>, LedgerError> {
+        outbox::next_due(&self.conn())
+    }
+    fn mark_sent(&self, id: i64, at: DateTime<Utc>) -> Result<(), LedgerError> {
+        outbox::mark_sent(&self.conn(), id, at)
+    }
+    fn mark_attempt_failed(
+        &self,
+        id: i64,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> Result<(), LedgerError> {
+        outbox::mark_attempt_failed(&self.conn(), id, error, retry_at)
+    }
+    fn outbox_counts(&self) -> Result<OutboxCounts, LedgerError> {
+        outbox::counts(&self.conn())
+    }
+    fn dead_messages(&self) -> Result<Vec<OutboxMessage>, LedgerError> {
+        outbox::dead(&self.conn())
+    }
+}

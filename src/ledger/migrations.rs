@@ -1,0 +1,115 @@
+//! The ledger schema as numbered migrations, tracked in SQLite's `user_version`.
+//!
+//! Migration N (1-based) is `MIGRATIONS[N - 1]`. Each runs in its own transaction together
+//! with the `user_version` bump, so a failure leaves the schema at the previous version.
+//! Never edit a released migration: append a new one.
+
+use rusqlite::Connection;
+
+use super::LedgerError;
+
+/// The schema, oldest first. Times are Unix milliseconds (UTC), money minor units + code.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: observations, last checks, the top-up ledger and the email outbox.
+    r#"
+    CREATE TABLE observations (
+        id INTEGER PRIMARY KEY,
+        line_id TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        balance_minor INTEGER,
+        balance_currency TEXT,
+        data_kb INTEGER,
+        unlimited INTEGER NOT NULL DEFAULT 0 CHECK (unlimited IN (0, 1)),
+        expires_at INTEGER,
+        state TEXT NOT NULL,
+        note TEXT,
+        CHECK ((balance_minor IS NULL) = (balance_currency IS NULL))
+    ) STRICT;
+    CREATE INDEX observations_line_at ON observations (line_id, at);
+
+    CREATE TABLE checks (
+        line_id TEXT PRIMARY KEY,
+        at INTEGER NOT NULL,
+        error TEXT,
+        failing_since INTEGER
+    ) STRICT;
+
+    CREATE TABLE top_ups (
+        id INTEGER PRIMARY KEY,
+        line_id TEXT NOT NULL,
+        carrier TEXT NOT NULL,
+        reference TEXT NOT NULL UNIQUE,
+        amount_minor INTEGER NOT NULL,
+        currency TEXT NOT NULL,
+        package TEXT,
+        state TEXT NOT NULL
+            CHECK (state IN ('planned', 'submitting', 'confirmed', 'failed', 'unknown')),
+        "trigger" TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        sent_at INTEGER,
+        settled_at INTEGER,
+        provider_ref TEXT,
+        detail TEXT,
+        before_json TEXT
+    ) STRICT;
+    CREATE INDEX top_ups_line_created ON top_ups (line_id, created_at);
+    CREATE INDEX top_ups_created ON top_ups (created_at);
+    -- At most one top-up in flight per line, even if the code above forgot to check.
+    CREATE UNIQUE INDEX top_ups_one_open_per_line ON top_ups (line_id)
+        WHERE state IN ('planned', 'submitting', 'unknown');
+
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL CHECK (kind IN ('receipt', 'failure', 'warning')),
+        line_id TEXT,
+        subject TEXT NOT NULL,
+        text TEXT NOT NULL,
+        html TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        sent_at INTEGER,
+        last_error TEXT,
+        dead INTEGER NOT NULL DEFAULT 0 CHECK (dead IN (0, 1))
+    ) STRICT;
+    CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE sent_at IS NULL AND dead = 0;
+    "#,
+];
+
+/// The schema version a database is at.
+pub fn version(conn: &Connection) -> Result<u32, LedgerError> {
+    conn.pragma_query_value(None, "user_version", |r| r.get(0))
+        .map_err(|e| LedgerError::Read {
+            doing: "reading the schema version",
+            detail: e.to_string(),
+        })
+}
+
+/// Applies the migrations in `list` the database has not seen yet, each in a transaction.
+pub fn apply(conn: &mut Connection, list: &[&str]) -> Result<(), LedgerError> {
+    let current = version(conn)?;
+    let known = list.len() as u32;
+    if current > known {
+        return Err(LedgerError::Migration {
+            version: current,
+            detail: format!(
+                "the ledger is at schema version {current} but this renewd knows only {known}; \
+                 run the newer renewd that wrote it"
+            ),
+        });
+    }
+    for (index, sql) in list.iter().enumerate().skip(current as usize) {
+        let version = index as u32 + 1;
+        let fail = |e: rusqlite::Error| LedgerError::Migration {
+            version,
+            detail: e.to_string(),
+        };
+        let tx = conn.transaction().map_err(fail)?;
+        tx.execute_batch(sql).map_err(fail)?;
+        tx.pragma_update(None, "user_version", version)
+            .map_err(fail)?;
+        tx.commit().map_err(fail)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,90 @@
+//! Observations (what carriers reported) and the last check of each line.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, params};
+
+use super::rows::{self, CHECK_COLS, OBSERVATION_COLS, SqlResultExt, ms, opt_ms};
+use super::{CheckRecord, LedgerError};
+use crate::model::Observation;
+
+/// Inserts the reading and marks the line's last check as a success, in one transaction.
+pub fn record(conn: &mut Connection, line_id: &str, obs: &Observation) -> Result<(), LedgerError> {
+    let doing = "recording an observation";
+    let tx = conn.transaction().write(doing)?;
+    tx.execute(
+        "INSERT INTO observations (line_id, at, balance_minor, balance_currency, data_kb, unlimited, \
+         expires_at, state, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            line_id,
+            ms(obs.at),
+            obs.balance.map(|m| m.minor),
+            obs.balance.map(|m| m.currency.code().to_string()),
+            obs.data.map(|d| d.kb),
+            obs.unlimited,
+            opt_ms(obs.expires_at),
+            obs.state.as_str(),
+            obs.note,
+        ],
+    )
+    .write(doing)?;
+    tx.execute(
+        "INSERT INTO checks (line_id, at, error, failing_since) VALUES (?1, ?2, NULL, NULL) \
+         ON CONFLICT (line_id) DO UPDATE SET at = excluded.at, error = NULL, failing_since = NULL",
+        params![line_id, ms(obs.at)],
+    )
+    .write(doing)?;
+    tx.commit().write(doing)
+}
+
+/// The latest `limit` readings of a line, oldest first.
+pub fn recent(
+    conn: &Connection,
+    line_id: &str,
+    limit: usize,
+) -> Result<Vec<Observation>, LedgerError> {
+    let doing = "reading recent observations";
+    let sql = format!(
+        "SELECT {OBSERVATION_COLS} FROM observations WHERE line_id = ?1 ORDER BY at DESC, id DESC LIMIT ?2"
+    );
+    let mut stmt = conn.prepare_cached(&sql).read(doing)?;
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let mut list: Vec<Observation> = stmt
+        .query_map(params![line_id, limit], rows::observation)
+        .read(doing)?
+        .collect::<Result<_, _>>()
+        .read(doing)?;
+    list.reverse();
+    Ok(list)
+}
+
+pub fn last(conn: &Connection, line_id: &str) -> Result<Option<Observation>, LedgerError> {
+    Ok(recent(conn, line_id, 1)?.pop())
+}
+
+/// Records a failed check, keeping the start of the current run of failures.
+pub fn record_failure(
+    conn: &Connection,
+    line_id: &str,
+    at: DateTime<Utc>,
+    error: &str,
+) -> Result<CheckRecord, LedgerError> {
+    let doing = "recording a failed check";
+    let sql = format!(
+        "INSERT INTO checks (line_id, at, error, failing_since) VALUES (?1, ?2, ?3, ?2) \
+         ON CONFLICT (line_id) DO UPDATE SET at = excluded.at, error = excluded.error, \
+         failing_since = COALESCE(checks.failing_since, excluded.failing_since) RETURNING {CHECK_COLS}"
+    );
+    conn.query_row(&sql, params![line_id, ms(at), error], rows::check_record)
+        .write(doing)
+}
+
+pub fn last_checks(conn: &Connection) -> Result<Vec<CheckRecord>, LedgerError> {
+    let doing = "reading the last checks";
+    let mut stmt = conn
+        .prepare_cached(&format!("SELECT {CHECK_COLS} FROM checks ORDER BY line_id"))
+        .read(doing)?;
+    stmt.query_map([], rows::check_record)
+        .read(doing)?
+        .collect::<Result<_, _>>()
+        .read(doing)
+}

@@ -1,0 +1,139 @@
+//! The email outbox: messages written with their event, sent later with retry and backoff.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::rows::{self, OUTBOX_COLS, SqlResultExt, ms, opt_ms};
+use super::{Draft, LedgerError, OutboxCounts, OutboxMessage};
+
+/// Adds a message unless its key exists; `true` when added. Works inside a transaction too.
+pub fn enqueue(conn: &Connection, draft: &Draft, at: DateTime<Utc>) -> Result<bool, LedgerError> {
+    let added = conn
+        .execute(
+            "INSERT OR IGNORE INTO outbox (key, kind, line_id, subject, text, html, created_at, next_attempt_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+            params![draft.key, draft.kind.as_str(), draft.line_id, draft.subject, draft.text, draft.html, ms(at)],
+        )
+        .write("queueing a message")?;
+    Ok(added == 1)
+}
+
+fn select(
+    conn: &Connection,
+    doing: &'static str,
+    filter: &str,
+    args: &[&dyn rusqlite::ToSql],
+) -> Result<Vec<OutboxMessage>, LedgerError> {
+    let sql = format!("SELECT {OUTBOX_COLS} FROM outbox WHERE {filter}");
+    let mut stmt = conn.prepare_cached(&sql).read(doing)?;
+    stmt.query_map(args, rows::outbox_message)
+        .read(doing)?
+        .collect::<Result<_, _>>()
+        .read(doing)
+}
+
+/// Queued messages due by `now`, oldest first.
+pub fn due(
+    conn: &Connection,
+    now: DateTime<Utc>,
+    limit: usize,
+) -> Result<Vec<OutboxMessage>, LedgerError> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    select(
+        conn,
+        "reading due messages",
+        "sent_at IS NULL AND dead = 0 AND next_attempt_at <= ?1 ORDER BY id LIMIT ?2",
+        &[&ms(now), &limit],
+    )
+}
+
+pub fn dead(conn: &Connection) -> Result<Vec<OutboxMessage>, LedgerError> {
+    select(conn, "reading dead messages", "dead = 1 ORDER BY id", &[])
+}
+
+pub fn next_due(conn: &Connection) -> Result<Option<DateTime<Utc>>, LedgerError> {
+    let doing = "reading the next message due";
+    let next: Option<i64> = conn
+        .query_row(
+            "SELECT MIN(next_attempt_at) FROM outbox WHERE sent_at IS NULL AND dead = 0",
+            [],
+            |r| r.get(0),
+        )
+        .read(doing)?;
+    next.map(|v| {
+        DateTime::from_timestamp_millis(v).ok_or(LedgerError::Read {
+            doing,
+            detail: format!("{v} is not a time"),
+        })
+    })
+    .transpose()
+}
+
+/// Marks a message sent. Marking it again keeps the first time; an unknown id is an error.
+pub fn mark_sent(conn: &Connection, id: i64, at: DateTime<Utc>) -> Result<(), LedgerError> {
+    let changed = conn
+        .execute(
+            "UPDATE outbox SET sent_at = ?2, dead = 0 WHERE id = ?1 AND sent_at IS NULL",
+            params![id, ms(at)],
+        )
+        .write("marking a message sent")?;
+    match (changed, sent_at(conn, id)?) {
+        (1, _) | (_, Some(Some(_))) => Ok(()),
+        (_, None) => Err(LedgerError::NoSuchMessage(id)),
+        (_, Some(None)) => Err(LedgerError::Write {
+            doing: "marking a message sent",
+            detail: format!("message {id} did not change"),
+        }),
+    }
+}
+
+/// Records a failed delivery: `retry_at` schedules the next attempt, `None` gives up.
+pub fn mark_attempt_failed(
+    conn: &Connection,
+    id: i64,
+    error: &str,
+    retry_at: Option<DateTime<Utc>>,
+) -> Result<(), LedgerError> {
+    let doing = "recording a failed delivery";
+    let changed = conn
+        .execute(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?2, \
+             next_attempt_at = COALESCE(?3, next_attempt_at), dead = (?3 IS NULL) \
+             WHERE id = ?1 AND sent_at IS NULL",
+            params![id, error, opt_ms(retry_at)],
+        )
+        .write(doing)?;
+    match (changed, sent_at(conn, id)?) {
+        (1, _) => Ok(()),
+        (_, None) => Err(LedgerError::NoSuchMessage(id)),
+        (_, Some(_)) => Err(LedgerError::Write {
+            doing,
+            detail: format!("message {id} is already sent"),
+        }),
+    }
+}
+
+/// `None` when the message does not exist, else its `sent_at` (ms).
+fn sent_at(conn: &Connection, id: i64) -> Result<Option<Option<i64>>, LedgerError> {
+    conn.query_row("SELECT sent_at FROM outbox WHERE id = ?1", [id], |r| {
+        r.get(0)
+    })
+    .optional()
+    .read("reading a message")
+}
+
+pub fn counts(conn: &Connection) -> Result<OutboxCounts, LedgerError> {
+    conn.query_row(
+        "SELECT COALESCE(SUM(sent_at IS NULL AND dead = 0), 0), COALESCE(SUM(dead = 1), 0), \
+         COALESCE(SUM(sent_at IS NOT NULL), 0) FROM outbox",
+        [],
+        |r| {
+            Ok(OutboxCounts {
+                queued: r.get::<_, i64>(0)? as u64,
+                dead: r.get::<_, i64>(1)? as u64,
+                sent: r.get::<_, i64>(2)? as u64,
+            })
+        },
+    )
+    .read("counting messages")
+}
