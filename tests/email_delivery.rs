@@ -5,17 +5,14 @@
 mod smtp;
 #[path = "common/smtp_fixtures.rs"]
 mod fixtures;
-#[path = "common/smtp_outbox.rs"]
-mod outbox;
 
 use std::sync::Arc;
 
 use chrono::Duration;
 use fixtures::{ARRIVES, Logs, at, email, receipt};
 use mailparse::MailHeaderMap;
-use outbox::MemOutbox;
 use renewd::config::MessageKind;
-use renewd::ledger::Ledger;
+use renewd::ledger::{Ledger, SqliteLedger};
 use renewd::notify::{DeliveryReport, Notifier, SmtpNotifier, deliver_due, message_id, run_sender};
 use smtp::{Options, SmtpServer, Tls};
 
@@ -29,6 +26,16 @@ fn notifier(server: &SmtpServer, dir: &std::path::Path, password: Option<&str>) 
         Some(c) => SmtpNotifier::with_root_certificate(&e, c.cert_pem.as_bytes()).expect("notifier"),
         None => SmtpNotifier::new(&e).expect("notifier"),
     }
+}
+
+/// Messages still queued, due or not.
+fn queued(ledger: &SqliteLedger) -> Vec<renewd::ledger::OutboxMessage> {
+    ledger.due_messages(at() + Duration::days(365), 100).unwrap()
+}
+
+fn sent_queued_dead(ledger: &SqliteLedger) -> (u64, u64, u64) {
+    let c = ledger.outbox_counts().unwrap();
+    (c.sent, c.queued, c.dead)
 }
 
 /// The text and HTML parts of a received message.
@@ -46,7 +53,7 @@ async fn receipt_arrives_over_starttls_with_auth_and_the_password_is_never_logge
     let (logs, _guard) = Logs::capture();
     let dir = tempfile::tempdir().unwrap();
     let server = SmtpServer::start(Options { tls: Tls::StartTls, auth: true, ..Options::default() });
-    let ledger = MemOutbox::default();
+    let ledger = SqliteLedger::open_in_memory().unwrap();
     ledger.enqueue(&receipt(42), at()).unwrap();
 
     let r = deliver_due(&ledger, &notifier(&server, dir.path(), Some(smtp::PASSWORD)), at()).await.unwrap();
@@ -75,8 +82,7 @@ async fn receipt_arrives_over_starttls_with_auth_and_the_password_is_never_logge
     }
     assert!(html.contains("Mom&#39;s &lt;Phone&gt; &amp; SIM") || html.contains("Mom's &lt;Phone&gt; &amp; SIM"), "{html}");
     assert!(!html.contains("<Phone>"), "HTML must escape the line name: {html}");
-    let m = &ledger.all()[0];
-    assert!(m.sent_at.is_some() && m.attempts == 0 && !m.dead);
+    assert_eq!(sent_queued_dead(&ledger), (1, 0, 0));
     let log = logs.text();
     assert!(log.contains("email sent"), "{log}");
     assert!(!log.contains(smtp::PASSWORD), "password in the log:\n{log}");
@@ -88,11 +94,11 @@ async fn queued_while_the_server_is_down_then_delivered_once() {
     let mut server = SmtpServer::start(Options::default());
     let n = notifier(&server, dir.path(), None);
     server.stop();
-    let ledger = MemOutbox::default();
+    let ledger = SqliteLedger::open_in_memory().unwrap();
     ledger.enqueue(&receipt(7), at()).unwrap();
 
     assert_eq!(deliver_due(&ledger, &n, at()).await.unwrap(), report(0, 1, 0));
-    let m = &ledger.all()[0];
+    let m = &queued(&ledger)[0];
     assert_eq!((m.attempts, m.next_attempt_at, m.sent_at), (1, at() + Duration::minutes(1), None));
     assert!(m.last_error.as_deref().unwrap().contains("refused"), "{:?}", m.last_error);
 
@@ -110,11 +116,11 @@ async fn a_451_then_250_delivers_one_message_not_two() {
     let dir = tempfile::tempdir().unwrap();
     let server = SmtpServer::start(Options { fail_first: 1, ..Options::default() });
     let n = notifier(&server, dir.path(), None);
-    let ledger = MemOutbox::default();
+    let ledger = SqliteLedger::open_in_memory().unwrap();
     ledger.enqueue(&receipt(8), at()).unwrap();
 
     assert_eq!(deliver_due(&ledger, &n, at()).await.unwrap(), report(0, 1, 0));
-    assert!(ledger.all()[0].last_error.as_deref().unwrap().contains("451"));
+    assert!(queued(&ledger)[0].last_error.as_deref().unwrap().contains("451"));
     assert_eq!(deliver_due(&ledger, &n, at() + Duration::minutes(2)).await.unwrap(), report(1, 0, 0));
     assert_eq!(deliver_due(&ledger, &n, at() + Duration::hours(3)).await.unwrap(), report(0, 0, 0));
     assert_eq!(server.wait_for(1, ARRIVES).await.len(), 1);
@@ -127,7 +133,7 @@ async fn a_550_is_given_up_on_after_the_first_attempt() {
     let dir = tempfile::tempdir().unwrap();
     let server = SmtpServer::start(Options { reject: true, ..Options::default() });
     let n = notifier(&server, dir.path(), None);
-    let ledger = MemOutbox::default();
+    let ledger = SqliteLedger::open_in_memory().unwrap();
     ledger.enqueue(&receipt(9), at()).unwrap();
 
     assert_eq!(deliver_due(&ledger, &n, at()).await.unwrap(), report(0, 0, 1));
@@ -148,12 +154,12 @@ async fn a_refused_login_is_permanent_and_the_password_stays_out_of_the_log() {
     let dir = tempfile::tempdir().unwrap();
     let server = SmtpServer::start(Options { tls: Tls::StartTls, auth: true, ..Options::default() });
     let wrong = "wr0ng-Pa55word-abc";
-    let ledger = MemOutbox::default();
+    let ledger = SqliteLedger::open_in_memory().unwrap();
     ledger.enqueue(&receipt(10), at()).unwrap();
 
     let r = deliver_due(&ledger, &notifier(&server, dir.path(), Some(wrong)), at()).await.unwrap();
     assert_eq!(r, report(0, 0, 1));
-    let err = ledger.all()[0].last_error.clone().unwrap();
+    let err = ledger.dead_messages().unwrap()[0].last_error.clone().unwrap();
     assert!(err.contains("535"), "{err}");
     assert!(!err.contains(wrong));
     let log = logs.text();
@@ -168,29 +174,32 @@ async fn kinds_left_out_of_send_are_marked_done_without_sending() {
     let mut e = email(&server.url(), dir.path(), None);
     e.send = vec![MessageKind::Failure];
     let n = SmtpNotifier::new(&e).unwrap();
-    let ledger = MemOutbox::default();
+    let ledger = SqliteLedger::open_in_memory().unwrap();
     ledger.enqueue(&receipt(11), at()).unwrap();
 
     assert_eq!(deliver_due(&ledger, &n, at()).await.unwrap(), report(1, 0, 0));
-    assert!(ledger.all()[0].sent_at.is_some());
+    assert_eq!(sent_queued_dead(&ledger), (1, 0, 0));
     assert!(server.messages().is_empty());
 }
 
 #[tokio::test]
-async fn the_sender_task_delivers_after_a_restart_and_on_wake_up() {
+async fn the_sender_task_delivers_after_a_daemon_restart_and_on_wake_up() {
     let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
     let mut server = SmtpServer::start(Options { tls: Tls::Implicit, auth: true, ..Options::default() });
-    let ledger = Arc::new(MemOutbox::default());
-    // A first daemon queued the receipt while the server was down, then stopped.
+    // A first daemon queues the receipt while the server is down, tries once, and stops.
     server.stop();
-    let now = chrono::Utc::now() - Duration::minutes(10);
-    ledger.enqueue(&receipt(12), now).unwrap();
-    let first: Arc<dyn Notifier> = Arc::new(notifier(&server, dir.path(), Some(smtp::PASSWORD)));
-    assert_eq!(deliver_due(ledger.as_ref(), first.as_ref(), now).await.unwrap(), report(0, 1, 0));
-    drop(first);
+    let queued_at = chrono::Utc::now() - Duration::minutes(10);
+    {
+        let ledger = SqliteLedger::open(&state).unwrap();
+        ledger.enqueue(&receipt(12), queued_at).unwrap();
+        let first = notifier(&server, dir.path(), Some(smtp::PASSWORD));
+        assert_eq!(deliver_due(&ledger, &first, queued_at).await.unwrap(), report(0, 1, 0));
+    }
 
-    // The server is back; a new daemon starts its sender on the same ledger.
+    // The server is back; a new daemon opens the same state and starts its sender.
     server.restart();
+    let ledger: Arc<SqliteLedger> = Arc::new(SqliteLedger::open(&state).unwrap());
     let n: Arc<dyn Notifier> = Arc::new(notifier(&server, dir.path(), Some(smtp::PASSWORD)));
     let wake = Arc::new(tokio::sync::Notify::new());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -206,5 +215,5 @@ async fn the_sender_task_delivers_after_a_restart_and_on_wake_up() {
     stop.send(()).unwrap();
     tokio::time::timeout(ARRIVES, task).await.expect("sender stops on shutdown").unwrap();
     assert_eq!(server.messages().len(), 2);
-    assert!(ledger.all().iter().all(|m| m.sent_at.is_some()));
+    assert_eq!(sent_queued_dead(&ledger), (2, 0, 0));
 }

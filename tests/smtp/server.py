@@ -15,6 +15,7 @@ name, then renamed, so a reader never sees half a message).
 
 import argparse
 import asyncio
+import logging
 import os
 import ssl
 import sys
@@ -24,6 +25,7 @@ from aiosmtpd.smtp import SMTP, AuthResult
 
 # AUTH without TLS is on purpose in some tests; aiosmtpd's deprecation notes are noise.
 warnings.simplefilter("ignore")
+logging.getLogger("mail.log").setLevel(logging.CRITICAL)
 
 
 class Handler:
