@@ -49,7 +49,11 @@ pub fn backoff(failures: u32) -> chrono::Duration {
 /// After a transient failure the rest of the round is not attempted: the server is most
 /// likely down for all of them, and each would wait for its own timeout. They are
 /// rescheduled with the same backoff instead. A ledger error stops the call.
-pub async fn deliver_due(ledger: &dyn Ledger, notifier: &dyn Notifier, now: DateTime<Utc>) -> Result<DeliveryReport, LedgerError> {
+pub async fn deliver_due(
+    ledger: &dyn Ledger,
+    notifier: &dyn Notifier,
+    now: DateTime<Utc>,
+) -> Result<DeliveryReport, LedgerError> {
     let mut report = DeliveryReport::default();
     for _ in 0..MAX_ROUNDS {
         let batch = ledger.due_messages(now, BATCH)?;
@@ -60,7 +64,11 @@ pub async fn deliver_due(ledger: &dyn Ledger, notifier: &dyn Notifier, now: Date
         for msg in &batch {
             let failures = msg.attempts + 1;
             if let Some(why) = &server_trouble {
-                ledger.mark_attempt_failed(msg.id, &format!("not tried: {why}"), Some(now + backoff(failures)))?;
+                ledger.mark_attempt_failed(
+                    msg.id,
+                    &format!("not tried: {why}"),
+                    Some(now + backoff(failures)),
+                )?;
                 report.retry += 1;
                 continue;
             }
@@ -94,7 +102,12 @@ pub async fn deliver_due(ledger: &dyn Ledger, notifier: &dyn Notifier, now: Date
 /// The daemon's sender task: delivers due messages, then sleeps until the next one is
 /// due, a `wake` (a new message was queued), or `shutdown`. Returns when `shutdown`
 /// completes; a message in the middle of its SMTP conversation is finished first.
-pub async fn run_sender(ledger: Arc<dyn Ledger>, notifier: Arc<dyn Notifier>, wake: Arc<tokio::sync::Notify>, shutdown: impl Future) {
+pub async fn run_sender(
+    ledger: Arc<dyn Ledger>,
+    notifier: Arc<dyn Notifier>,
+    wake: Arc<tokio::sync::Notify>,
+    shutdown: impl Future,
+) {
     tokio::pin!(shutdown);
     loop {
         let pause = match deliver_due(ledger.as_ref(), notifier.as_ref(), Utc::now()).await {
@@ -115,7 +128,10 @@ pub async fn run_sender(ledger: Arc<dyn Ledger>, notifier: Arc<dyn Notifier>, wa
 /// How long until the next queued message is due (at most `IDLE`).
 fn until_next(ledger: &dyn Ledger) -> Duration {
     match ledger.next_message_due() {
-        Ok(Some(at)) => (at - Utc::now()).to_std().unwrap_or(Duration::ZERO).min(IDLE),
+        Ok(Some(at)) => (at - Utc::now())
+            .to_std()
+            .unwrap_or(Duration::ZERO)
+            .min(IDLE),
         Ok(None) => IDLE,
         Err(e) => {
             tracing::error!(error = %e, "email outbox: cannot read the next due time; trying again in a minute");

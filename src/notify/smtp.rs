@@ -51,21 +51,42 @@ pub enum TlsMode {
 
 /// Reads scheme, host, port and `tls=` of an SMTP URL, with lettre's default ports.
 pub fn parse_url(smtp_url: &str) -> Result<UrlInfo, String> {
-    let shown = if smtp_url.contains('@') { "(not shown: it holds credentials)".to_string() } else { format!("{smtp_url:?}") };
-    let bad = |why: &str| format!("email.smtp_url {shown} {why}; e.g. \"smtps://smtp.example.com:465\" or \"smtp://smtp.example.com:587?tls=required\"");
+    let shown = if smtp_url.contains('@') {
+        "(not shown: it holds credentials)".to_string()
+    } else {
+        format!("{smtp_url:?}")
+    };
+    let bad = |why: &str| {
+        format!(
+            "email.smtp_url {shown} {why}; e.g. \"smtps://smtp.example.com:465\" or \"smtp://smtp.example.com:587?tls=required\""
+        )
+    };
     let url = url::Url::parse(smtp_url).map_err(|e| bad(&format!("is not a URL ({e})")))?;
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(bad("holds credentials; put them in email.username and email.password_file"));
+        return Err(bad(
+            "holds credentials; put them in email.username and email.password_file",
+        ));
     }
-    let host = url.host_str().ok_or_else(|| bad("has no host"))?.trim_matches(['[', ']']).to_string();
-    let tls = url.query_pairs().find(|(k, _)| k == "tls").map(|(_, v)| v.to_string());
+    let host = url
+        .host_str()
+        .ok_or_else(|| bad("has no host"))?
+        .trim_matches(['[', ']'])
+        .to_string();
+    let tls = url
+        .query_pairs()
+        .find(|(k, _)| k == "tls")
+        .map(|(_, v)| v.to_string());
     let (mode, default_port) = match (url.scheme(), tls.as_deref()) {
         ("smtp", None) => (TlsMode::Plain, 25),
         ("smtp", Some("required" | "opportunistic")) => (TlsMode::StartTls, 587),
         ("smtps", _) => (TlsMode::Implicit, 465),
         _ => return Err(bad("has an unknown scheme or tls= value")),
     };
-    Ok(UrlInfo { host, port: url.port().unwrap_or(default_port), mode })
+    Ok(UrlInfo {
+        host,
+        port: url.port().unwrap_or(default_port),
+        mode,
+    })
 }
 
 impl SmtpNotifier {
@@ -82,7 +103,9 @@ impl SmtpNotifier {
 
     fn build(email: &Email, root_pem: Option<&[u8]>) -> Result<Self, NotifyError> {
         let info = parse_url(&email.smtp_url).map_err(NotifyError::Permanent)?;
-        let tls_err = |e: lettre::transport::smtp::Error| NotifyError::Permanent(format!("cannot set up TLS for {}: {e}", info.host));
+        let tls_err = |e: lettre::transport::smtp::Error| {
+            NotifyError::Permanent(format!("cannot set up TLS for {}: {e}", info.host))
+        };
         let mut params = TlsParameters::builder(info.host.clone());
         if let Some(pem) = root_pem {
             params = params.add_root_certificate(Certificate::from_pem(pem).map_err(tls_err)?);
@@ -93,20 +116,30 @@ impl SmtpNotifier {
             TlsMode::StartTls => Tls::Required(params),
             TlsMode::Implicit => Tls::Wrapper(params),
         };
-        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(info.host.clone())
-            .port(info.port)
-            .tls(tls)
-            .timeout(Some(TIMEOUT));
+        let mut builder =
+            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(info.host.clone())
+                .port(info.port)
+                .tls(tls)
+                .timeout(Some(TIMEOUT));
         if let Some(user) = &email.username {
             builder = builder.credentials(Credentials::new(user.clone(), password(email)?));
         }
-        Ok(Self { transport: builder.build(), from: email.from.clone(), to: email.to.clone(), send: email.send.clone() })
+        Ok(Self {
+            transport: builder.build(),
+            from: email.from.clone(),
+            to: email.to.clone(),
+            send: email.send.clone(),
+        })
     }
 
     /// Sends one message now; the failure keeps what the server said.
     pub async fn send(&self, message: &OutboxMessage) -> Result<(), SmtpFailure> {
         let email = to_email(message, &self.from, &self.to).map_err(SmtpFailure::from_notify)?;
-        self.transport.send(email).await.map(|_| ()).map_err(|e| classify(&e))
+        self.transport
+            .send(email)
+            .await
+            .map(|_| ())
+            .map_err(|e| classify(&e))
     }
 
     /// Whether `email.send` asks for this kind of message.
@@ -122,7 +155,9 @@ fn password(email: &Email) -> Result<String, NotifyError> {
             "email.username is set but no password is; set email.password_file or email.password_env".into(),
         ));
     };
-    let secret = source.resolve().map_err(|e| NotifyError::Permanent(format!("email.password: {e}")))?;
+    let secret = source
+        .resolve()
+        .map_err(|e| NotifyError::Permanent(format!("email.password: {e}")))?;
     Ok(secret.expose().to_string())
 }
 
@@ -146,11 +181,26 @@ mod tests {
     #[test]
     fn url_forms() {
         let cases = [
-            ("smtp://127.0.0.1:2525", Ok(("127.0.0.1", 2525, TlsMode::Plain))),
-            ("smtp://mail.example.com", Ok(("mail.example.com", 25, TlsMode::Plain))),
-            ("smtp://smtp.gmail.com:587?tls=required", Ok(("smtp.gmail.com", 587, TlsMode::StartTls))),
-            ("smtp://smtp.gmail.com?tls=required", Ok(("smtp.gmail.com", 587, TlsMode::StartTls))),
-            ("smtps://smtp.fastmail.com", Ok(("smtp.fastmail.com", 465, TlsMode::Implicit))),
+            (
+                "smtp://127.0.0.1:2525",
+                Ok(("127.0.0.1", 2525, TlsMode::Plain)),
+            ),
+            (
+                "smtp://mail.example.com",
+                Ok(("mail.example.com", 25, TlsMode::Plain)),
+            ),
+            (
+                "smtp://smtp.gmail.com:587?tls=required",
+                Ok(("smtp.gmail.com", 587, TlsMode::StartTls)),
+            ),
+            (
+                "smtp://smtp.gmail.com?tls=required",
+                Ok(("smtp.gmail.com", 587, TlsMode::StartTls)),
+            ),
+            (
+                "smtps://smtp.fastmail.com",
+                Ok(("smtp.fastmail.com", 465, TlsMode::Implicit)),
+            ),
             ("smtps://u:pw@smtp.fastmail.com", Err("credentials")),
             ("http://x", Err("unknown scheme")),
             ("smtp://x?tls=maybe", Err("unknown scheme")),
@@ -158,8 +208,20 @@ mod tests {
         for (url, want) in cases {
             let got = parse_url(url);
             match want {
-                Ok((h, p, m)) => assert_eq!(got, Ok(UrlInfo { host: h.into(), port: p, mode: m }), "{url}"),
-                Err(frag) => assert!(got.as_ref().is_err_and(|e| e.contains(frag) && !e.contains("pw@")), "{url}: {got:?}"),
+                Ok((h, p, m)) => assert_eq!(
+                    got,
+                    Ok(UrlInfo {
+                        host: h.into(),
+                        port: p,
+                        mode: m
+                    }),
+                    "{url}"
+                ),
+                Err(frag) => assert!(
+                    got.as_ref()
+                        .is_err_and(|e| e.contains(frag) && !e.contains("pw@")),
+                    "{url}: {got:?}"
+                ),
             }
         }
     }

@@ -47,19 +47,30 @@ impl SmtpFailure {
     /// Whether sending the same message later can succeed without a person acting.
     pub fn is_transient(&self) -> bool {
         use FailureClass::*;
-        matches!(self.class, Refused | Timeout | Network | Tls | Transient | Other)
+        matches!(
+            self.class,
+            Refused | Timeout | Network | Tls | Transient | Other
+        )
     }
 
     pub fn into_notify(self) -> NotifyError {
         let text = self.to_string();
-        if self.is_transient() { NotifyError::Transient(text) } else { NotifyError::Permanent(text) }
+        if self.is_transient() {
+            NotifyError::Transient(text)
+        } else {
+            NotifyError::Permanent(text)
+        }
     }
 
     pub(crate) fn from_notify(e: NotifyError) -> Self {
         let text = match e {
             NotifyError::Transient(t) | NotifyError::Permanent(t) => t,
         };
-        Self { class: FailureClass::Message, code: None, text }
+        Self {
+            class: FailureClass::Message,
+            code: None,
+            text,
+        }
     }
 }
 
@@ -164,11 +175,30 @@ mod tests {
 
     #[test]
     fn transient_classes_are_retried_and_permanent_are_not() {
-        let f = |class| SmtpFailure { class, code: None, text: "x".into() };
-        assert!(matches!(f(FailureClass::Refused).into_notify(), NotifyError::Transient(_)));
-        assert!(matches!(f(FailureClass::Transient).into_notify(), NotifyError::Transient(_)));
-        assert!(matches!(f(FailureClass::Auth).into_notify(), NotifyError::Permanent(_)));
-        assert!(matches!(f(FailureClass::Relay).into_notify(), NotifyError::Permanent(_)));
-        assert!(matches!(f(FailureClass::Permanent).into_notify(), NotifyError::Permanent(_)));
+        let f = |class| SmtpFailure {
+            class,
+            code: None,
+            text: "x".into(),
+        };
+        assert!(matches!(
+            f(FailureClass::Refused).into_notify(),
+            NotifyError::Transient(_)
+        ));
+        assert!(matches!(
+            f(FailureClass::Transient).into_notify(),
+            NotifyError::Transient(_)
+        ));
+        assert!(matches!(
+            f(FailureClass::Auth).into_notify(),
+            NotifyError::Permanent(_)
+        ));
+        assert!(matches!(
+            f(FailureClass::Relay).into_notify(),
+            NotifyError::Permanent(_)
+        ));
+        assert!(matches!(
+            f(FailureClass::Permanent).into_notify(),
+            NotifyError::Permanent(_)
+        ));
     }
 }

@@ -30,7 +30,10 @@ pub async fn send_test_with(email: &Email, notifier: &SmtpNotifier) -> Result<()
         last_error: None,
         dead: false,
     };
-    notifier.send(&message).await.map_err(|f| hint(&info, email, &f))
+    notifier
+        .send(&message)
+        .await
+        .map_err(|f| hint(&info, email, &f))
 }
 
 /// One failure, explained: what happened, the server's words, and what to change.
@@ -41,17 +44,23 @@ pub fn hint(info: &UrlInfo, email: &Email, f: &SmtpFailure) -> String {
         h = info.host
     );
     let what = match f.class {
-        FailureClass::Refused => format!("nothing accepts connections at {at}. Check the host and port in email.smtp_url; {suggest}."),
+        FailureClass::Refused => format!(
+            "nothing accepts connections at {at}. Check the host and port in email.smtp_url; {suggest}."
+        ),
         FailureClass::Timeout if info.mode != TlsMode::Implicit && info.port == 465 => format!(
             "{at} did not answer. Port 465 expects TLS from the first byte: write smtps://{}:465 instead.",
             info.host
         ),
-        FailureClass::Timeout => format!("{at} did not answer in time. Check the host, the port and any firewall; {suggest}."),
+        FailureClass::Timeout => format!(
+            "{at} did not answer in time. Check the host, the port and any firewall; {suggest}."
+        ),
         FailureClass::Tls if info.mode == TlsMode::Implicit && info.port != 465 => format!(
             "the TLS handshake with {at} failed. smtps:// speaks TLS from the first byte, but port {} usually expects STARTTLS: write smtp://{}:{}?tls=required (or smtps://{}:465).",
             info.port, info.host, info.port, info.host
         ),
-        FailureClass::Tls => format!("the TLS handshake with {at} failed: the server's certificate may not be trusted or the TLS mode may not match the port; {suggest}."),
+        FailureClass::Tls => format!(
+            "the TLS handshake with {at} failed: the server's certificate may not be trusted or the TLS mode may not match the port; {suggest}."
+        ),
         FailureClass::Auth => format!(
             "{at} refused the login for {:?}. Check email.username and the password file or variable; Gmail, Fastmail and most others need an app password here, not the account password.",
             email.username.as_deref().unwrap_or("")
@@ -64,9 +73,15 @@ pub fn hint(info: &UrlInfo, email: &Email, f: &SmtpFailure) -> String {
             email.from,
             email.to.join(", ")
         ),
-        FailureClass::Network => format!("cannot reach {at}: check the host name in email.smtp_url and the network."),
-        FailureClass::Transient => format!("{at} asked to try again later; run test-email again in a few minutes."),
-        FailureClass::Permanent | FailureClass::Message | FailureClass::Other => format!("{at} did not take the message."),
+        FailureClass::Network => {
+            format!("cannot reach {at}: check the host name in email.smtp_url and the network.")
+        }
+        FailureClass::Transient => {
+            format!("{at} asked to try again later; run test-email again in a few minutes.")
+        }
+        FailureClass::Permanent | FailureClass::Message | FailureClass::Other => {
+            format!("{at} did not take the message.")
+        }
     };
     format!("{what}\n  server said: {f}")
 }
@@ -90,17 +105,41 @@ mod tests {
     fn hints_name_the_fix() {
         use FailureClass::*;
         let cases = [
-            ("smtps://mail.example.com:587", Tls, "smtp://mail.example.com:587?tls=required"),
-            ("smtp://mail.example.com:465?tls=required", Timeout, "smtps://mail.example.com:465"),
-            ("smtp://mail.example.com:2525", Refused, "nothing accepts connections at mail.example.com:2525"),
+            (
+                "smtps://mail.example.com:587",
+                Tls,
+                "smtp://mail.example.com:587?tls=required",
+            ),
+            (
+                "smtp://mail.example.com:465?tls=required",
+                Timeout,
+                "smtps://mail.example.com:465",
+            ),
+            (
+                "smtp://mail.example.com:2525",
+                Refused,
+                "nothing accepts connections at mail.example.com:2525",
+            ),
             ("smtps://mail.example.com", Auth, "app password"),
-            ("smtps://mail.example.com", Relay, "from renewd <me@example.com> to you@example.com"),
-            ("smtp://mail.example.com:25", NoAuthMechanism, "smtp://mail.example.com:587?tls=required"),
+            (
+                "smtps://mail.example.com",
+                Relay,
+                "from renewd <me@example.com> to you@example.com",
+            ),
+            (
+                "smtp://mail.example.com:25",
+                NoAuthMechanism,
+                "smtp://mail.example.com:587?tls=required",
+            ),
         ];
         for (url, class, want) in cases {
             let e = email(url);
             let info = parse_url(url).unwrap();
-            let f = SmtpFailure { class, code: Some(500), text: "server words".into() };
+            let f = SmtpFailure {
+                class,
+                code: Some(500),
+                text: "server words".into(),
+            };
             let h = hint(&info, &e, &f);
             assert!(h.contains(want), "{url} {class:?}: {h}");
             assert!(h.contains("SMTP 500: server words"), "{h}");

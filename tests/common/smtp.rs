@@ -28,7 +28,11 @@ impl TestCert {
         let key_path = dir.join("key.pem");
         std::fs::write(&cert_path, &cert_pem).expect("write cert");
         std::fs::write(&key_path, ck.signing_key.serialize_pem()).expect("write key");
-        Self { cert_pem, cert_path, key_path }
+        Self {
+            cert_pem,
+            cert_path,
+            key_path,
+        }
     }
 }
 
@@ -37,7 +41,7 @@ impl TestCert {
 pub enum Tls {
     #[default]
     None,
-    StartTls,
+    Starttls,
     Implicit,
 }
 
@@ -67,7 +71,14 @@ impl SmtpServer {
         let maildir = dir.path().join("mail");
         std::fs::create_dir_all(&maildir).expect("maildir");
         let cert = (opts.tls != Tls::None).then(|| TestCert::new(dir.path()));
-        let mut s = Self { port: 0, maildir, cert, opts, child: None, _dir: dir };
+        let mut s = Self {
+            port: 0,
+            maildir,
+            cert,
+            opts,
+            child: None,
+            _dir: dir,
+        };
         s.spawn(0);
         s
     }
@@ -82,10 +93,21 @@ impl SmtpServer {
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/smtp/server.py");
         let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
         let mut cmd = Command::new(python);
-        cmd.arg(script).arg("--port").arg(port.to_string()).arg("--maildir").arg(&self.maildir);
+        cmd.arg(script)
+            .arg("--port")
+            .arg(port.to_string())
+            .arg("--maildir")
+            .arg(&self.maildir);
         if let Some(c) = &self.cert {
-            cmd.arg("--tls-cert").arg(&c.cert_path).arg("--tls-key").arg(&c.key_path);
-            cmd.arg(if self.opts.tls == Tls::StartTls { "--starttls" } else { "--implicit-tls" });
+            cmd.arg("--tls-cert")
+                .arg(&c.cert_path)
+                .arg("--tls-key")
+                .arg(&c.key_path);
+            cmd.arg(if self.opts.tls == Tls::Starttls {
+                "--starttls"
+            } else {
+                "--implicit-tls"
+            });
         }
         if self.opts.auth {
             cmd.args(["--user", USER, "--password", PASSWORD]);
@@ -96,11 +118,19 @@ impl SmtpServer {
         if self.opts.reject {
             cmd.arg("--reject");
         }
-        let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().expect("start tests/smtp/server.py (needs: pip install aiosmtpd)");
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start tests/smtp/server.py (needs: pip install aiosmtpd)");
         let stdout = child.stdout.take().expect("stdout");
         let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).expect("read READY");
-        let port = line.strip_prefix("READY ").and_then(|p| p.trim().parse().ok());
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read READY");
+        let port = line
+            .strip_prefix("READY ")
+            .and_then(|p| p.trim().parse().ok());
         self.port = port.unwrap_or_else(|| panic!("SMTP test server did not start (got {line:?}); is aiosmtpd installed? pip install aiosmtpd"));
         self.child = Some(child);
     }
@@ -123,7 +153,7 @@ impl SmtpServer {
     pub fn url(&self) -> String {
         match self.opts.tls {
             Tls::None => format!("smtp://127.0.0.1:{}", self.port),
-            Tls::StartTls => format!("smtp://127.0.0.1:{}?tls=required", self.port),
+            Tls::Starttls => format!("smtp://127.0.0.1:{}?tls=required", self.port),
             Tls::Implicit => format!("smtps://127.0.0.1:{}", self.port),
         }
     }
@@ -136,7 +166,10 @@ impl SmtpServer {
             .filter(|p| p.extension().is_some_and(|x| x == "eml"))
             .collect();
         paths.sort();
-        paths.iter().map(|p| std::fs::read(p).expect("read message")).collect()
+        paths
+            .iter()
+            .map(|p| std::fs::read(p).expect("read message"))
+            .collect()
     }
 
     /// Waits until at least `n` messages arrived, or panics after `within`.
@@ -147,7 +180,11 @@ impl SmtpServer {
             if m.len() >= n {
                 return m;
             }
-            assert!(Instant::now() < end, "expected {n} messages, got {} after {within:?}", m.len());
+            assert!(
+                Instant::now() < end,
+                "expected {n} messages, got {} after {within:?}",
+                m.len()
+            );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }

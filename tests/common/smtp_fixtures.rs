@@ -32,7 +32,11 @@ pub fn email(url: &str, dir: &Path, password: Option<&str>) -> Email {
         password,
         from: "renewd <renewd@example.com>".into(),
         to: vec!["me@example.com".into(), "partner@example.com".into()],
-        send: vec![MessageKind::Receipt, MessageKind::Failure, MessageKind::Warning],
+        send: vec![
+            MessageKind::Receipt,
+            MessageKind::Failure,
+            MessageKind::Warning,
+        ],
     }
 }
 
@@ -61,7 +65,9 @@ pub fn line() -> Line {
 }
 
 pub fn at() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 30, 19, 5, 0).single().expect("time")
+    Utc.with_ymd_and_hms(2026, 11, 30, 19, 5, 0)
+        .single()
+        .expect("time")
 }
 
 pub fn top_up(id: i64) -> TopUp {
@@ -90,8 +96,19 @@ pub fn receipt(id: i64) -> Draft {
         state: LineState::Active,
         ..Observation::empty(at())
     };
-    let spend = Spend { line: Some(usd(2500)), line_cap: Some(usd(6000)), global: Some(usd(4000)), global_cap: Some(usd(15000)) };
-    compose::receipt(&line(), &top_up(id), Some(&after), &spend, chrono_tz::America::New_York)
+    let spend = Spend {
+        line: Some(usd(2500)),
+        line_cap: Some(usd(6000)),
+        global: Some(usd(4000)),
+        global_cap: Some(usd(15000)),
+    };
+    compose::receipt(
+        &line(),
+        &top_up(id),
+        Some(&after),
+        &spend,
+        chrono_tz::America::New_York,
+    )
 }
 
 /// Everything renewd logs (all levels) while the guard lives, on this thread.
@@ -104,7 +121,11 @@ impl Logs {
             let buf = buf.clone();
             move || LogWriter(buf.clone())
         };
-        let sub = tracing_subscriber::fmt().with_max_level(tracing::Level::TRACE).with_ansi(false).with_writer(writer).finish();
+        let sub = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .with_writer(writer)
+            .finish();
         (Self(buf), tracing::subscriber::set_default(sub))
     }
 
