@@ -16,7 +16,12 @@ use serde_json::Value;
 
 fn renewd(config: &Path, args: &[&str]) -> tokio::process::Command {
     let mut c = tokio::process::Command::new(env!("CARGO_BIN_EXE_renewd"));
-    c.arg("-c").arg(config).args(args).env("RELOADLY_SECRET", "csecret").env("DING_KEY", "ding-key").kill_on_drop(true);
+    c.arg("-c")
+        .arg(config)
+        .args(args)
+        .env("RELOADLY_SECRET", "csecret")
+        .env("DING_KEY", "ding-key")
+        .kill_on_drop(true);
     c
 }
 
@@ -34,12 +39,27 @@ async fn wait_for(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
 /// Runs the daemon until `purchases()` reaches `want`, lets it check a few more times,
 /// then stops it with SIGTERM.
 async fn run_until(config: &Path, want: usize, purchases: impl Fn() -> usize) {
-    let mut child = renewd(config, &["run"]).stderr(std::process::Stdio::null()).spawn().unwrap();
-    assert!(wait_for(Duration::from_secs(30), || purchases() >= want).await, "purchase {want} within 30 s");
+    let mut child = renewd(config, &["run"])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    assert!(
+        wait_for(Duration::from_secs(30), || purchases() >= want).await,
+        "purchase {want} within 30 s"
+    );
     tokio::time::sleep(Duration::from_secs(3)).await; // about three more checks
     assert_eq!(purchases(), want, "bought exactly once");
-    std::process::Command::new("kill").args(["-TERM", &child.id().unwrap().to_string()]).status().unwrap();
-    assert!(tokio::time::timeout(Duration::from_secs(10), child.wait()).await.unwrap().unwrap().success());
+    std::process::Command::new("kill")
+        .args(["-TERM", &child.id().unwrap().to_string()])
+        .status()
+        .unwrap();
+    assert!(
+        tokio::time::timeout(Duration::from_secs(10), child.wait())
+            .await
+            .unwrap()
+            .unwrap()
+            .success()
+    );
 }
 
 /// Moves every top-up of the ledger `days` into the past, as if that time had gone by.
@@ -92,7 +112,13 @@ monthly_cap = "60.00 USD"
     age_ledger(&dir.path().join("state"), 29);
     run_until(&config, 2, purchases).await;
     let bodies = fake.lock().unwrap().last_body.clone().unwrap();
-    assert!(bodies["customIdentifier"].as_str().unwrap().starts_with("att-prepaid-"), "{bodies}");
+    assert!(
+        bodies["customIdentifier"]
+            .as_str()
+            .unwrap()
+            .starts_with("att-prepaid-"),
+        "{bodies}"
+    );
 }
 
 fn scripts() -> PathBuf {
@@ -145,21 +171,43 @@ topup_amount = "25.00 USD"
         ),
     )
     .unwrap();
-    let out: Output = renewd(&config, &["once", "--dry-run", "--json"]).output().await.unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out: Output = renewd(&config, &["once", "--dry-run", "--json"])
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let seen = fake.lock().map(|f| (f.validations, f.purchases)).unwrap();
     assert_eq!(seen, (1, 0), "dry run validates at Ding, buys nothing");
     assert!(!args_file.exists(), "dry run ran no topup program");
 
     let out = renewd(&config, &["once", "--json"]).output().await.unwrap();
-    let reports: Vec<Value> = String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    assert!(out.status.success(), "{reports:?} {}", String::from_utf8_lossy(&out.stderr));
-    assert!(reports.iter().all(|r| r["decision"] == "topup" && r["topup"]["state"] == "confirmed"), "{reports:?}");
+    let reports: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(
+        out.status.success(),
+        "{reports:?} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        reports
+            .iter()
+            .all(|r| r["decision"] == "topup" && r["topup"]["state"] == "confirmed"),
+        "{reports:?}"
+    );
     assert_eq!(fake.lock().unwrap().purchases, 1);
     let args = std::fs::read_to_string(&args_file).unwrap();
     let lines: Vec<&str> = args.lines().collect();
     assert_eq!(&lines[..2], &["+15555550199", "25.00"], "{args}");
-    assert!(lines[2].starts_with("modem-line-"), "the reference is passed: {args}");
+    assert!(
+        lines[2].starts_with("modem-line-"),
+        "the reference is passed: {args}"
+    );
     let modem = reports.iter().find(|r| r["line"] == "modem-line").unwrap();
     assert_eq!(modem["topup"]["provider_ref"], "cmd-77");
 }

@@ -25,7 +25,11 @@ impl Servers {
     async fn start() -> Self {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("airalo-secret"), airalo_server::SECRET).unwrap();
-        let s = Servers { airalo: airalo_server::Server::start().await, onence: onence_server::Server::start().await, dir };
+        let s = Servers {
+            airalo: airalo_server::Server::start().await,
+            onence: onence_server::Server::start().await,
+            dir,
+        };
         std::fs::write(s.config(), s.toml()).unwrap();
         s
     }
@@ -83,7 +87,12 @@ topup_amount = "10.00 EUR"
 
     fn command(&self, args: &[&str]) -> tokio::process::Command {
         let mut c = tokio::process::Command::new(env!("CARGO_BIN_EXE_renewd"));
-        c.arg("-c").arg(self.config()).args(args).env("TEST_1NCE_PASSWORD", onence_server::PASSWORD).env("RUST_LOG", "info").kill_on_drop(true);
+        c.arg("-c")
+            .arg(self.config())
+            .args(args)
+            .env("TEST_1NCE_PASSWORD", onence_server::PASSWORD)
+            .env("RUST_LOG", "info")
+            .kill_on_drop(true);
         c
     }
 
@@ -92,29 +101,55 @@ topup_amount = "10.00 EUR"
     }
 
     fn orders(&self) -> (usize, u32) {
-        (self.airalo.with(|f| f.order_posts.len()), self.onence.with(|f| f.topup_posts))
+        (
+            self.airalo.with(|f| f.order_posts.len()),
+            self.onence.with(|f| f.topup_posts),
+        )
     }
 
     fn receipts(&self) -> usize {
-        std::fs::read_dir(self.dir.path().join("state/outbox")).map_or(0, |d| d.filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().starts_with("receipt")).count())
+        std::fs::read_dir(self.dir.path().join("state/outbox")).map_or(0, |d| {
+            d.filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with("receipt")
+            })
+            .count()
+        })
     }
 }
 
 fn reports(out: &Output) -> Vec<Value> {
-    String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).expect("one JSON object per line")).collect()
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn check_then_once_buys_exactly_what_the_policy_says() {
     let s = Servers::start().await;
     let check = s.renewd(&["check"]).await;
-    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
     let text = String::from_utf8_lossy(&check.stdout);
-    assert!(text.contains("travel (airalo)") && text.contains("iot (1nce)"), "{text}");
+    assert!(
+        text.contains("travel (airalo)") && text.contains("iot (1nce)"),
+        "{text}"
+    );
 
     let out = s.renewd(&["once", "--json"]).await;
     let r = reports(&out);
-    assert!(out.status.success(), "{r:?} {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{r:?} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let by = |id: &str| r.iter().find(|x| x["line"] == id).cloned().unwrap();
     assert_eq!(by("travel-esim")["decision"], "topup", "{r:?}");
     assert_eq!(by("pump-7")["decision"], "topup", "{r:?}");
@@ -122,19 +157,32 @@ async fn check_then_once_buys_exactly_what_the_policy_says() {
     assert_eq!(s.receipts(), 2);
     let posted = s.airalo.with(|f| f.order_posts[0].clone());
     assert_eq!(posted["package_id"], "examplemobile-30days-3gb-topup");
-    assert!(posted["description"].as_str().unwrap().contains("travel-esim"), "{posted}");
+    assert!(
+        posted["description"]
+            .as_str()
+            .unwrap()
+            .contains("travel-esim"),
+        "{posted}"
+    );
 
     // Right after: Airalo still shows the cached figure (settle holds it), 1NCE shows the rise.
     let again = s.renewd(&["once", "--json"]).await;
     let r = reports(&again);
     assert_eq!(s.orders(), (1, 1), "nothing bought twice: {r:?}");
-    assert_eq!(r.iter().find(|x| x["line"] == "travel-esim").unwrap()["decision"], "wait");
+    assert_eq!(
+        r.iter().find(|x| x["line"] == "travel-esim").unwrap()["decision"],
+        "wait"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn run_buys_once_per_line_and_stops_cleanly() {
     let s = Servers::start().await;
-    let mut child = s.command(&["run"]).stderr(std::process::Stdio::null()).spawn().unwrap();
+    let mut child = s
+        .command(&["run"])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     while s.receipts() < 2 && tokio::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -143,7 +191,13 @@ async fn run_buys_once_per_line_and_stops_cleanly() {
     tokio::time::sleep(Duration::from_secs(3)).await; // three more checks of each line
     assert_eq!(s.orders(), (1, 1));
     let pid = child.id().unwrap().to_string();
-    std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-    let st = tokio::time::timeout(Duration::from_secs(10), child.wait()).await.expect("stops").unwrap();
+    std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    let st = tokio::time::timeout(Duration::from_secs(10), child.wait())
+        .await
+        .expect("stops")
+        .unwrap();
     assert!(st.success());
 }

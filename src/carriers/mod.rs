@@ -214,10 +214,15 @@ impl CarrierError {
             return self;
         }
         let carrier = match &self {
-            CarrierError::NoAnswer { carrier, .. } | CarrierError::Server { carrier, .. } | CarrierError::Malformed { carrier, .. } => carrier.clone(),
+            CarrierError::NoAnswer { carrier, .. }
+            | CarrierError::Server { carrier, .. }
+            | CarrierError::Malformed { carrier, .. } => carrier.clone(),
             _ => String::new(),
         };
-        CarrierError::NotSent { carrier, detail: format!("before the purchase was sent: {self}") }
+        CarrierError::NotSent {
+            carrier,
+            detail: format!("before the purchase was sent: {self}"),
+        }
     }
 
     /// For a purchase request: the provider may have acted on it, so it must be looked

@@ -17,6 +17,7 @@ use crate::policy::{self, Facts};
 
 mod act;
 mod observe;
+mod outcome;
 mod reconcile;
 
 /// What one check needs: the config, the carriers, the ledger, and the time.
