@@ -24,16 +24,24 @@ pub enum Clock {
 impl Clock {
     /// A virtual clock showing `wall` now and advancing with tokio's clock.
     pub fn virtual_at(wall: DateTime<Utc>) -> Self {
-        Clock::Virtual { base_wall: wall, base_instant: Instant::now() }
+        Clock::Virtual {
+            base_wall: wall,
+            base_instant: Instant::now(),
+        }
     }
 
     /// The current wall time.
     pub fn now(&self) -> DateTime<Utc> {
         match self {
             Clock::System => Utc::now(),
-            Clock::Virtual { base_wall, base_instant } => {
+            Clock::Virtual {
+                base_wall,
+                base_instant,
+            } => {
                 let elapsed = TimeDelta::from_std(base_instant.elapsed()).unwrap_or(TimeDelta::MAX);
-                base_wall.checked_add_signed(elapsed).unwrap_or(DateTime::<Utc>::MAX_UTC)
+                base_wall
+                    .checked_add_signed(elapsed)
+                    .unwrap_or(DateTime::<Utc>::MAX_UTC)
             }
         }
     }
@@ -43,7 +51,10 @@ impl Clock {
     pub fn instant_at(&self, wall: DateTime<Utc>) -> Instant {
         let (anchor_instant, anchor_wall) = match self {
             Clock::System => (Instant::now(), Utc::now()),
-            Clock::Virtual { base_wall, base_instant } => (*base_instant, *base_wall),
+            Clock::Virtual {
+                base_wall,
+                base_instant,
+            } => (*base_instant, *base_wall),
         };
         let far = Instant::now() + std::time::Duration::from_secs(86_400 * 365 * 30);
         match (wall - anchor_wall).to_std() {
@@ -72,13 +83,19 @@ mod tests {
         assert_eq!(clock.now(), start + TimeDelta::seconds(90));
         let later = start + TimeDelta::seconds(3600);
         assert_eq!(clock.instant_at(later), t0 + Duration::from_secs(3600));
-        assert_eq!(clock.instant_at(start - TimeDelta::seconds(10)), t0 - Duration::from_secs(10));
+        assert_eq!(
+            clock.instant_at(start - TimeDelta::seconds(10)),
+            t0 - Duration::from_secs(10)
+        );
     }
 
     #[tokio::test]
     async fn system_clock_maps_future_wall_times_ahead() {
         let clock = Clock::System;
         let ahead = clock.instant_at(Utc::now() + TimeDelta::seconds(60)) - Instant::now();
-        assert!(ahead > Duration::from_secs(59) && ahead <= Duration::from_secs(60), "{ahead:?}");
+        assert!(
+            ahead > Duration::from_secs(59) && ahead <= Duration::from_secs(60),
+            "{ahead:?}"
+        );
     }
 }

@@ -23,15 +23,27 @@ const SCHEDULERS: [&str; 2] = ["renewd", "tokio-cron-scheduler"];
 const SCENARIOS: [&str; 3] = ["load", "steady", "burst"];
 
 fn knob(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("child") {
-        let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
         let out = rt.block_on(child(&args[2], &args[3]));
-        println!("{}", out.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" "));
+        println!(
+            "{}",
+            out.iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
         std::process::exit(0);
     }
     let exe = std::env::current_exe().expect("own path");
@@ -39,10 +51,16 @@ fn main() {
     for scenario in SCENARIOS {
         for sched in SCHEDULERS {
             eprintln!("running {sched} {scenario} ...");
-            let out = Command::new(&exe).args(["child", sched, scenario]).output().expect("child runs");
+            let out = Command::new(&exe)
+                .args(["child", sched, scenario])
+                .output()
+                .expect("child runs");
             let text = String::from_utf8_lossy(&out.stdout);
             let line = text.lines().last().unwrap_or("");
-            let kv = line.split_whitespace().filter_map(|p| p.split_once('=')).map(|(k, v)| (k.into(), v.into()));
+            let kv = line
+                .split_whitespace()
+                .filter_map(|p| p.split_once('='))
+                .map(|(k, v)| (k.into(), v.into()));
             results.insert((sched, scenario), kv.collect());
         }
     }
@@ -55,8 +73,17 @@ async fn child(sched: &str, scenario: &str) -> Vec<(String, String)> {
     let rec = Arc::new(Recorder::new());
     let now = Utc::now();
     let dues: Vec<Due> = match scenario {
-        "load" => vec![Due::Hourly { minute: (now.minute() + 30) % 60 }; n],
-        "steady" => (0..n).map(|i| Due::EveryMinuteAt { second: (i % 60) as u32 }).collect(),
+        "load" => vec![
+            Due::Hourly {
+                minute: (now.minute() + 30) % 60
+            };
+            n
+        ],
+        "steady" => (0..n)
+            .map(|i| Due::EveryMinuteAt {
+                second: (i % 60) as u32,
+            })
+            .collect(),
         _ => {
             let lead = knob("RENEWD_BENCH_BURST_LEAD_SECS", 15) as i64;
             let at = now.with_nanosecond(0).unwrap_or(now) + TimeDelta::seconds(lead);
@@ -69,7 +96,10 @@ async fn child(sched: &str, scenario: &str) -> Vec<(String, String)> {
     let mut out = vec![("load_ms".into(), t0.elapsed().as_millis().to_string())];
     let rss1 = probe::rss_kib();
     out.push(("rss_kib".into(), rss1.to_string()));
-    out.push(("rss_delta_kib".into(), rss1.saturating_sub(rss0).to_string()));
+    out.push((
+        "rss_delta_kib".into(),
+        rss1.saturating_sub(rss0).to_string(),
+    ));
     match scenario {
         "load" => out.extend(idle(&rec).await),
         "steady" => out.extend(steady(&rec, n).await),
@@ -141,7 +171,8 @@ async fn burst(rec: &Recorder, n: usize, due: Due) -> Vec<(String, String)> {
     }
     tokio::time::sleep(Duration::from_secs(2)).await;
     let fires = rec.fires();
-    let last = rec.last_us.load(std::sync::atomic::Ordering::Relaxed) as i64 - at.timestamp_micros();
+    let last =
+        rec.last_us.load(std::sync::atomic::Ordering::Relaxed) as i64 - at.timestamp_micros();
     let mut late = std::mem::take(&mut *rec.late_us.lock().unwrap());
     let (p50, _, _) = probe::percentiles(&mut late);
     vec![
@@ -152,30 +183,113 @@ async fn burst(rec: &Recorder, n: usize, due: Due) -> Vec<(String, String)> {
     ]
 }
 
+/// (metric, renewd target, value for a scheduler)
+type Row<'a> = (&'static str, String, Box<dyn Fn(&str) -> String + 'a>);
+
 fn print_table(r: &HashMap<(&str, &str), HashMap<String, String>>) {
     let n = knob("RENEWD_BENCH_LINES", 100_000);
-    let get = |s: &str, sc: &str, k: &str| -> String { r.get(&(s, sc)).and_then(|m| m.get(k)).cloned().unwrap_or_else(|| "-".into()) };
-    let ms = |v: String| v.parse::<f64>().map(|x| format!("{:.1}", x / 1000.0)).unwrap_or(v);
-    let mib = |v: String| v.parse::<f64>().map(|x| format!("{:.1}", x / 1024.0)).unwrap_or(v);
-    let rows: Vec<(&str, String, Box<dyn Fn(&str) -> String>)> = vec![
-        ("load time (ms)", "<= 500".into(), Box::new(|s| get(s, "load", "load_ms"))),
-        ("RSS after load (MiB)", "".into(), Box::new(|s| mib(get(s, "load", "rss_kib")))),
-        ("RSS added by load (MiB)", "<= 32".into(), Box::new(|s| mib(get(s, "load", "rss_delta_kib")))),
-        ("idle CPU, 20 s (% of a core, schedstat)", "<= 0.05".into(), Box::new(|s| get(s, "load", "idle_pct"))),
-        ("idle CPU (% of a core, stat ticks)", "".into(), Box::new(|s| get(s, "load", "idle_ticks_pct"))),
-        ("steady lateness p50 (ms)", "".into(), Box::new(|s| ms(get(s, "steady", "p50_us")))),
-        ("steady lateness p99 (ms)", "<= 10".into(), Box::new(|s| ms(get(s, "steady", "p99_us")))),
-        ("steady lateness max (ms)", "".into(), Box::new(|s| ms(get(s, "steady", "max_us")))),
-        ("steady fires / expected", "".into(), Box::new(|s| format!("{} / {}", get(s, "steady", "window_fires"), get(s, "steady", "window_expected")))),
-        ("burst: fires delivered", "".into(), Box::new(|s| get(s, "burst", "burst_fires"))),
-        ("burst: fires lost", "0".into(), Box::new(|s| get(s, "burst", "burst_lost"))),
-        ("burst: lateness p50 (ms)", "".into(), Box::new(|s| ms(get(s, "burst", "burst_p50_us")))),
-        ("burst: last fire after due (ms)", "".into(), Box::new(|s| ms(get(s, "burst", "burst_last_us")))),
+    let get = |s: &str, sc: &str, k: &str| -> String {
+        r.get(&(s, sc))
+            .and_then(|m| m.get(k))
+            .cloned()
+            .unwrap_or_else(|| "-".into())
+    };
+    let ms = |v: String| {
+        v.parse::<f64>()
+            .map(|x| format!("{:.1}", x / 1000.0))
+            .unwrap_or(v)
+    };
+    let mib = |v: String| {
+        v.parse::<f64>()
+            .map(|x| format!("{:.1}", x / 1024.0))
+            .unwrap_or(v)
+    };
+    let rows: Vec<Row> = vec![
+        (
+            "load time (ms)",
+            "<= 500".into(),
+            Box::new(|s| get(s, "load", "load_ms")),
+        ),
+        (
+            "RSS after load (MiB)",
+            "".into(),
+            Box::new(|s| mib(get(s, "load", "rss_kib"))),
+        ),
+        (
+            "RSS added by load (MiB)",
+            "<= 32".into(),
+            Box::new(|s| mib(get(s, "load", "rss_delta_kib"))),
+        ),
+        (
+            "idle CPU, 20 s (% of a core, schedstat)",
+            "<= 0.05".into(),
+            Box::new(|s| get(s, "load", "idle_pct")),
+        ),
+        (
+            "idle CPU (% of a core, stat ticks)",
+            "".into(),
+            Box::new(|s| get(s, "load", "idle_ticks_pct")),
+        ),
+        (
+            "steady lateness p50 (ms)",
+            "".into(),
+            Box::new(|s| ms(get(s, "steady", "p50_us"))),
+        ),
+        (
+            "steady lateness p99 (ms)",
+            "<= 10".into(),
+            Box::new(|s| ms(get(s, "steady", "p99_us"))),
+        ),
+        (
+            "steady lateness max (ms)",
+            "".into(),
+            Box::new(|s| ms(get(s, "steady", "max_us"))),
+        ),
+        (
+            "steady fires / expected",
+            "".into(),
+            Box::new(|s| {
+                format!(
+                    "{} / {}",
+                    get(s, "steady", "window_fires"),
+                    get(s, "steady", "window_expected")
+                )
+            }),
+        ),
+        (
+            "burst: fires delivered",
+            "".into(),
+            Box::new(|s| get(s, "burst", "burst_fires")),
+        ),
+        (
+            "burst: fires lost",
+            "0".into(),
+            Box::new(|s| get(s, "burst", "burst_lost")),
+        ),
+        (
+            "burst: lateness p50 (ms)",
+            "".into(),
+            Box::new(|s| ms(get(s, "burst", "burst_p50_us"))),
+        ),
+        (
+            "burst: last fire after due (ms)",
+            "".into(),
+            Box::new(|s| ms(get(s, "burst", "burst_last_us"))),
+        ),
     ];
     println!("\nscheduler benchmark, {n} lines\n");
-    println!("| {:<42} | {:>12} | {:>20} | {:>13} |", "metric", "renewd", "tokio-cron-scheduler", "renewd target");
+    println!(
+        "| {:<42} | {:>12} | {:>20} | {:>13} |",
+        "metric", "renewd", "tokio-cron-scheduler", "renewd target"
+    );
     println!("|{:-<44}|{:->14}|{:->22}|{:->15}|", "", "", "", "");
     for (name, target, f) in rows {
-        println!("| {:<42} | {:>12} | {:>20} | {:>13} |", name, f("renewd"), f("tokio-cron-scheduler"), target);
+        println!(
+            "| {:<42} | {:>12} | {:>20} | {:>13} |",
+            name,
+            f("renewd"),
+            f("tokio-cron-scheduler"),
+            target
+        );
     }
 }

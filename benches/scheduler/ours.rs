@@ -15,10 +15,24 @@ use crate::work::{Due, Recorder};
 /// Loads one line per `Due` and starts a consumer that records and acknowledges fires.
 pub fn start(dues: &[Due], rec: Arc<Recorder>) -> Handle {
     let now = Utc::now();
-    let entries = dues.iter().enumerate().map(|(i, due)| entry(i, *due, now)).collect();
-    let opts = Options { tz: Tz::UTC, jitter: Duration::ZERO, tick: Duration::from_secs(5) };
+    let entries = dues
+        .iter()
+        .enumerate()
+        .map(|(i, due)| entry(i, *due, now))
+        .collect();
+    let opts = Options {
+        tz: Tz::UTC,
+        jitter: Duration::ZERO,
+        tick: Duration::from_secs(5),
+    };
     let (tx, mut rx) = mpsc::channel(1024);
-    let (handle, _join) = scheduler::spawn(entries, opts, Clock::System, tx, std::future::pending::<()>());
+    let (handle, _join) = scheduler::spawn(
+        entries,
+        opts,
+        Clock::System,
+        tx,
+        std::future::pending::<()>(),
+    );
     let commands = handle.commands.clone();
     tokio::spawn(async move {
         while let Some(fire) = rx.recv().await {
@@ -41,5 +55,9 @@ fn entry(i: usize, due: Due, now: chrono::DateTime<Utc>) -> Entry {
         Due::At(t) => ("every 1h".to_string(), t - TimeDelta::hours(1)),
     };
     let schedule = Schedule::parse(&text).expect("benchmark schedules are valid");
-    Entry { line: format!("line-{i:06}"), schedule, last_check: Some(last_check) }
+    Entry {
+        line: format!("line-{i:06}"),
+        schedule,
+        last_check: Some(last_check),
+    }
 }

@@ -16,11 +16,17 @@ pub fn rss_kib() -> u64 {
 /// nanosecond counterpart of utime+stime in /proc/self/stat, whose 10 ms ticks are too
 /// coarse for a 20 s idle window).
 pub fn cpu_ns() -> u64 {
-    let Ok(tasks) = fs::read_dir("/proc/self/task") else { return 0 };
+    let Ok(tasks) = fs::read_dir("/proc/self/task") else {
+        return 0;
+    };
     tasks
         .flatten()
         .filter_map(|t| fs::read_to_string(t.path().join("schedstat")).ok())
-        .filter_map(|s| s.split_whitespace().next().and_then(|n| n.parse::<u64>().ok()))
+        .filter_map(|s| {
+            s.split_whitespace()
+                .next()
+                .and_then(|n| n.parse::<u64>().ok())
+        })
         .sum()
 }
 
@@ -30,7 +36,12 @@ pub fn cpu_ticks() -> u64 {
     // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
     let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
     let fields: Vec<&str> = rest.split_whitespace().collect();
-    let get = |i: usize| fields.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    let get = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
     get(11) + get(12)
 }
 

@@ -28,6 +28,13 @@ fn cron(due: Due) -> String {
     match due {
         Due::Hourly { minute } => format!("0 {minute} * * * *"),
         Due::EveryMinuteAt { second } => format!("{second} * * * * *"),
-        Due::At(t) => format!("{} {} {} {} {} *", t.second(), t.minute(), t.hour(), t.day(), t.month()),
+        Due::At(t) => format!(
+            "{} {} {} {} {} *",
+            t.second(),
+            t.minute(),
+            t.hour(),
+            t.day(),
+            t.month()
+        ),
     }
 }

@@ -27,7 +27,10 @@ impl Due {
                 whole - TimeDelta::seconds(back as i64)
             }
             Due::Hourly { minute } => {
-                let whole = now.with_nanosecond(0).and_then(|t| t.with_second(0)).unwrap_or(now);
+                let whole = now
+                    .with_nanosecond(0)
+                    .and_then(|t| t.with_second(0))
+                    .unwrap_or(now);
                 let back = (now.minute() + 60 - minute) % 60;
                 whole - TimeDelta::minutes(back as i64)
             }
@@ -60,7 +63,8 @@ impl Recorder {
     pub fn record(&self, due: DateTime<Utc>) {
         let now = Utc::now();
         self.fires.fetch_add(1, Ordering::Relaxed);
-        self.last_us.fetch_max(now.timestamp_micros() as u64, Ordering::Relaxed);
+        self.last_us
+            .fetch_max(now.timestamp_micros() as u64, Ordering::Relaxed);
         let (from, to) = *self.window.lock().unwrap();
         if now >= from && now < to {
             let late = (now - due).num_microseconds().unwrap_or(i64::MAX);

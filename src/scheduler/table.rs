@@ -86,16 +86,27 @@ impl Table {
         self.lines.reserve(entries.len());
         for entry in entries {
             let id = *ids.entry(entry.schedule).or_insert_with_key(|s| {
-                self.shared.push(Shared { schedule: s.clone(), memo: None });
+                self.shared.push(Shared {
+                    schedule: s.clone(),
+                    memo: None,
+                });
                 (self.shared.len() - 1) as u32
             });
             let kept = old_lines.remove(entry.line.as_str()).filter(|old| {
-                same_tz && old_shared[old.schedule as usize].schedule == self.shared[id as usize].schedule
+                same_tz
+                    && old_shared[old.schedule as usize].schedule
+                        == self.shared[id as usize].schedule
             });
             let line: Arc<str> = Arc::from(entry.line);
             match kept {
                 Some(old) => {
-                    self.lines.insert(line, Line { schedule: id, ..old });
+                    self.lines.insert(
+                        line,
+                        Line {
+                            schedule: id,
+                            ..old
+                        },
+                    );
                 }
                 None => self.add(line, id, entry.last_check, now),
             }
@@ -105,13 +116,27 @@ impl Table {
     }
 
     /// Schedules a new line: soon if never checked or overdue, else at its next time.
-    fn add(&mut self, line: Arc<str>, id: u32, last_check: Option<DateTime<Utc>>, now: DateTime<Utc>) {
+    fn add(
+        &mut self,
+        line: Arc<str>,
+        id: u32,
+        last_check: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) {
         let due = match last_check {
             None => Some(now),
             Some(t) => self.next_after(id, t),
         };
         let seq = self.push(&line, due, now);
-        self.lines.insert(line, Line { schedule: id, due, seq, running: false });
+        self.lines.insert(
+            line,
+            Line {
+                schedule: id,
+                due,
+                seq,
+                running: false,
+            },
+        );
     }
 
     /// Pushes a heap entry firing at `max(due, now)` plus jitter; returns its sequence.
@@ -119,7 +144,11 @@ impl Table {
         self.next_seq += 1;
         if let Some(due) = due {
             let at = due.max(now) + self.jitter();
-            self.heap.push(Reverse(Slot { at, seq: self.next_seq, line: line.clone() }));
+            self.heap.push(Reverse(Slot {
+                at,
+                seq: self.next_seq,
+                line: line.clone(),
+            }));
         }
         self.next_seq
     }
@@ -186,7 +215,10 @@ impl Table {
             }
             line.running = true;
             self.running += 1;
-            return Some(Fire { line: slot.line, due });
+            return Some(Fire {
+                line: slot.line,
+                due,
+            });
         }
     }
 
@@ -206,6 +238,7 @@ impl Table {
             return;
         }
         let lines = &self.lines;
-        self.heap.retain(|Reverse(s)| lines.get(&s.line).is_some_and(|l| l.seq == s.seq));
+        self.heap
+            .retain(|Reverse(s)| lines.get(&s.line).is_some_and(|l| l.seq == s.seq));
     }
 }
