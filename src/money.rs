@@ -178,7 +178,7 @@ impl DataSize {
     /// Converts a provider's MB figure (possibly fractional) to whole KB.
     pub fn from_mb_f64(mb: f64) -> Option<Self> {
         let kb = (mb * 1024.0).round();
-        (kb.is_finite() && kb.abs() < 9.0e15).then(|| Self { kb: kb as i64 })
+        (kb.is_finite() && kb.abs() < 9.0e15).then_some(Self { kb: kb as i64 })
     }
 
     pub fn mb(&self) -> i64 {

@@ -182,16 +182,13 @@ fn triggers(line: &Line, f: &Facts) -> (Vec<String>, Vec<String>) {
             None => blind.push("expiry is unknown: the carrier does not report it and neither renews_on nor plan_days with a confirmed top-up gives it".to_string()),
         }
     }
-    if let Some(within) = p.runs_out_within {
-        if let Some(left) = forecast(f.history, obs, f.now) {
-            if left <= within {
-                crossed.push(format!(
-                    "forecast runs out in {} (within {})",
-                    format_duration(left),
-                    format_duration(within)
-                ));
-            }
-        }
+    let left = p.runs_out_within.zip(forecast(f.history, obs, f.now));
+    if let Some((within, left)) = left.filter(|(within, left)| left <= within) {
+        crossed.push(format!(
+            "forecast runs out in {} (within {})",
+            format_duration(left),
+            format_duration(within)
+        ));
     }
     if obs.is_some_and(|o| o.state == LineState::Expired)
         && crossed.is_empty()

@@ -1,6 +1,9 @@
 //! Airtime lines end to end: a Reloadly line renewing by date through `run`, once a month,
 //! exactly once; a DingConnect line and a command line through `once`.
 
+// Both fakes bring their own copy of the connection-cutting listener.
+#![allow(clippy::duplicate_mod)]
+
 #[allow(dead_code)]
 #[path = "common/ding_server.rs"]
 mod ding_server;
