@@ -47,9 +47,7 @@ impl OneNceConfig {
             self.timeout.as_ref(),
             crate::money::parse_duration,
         );
-        if let Err(e) = http::base_url(key, self.base_url.as_deref(), DEFAULT_BASE_URL) {
-            p.add(format!("{key}.base_url"), e.to_string());
-        }
+        p.url(&format!("{key}.base_url"), self.base_url.as_ref());
     }
 
     /// Where the secret comes from (not read yet).
