@@ -74,13 +74,7 @@ async fn buy(
     };
     let offer = match carrier.quote(line, &line.policy.topup).await {
         Ok(o) => o,
-        Err(e) => {
-            return Ok(report(
-                line,
-                "failed",
-                format!("{trigger}, but no offer: {}", describe(&e)),
-            ));
-        }
+        Err(e) => return no_offer(ctx, line, trigger, &e),
     };
     let what = offer
         .label
@@ -177,6 +171,38 @@ async fn submitted(
         }
         Err(e) => fail(ctx, line, t, &note_for(&e)),
     }
+}
+
+/// The carrier would not price the top-up (package not offered, PIN operator, account
+/// empty...): nothing was committed; the person hears of it once a day per line.
+fn no_offer(
+    ctx: &Ctx,
+    line: &Line,
+    trigger: &str,
+    e: &CarrierError,
+) -> Result<Report, LedgerError> {
+    let now = Utc::now();
+    let day = now
+        .with_timezone(&ctx.config.daemon.timezone)
+        .format("%Y-%m-%d");
+    let rows = vec![
+        ("Why it wanted to buy".to_string(), trigger.to_string()),
+        ("Carrier said".to_string(), e.to_string()),
+    ];
+    let draft = compose::warning(
+        line,
+        format!("nooffer:{}:{day}", line.id),
+        &format!("cannot top up {}", line.name),
+        "The line needs a top-up, but the carrier would not sell the configured one. Nothing was bought.",
+        rows,
+        "Check the line's topup_amount / topup_package against what the carrier offers, and the provider account.",
+    );
+    ctx.ledger.enqueue(&draft, now)?;
+    Ok(report(
+        line,
+        "failed",
+        format!("{trigger}, but no offer: {}", describe(e)),
+    ))
 }
 
 /// Dry run: says what would be bought; under `daemon.dry_run` also by email, once a day per line.
