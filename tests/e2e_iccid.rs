@@ -201,3 +201,30 @@ async fn run_buys_once_per_line_and_stops_cleanly() {
         .unwrap();
     assert!(st.success());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_package_the_esim_is_not_offered_buys_nothing_and_warns_once() {
+    let s = Servers::start().await;
+    let text = s.toml().replace(
+        "topup_package = \"examplemobile-30days-3gb-topup\"",
+        "topup_package = \"no-such-package\"",
+    );
+    std::fs::write(s.config(), text).unwrap();
+    for _ in 0..2 {
+        let out = s.renewd(&["once", "--json", "--line", "travel-esim"]).await;
+        assert_eq!(out.status.code(), Some(1));
+        let r = reports(&out);
+        assert_eq!(r[0]["decision"], "failed", "{r:?}");
+        assert!(
+            r[0]["detail"].as_str().unwrap().contains("no-such-package"),
+            "{r:?}"
+        );
+    }
+    assert_eq!(s.orders(), (0, 0));
+    let warnings: Vec<_> = std::fs::read_dir(s.dir.path().join("state/outbox"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with("nooffer"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "one warning a day, not one per check");
+}
