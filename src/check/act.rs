@@ -10,7 +10,7 @@ use super::{Ctx, Report, describe, log, report};
 use crate::carriers::{CarrierError, Submitted};
 use crate::config::Line;
 use crate::ledger::{Caps, Intent, LedgerError, Planned, Settlement};
-use crate::model::{Observation, TopUp};
+use crate::model::{Observation, Offer, TopUp};
 use crate::notify::compose;
 use crate::policy::{Decision, month_of};
 
@@ -89,27 +89,7 @@ async fn buy(
         }
         return dry_run(ctx, line, trigger, &what);
     }
-    let now = Utc::now();
-    let reference = new_reference(&line.id, now);
-    let intent = Intent {
-        line_id: line.id.clone(),
-        carrier: line.carrier.clone(),
-        reference,
-        amount: offer.amount,
-        package: offer.package.clone(),
-        trigger: trigger.to_string(),
-        before: Some(obs.clone()),
-        at: now,
-    };
-    let caps = Caps {
-        line: line.policy.monthly_cap,
-        global: ctx.config.monthly_cap,
-        month: month_of(now, ctx.config.daemon.timezone),
-    };
-    let month = caps.month.label;
-    let t = match ctx.ledger.plan_top_up(&intent, &caps, &|hit| {
-        compose::cap_blocked(line, hit, month, trigger)
-    })? {
+    let t = match plan(ctx, line, trigger, obs, &offer)? {
         Planned::Ok(t) => t,
         Planned::Blocked(hit) => {
             let detail = format!(
@@ -123,6 +103,36 @@ async fn buy(
     tracing::info!(line = %line.id, topup = t.id, reference = %t.reference, "buying {what}: {trigger}");
     let result = carrier.top_up(line, &super::reconcile::order_of(&t)).await;
     submitted(ctx, line, &t, result).await
+}
+
+/// Commits the intent, with the caps checked in the same transaction.
+fn plan(
+    ctx: &Ctx,
+    line: &Line,
+    trigger: &str,
+    obs: &Observation,
+    offer: &Offer,
+) -> Result<Planned, LedgerError> {
+    let now = Utc::now();
+    let intent = Intent {
+        line_id: line.id.clone(),
+        carrier: line.carrier.clone(),
+        reference: new_reference(&line.id, now),
+        amount: offer.amount,
+        package: offer.package.clone(),
+        trigger: trigger.to_string(),
+        before: Some(obs.clone()),
+        at: now,
+    };
+    let month = month_of(now, ctx.config.daemon.timezone);
+    let caps = Caps {
+        line: line.policy.monthly_cap,
+        global: ctx.config.monthly_cap,
+        month,
+    };
+    ctx.ledger.plan_top_up(&intent, &caps, &|hit| {
+        compose::cap_blocked(line, hit, month.label, trigger)
+    })
 }
 
 /// Records what the purchase request came back with.

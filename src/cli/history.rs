@@ -2,7 +2,8 @@
 
 use std::path::Path;
 
-use chrono::{NaiveDate, TimeZone};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono_tz::Tz;
 
 use super::HistoryArgs;
 use super::wiring::{load_config, open_ledger};
@@ -12,66 +13,65 @@ use crate::notify::compose::local_time;
 pub fn history(path: &Path, args: &HistoryArgs) -> anyhow::Result<i32> {
     let config = load_config(path)?;
     let tz = config.daemon.timezone;
-    let since = match &args.since {
-        None => None,
-        Some(s) => {
-            let day = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
-                anyhow::anyhow!("--since {s:?} is not a date; write e.g. 2026-11-01")
-            })?;
-            let midnight = day.and_hms_opt(0, 0, 0).expect("midnight exists");
-            Some(
-                tz.from_local_datetime(&midnight)
-                    .earliest()
-                    .map(|t| t.with_timezone(&chrono::Utc))
-                    .unwrap_or_else(|| midnight.and_utc()),
-            )
-        }
-    };
+    let since = args
+        .since
+        .as_deref()
+        .map(|s| day_start(s, tz))
+        .transpose()?;
     let rows = open_ledger(&config)?.history(args.line.as_deref(), since)?;
     if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(
-                &serde_json::json!({ "topups": rows.iter().map(json_row).collect::<Vec<_>>() })
-            )?
-        );
+        let doc = serde_json::json!({ "topups": rows.iter().map(json_row).collect::<Vec<_>>() });
+        println!("{}", serde_json::to_string_pretty(&doc)?);
     } else if args.csv {
-        println!(
-            "id,line,carrier,state,amount,currency,package,trigger,created_at,settled_at,provider_ref,reference"
-        );
-        for t in &rows {
-            let f = [
-                t.id.to_string(),
-                t.line_id.clone(),
-                t.carrier.clone(),
-                t.state.to_string(),
-                t.amount.major_string(),
-                t.amount.currency.to_string(),
-                t.package.clone().unwrap_or_default(),
-                t.trigger.clone(),
-                t.created_at.to_rfc3339(),
-                t.settled_at.map(|s| s.to_rfc3339()).unwrap_or_default(),
-                t.provider_ref.clone().unwrap_or_default(),
-                t.reference.clone(),
-            ];
-            println!("{}", f.iter().map(|v| csv(v)).collect::<Vec<_>>().join(","));
-        }
+        print_csv(&rows);
     } else if rows.is_empty() {
         println!("no top-ups yet");
     } else {
         for t in &rows {
+            let when = local_time(t.created_at, tz);
             println!(
-                "#{:<5} {}  {:<16} {:<10} {:>14}  {}",
-                t.id,
-                local_time(t.created_at, tz),
-                t.line_id,
-                t.state,
-                t.amount,
-                t.trigger
+                "#{:<5} {when}  {:<16} {:<10} {:>14}  {}",
+                t.id, t.line_id, t.state, t.amount, t.trigger
             );
         }
     }
     Ok(0)
+}
+
+/// Midnight of `YYYY-MM-DD` in the daemon's zone, as UTC.
+fn day_start(s: &str, tz: Tz) -> anyhow::Result<DateTime<Utc>> {
+    let day = NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| anyhow::anyhow!("--since {s:?} is not a date; write e.g. 2026-11-01"))?;
+    let midnight = day.and_hms_opt(0, 0, 0).expect("midnight exists");
+    Ok(tz
+        .from_local_datetime(&midnight)
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(|| midnight.and_utc()))
+}
+
+/// CSV with a header row; fields quoted where needed.
+fn print_csv(rows: &[TopUp]) {
+    println!(
+        "id,line,carrier,state,amount,currency,package,trigger,created_at,settled_at,provider_ref,reference"
+    );
+    for t in rows {
+        let f = [
+            t.id.to_string(),
+            t.line_id.clone(),
+            t.carrier.clone(),
+            t.state.to_string(),
+            t.amount.major_string(),
+            t.amount.currency.to_string(),
+            t.package.clone().unwrap_or_default(),
+            t.trigger.clone(),
+            t.created_at.to_rfc3339(),
+            t.settled_at.map(|s| s.to_rfc3339()).unwrap_or_default(),
+            t.provider_ref.clone().unwrap_or_default(),
+            t.reference.clone(),
+        ];
+        println!("{}", f.iter().map(|v| csv(v)).collect::<Vec<_>>().join(","));
+    }
 }
 
 /// The stable JSON shape of one top-up (documented in README.md).

@@ -7,7 +7,7 @@ use chrono::Utc;
 
 use super::OnceArgs;
 use super::wiring::{build_carriers, load_config, notifier, open_ledger};
-use crate::check::{self, Ctx, Report};
+use crate::check::{self, CheckError, Ctx, Report};
 use crate::ledger::StateLock;
 use crate::notify::sender;
 
@@ -32,41 +32,16 @@ pub async fn once(path: &Path, args: &OnceArgs) -> anyhow::Result<i32> {
         ledger: ledger.clone(),
         config: Arc::new(config),
     };
-    let selected: Vec<_> = ctx
-        .config
-        .lines
-        .iter()
-        .filter(|l| args.lines.is_empty() || args.lines.contains(&l.id))
-        .cloned()
-        .collect();
-    let sem = Arc::new(tokio::sync::Semaphore::new(
-        ctx.config.daemon.max_concurrent_checks,
-    ));
-    let mut tasks = tokio::task::JoinSet::new();
-    for (i, line) in selected.into_iter().enumerate() {
-        let (ctx, sem) = (ctx.clone(), sem.clone());
-        tasks.spawn(async move {
-            let _p = sem.acquire_owned().await;
-            (
-                i,
-                check::check_line(&ctx, &line)
-                    .await
-                    .map_err(|e| (line.id.clone(), e)),
-            )
-        });
-    }
-    let mut results = tasks.join_all().await;
-    results.sort_by_key(|(i, _)| *i);
     let mut ok = true;
-    for (_, r) in results {
-        match r {
+    for (id, result) in check_all(&ctx, &args.lines).await {
+        match result {
             Ok(report) => {
                 ok &= report.ok();
                 print_report(&report, args.json);
             }
-            Err((line, e)) => {
+            Err(e) => {
                 ok = false;
-                eprintln!("renewd: line {line}: check stopped: {e}");
+                eprintln!("renewd: line {id}: check stopped: {e}");
             }
         }
     }
@@ -74,6 +49,30 @@ pub async fn once(path: &Path, args: &OnceArgs) -> anyhow::Result<i32> {
         sender::deliver_due(ledger.as_ref(), notifier(&ctx.config)?.as_ref(), Utc::now()).await?;
     tracing::info!("outbox: {delivery:?}");
     Ok(if ok { 0 } else { 1 })
+}
+
+/// Checks the selected lines (all when `only` is empty), at most `max_concurrent_checks`
+/// at a time; results in config order.
+async fn check_all(ctx: &Ctx, only: &[String]) -> Vec<(String, Result<Report, CheckError>)> {
+    let sem = Arc::new(tokio::sync::Semaphore::new(
+        ctx.config.daemon.max_concurrent_checks,
+    ));
+    let mut tasks = tokio::task::JoinSet::new();
+    let selected = ctx
+        .config
+        .lines
+        .iter()
+        .filter(|l| only.is_empty() || only.contains(&l.id));
+    for (i, line) in selected.cloned().enumerate() {
+        let (ctx, sem) = (ctx.clone(), sem.clone());
+        tasks.spawn(async move {
+            let _permit = sem.acquire_owned().await;
+            (i, line.id.clone(), check::check_line(&ctx, &line).await)
+        });
+    }
+    let mut results = tasks.join_all().await;
+    results.sort_by_key(|(i, _, _)| *i);
+    results.into_iter().map(|(_, id, r)| (id, r)).collect()
 }
 
 fn print_report(r: &Report, json: bool) {
