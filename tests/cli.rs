@@ -157,3 +157,42 @@ fn missing_config_is_a_message_not_a_panic() {
         stderr(&out)
     );
 }
+
+#[test]
+fn status_history_and_resolve_read_the_ledger() {
+    let env = Env::new(&sim_line("balance = \"4.00 USD\"", "every 6h"));
+    assert!(env.renewd(&["once"]).status.success());
+
+    let out = env.renewd(&["status", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let line = &doc["lines"][0];
+    assert_eq!(line["id"], "phone");
+    assert_eq!(line["month_spend"]["spent"], "10.00 USD", "{doc}");
+    assert_eq!(
+        line["observation"]["balance"]["minor"], 1400,
+        "the reading after the top-up: {doc}"
+    );
+    assert_eq!(doc["outbox"]["sent"], 1);
+
+    let csv = stdout(&env.renewd(&["history", "--csv"]));
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!(rows.len(), 2, "{csv}");
+    assert!(rows[0].starts_with("id,line,carrier,state,amount,currency"));
+    assert!(
+        rows[1].starts_with("1,phone,sim,confirmed,10.00,USD,"),
+        "{csv}"
+    );
+    assert!(stdout(&env.renewd(&["history", "--since", "2999-01-01"])).contains("no top-ups yet"));
+    let bad = env.renewd(&["history", "--since", "yesterday"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(stderr(&bad).contains("is not a date"), "{}", stderr(&bad));
+
+    let resolve = env.renewd(&["resolve", "1", "--paid"]);
+    assert_eq!(resolve.status.code(), Some(1));
+    assert!(
+        stderr(&resolve).contains("already confirmed"),
+        "{}",
+        stderr(&resolve)
+    );
+}
