@@ -195,6 +195,8 @@ impl fmt::Display for DataSize {
             write!(f, "{} GB", text.trim_end_matches('0').trim_end_matches('.'))
         } else if self.kb % 1024 == 0 {
             write!(f, "{} MB", self.kb / 1024)
+        } else if self.kb.abs() >= 1024 {
+            write!(f, "{:.1} MB", self.kb as f64 / 1024.0)
         } else {
             write!(f, "{} KB", self.kb)
         }
@@ -377,6 +379,8 @@ mod tests {
         }
         assert_eq!(DataSize::from_mb(1536).to_string(), "1.5 GB");
         assert_eq!(DataSize::from_mb(312).to_string(), "312 MB");
+        assert_eq!(DataSize { kb: 509_554 }.to_string(), "497.6 MB");
+        assert_eq!(DataSize { kb: 512 }.to_string(), "512 KB");
         assert_eq!(DataSize::from_mb_f64(435.787951).unwrap().kb, 446_247);
     }
 

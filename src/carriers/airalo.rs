@@ -22,6 +22,7 @@ pub struct AiraloConfig {
 impl AiraloConfig {
     pub fn validate(&self, key: &str, p: &mut Problems) {
         p.check(&format!("{key}.client_secret"), self.secret());
+        p.url(&format!("{key}.base_url"), self.base_url.as_ref());
     }
 
     /// Where the secret comes from (not read yet).

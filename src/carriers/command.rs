@@ -28,5 +28,22 @@ impl CommandConfig {
         if self.status.is_none() && self.topup.is_none() {
             p.add(key, "sets neither status nor topup; e.g. status = [\"/usr/local/lib/renewd/ussd-balance\", \"{number}\"]");
         }
+        for (field, argv) in [
+            ("status", &self.status),
+            ("topup", &self.topup),
+            ("lookup", &self.lookup),
+        ] {
+            if argv
+                .as_ref()
+                .is_some_and(|a| a.first().is_none_or(|prog| prog.trim().is_empty()))
+            {
+                p.add(format!("{key}.{field}"), "has no program; write the program then its arguments, e.g. [\"/usr/local/lib/renewd/topup\", \"{number}\"]");
+            }
+        }
+        p.opt(
+            &format!("{key}.timeout"),
+            self.timeout.as_ref(),
+            crate::money::parse_duration,
+        );
     }
 }

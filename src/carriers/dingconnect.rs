@@ -21,6 +21,7 @@ pub struct DingConfig {
 impl DingConfig {
     pub fn validate(&self, key: &str, p: &mut Problems) {
         p.check(&format!("{key}.api_key"), self.secret());
+        p.url(&format!("{key}.base_url"), self.base_url.as_ref());
     }
 
     /// Where the secret comes from (not read yet).

@@ -22,6 +22,7 @@ pub struct OneNceConfig {
 impl OneNceConfig {
     pub fn validate(&self, key: &str, p: &mut Problems) {
         p.check(&format!("{key}.password"), self.secret());
+        p.url(&format!("{key}.base_url"), self.base_url.as_ref());
     }
 
     /// Where the secret comes from (not read yet).

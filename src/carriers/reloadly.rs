@@ -27,6 +27,8 @@ pub struct ReloadlyConfig {
 impl ReloadlyConfig {
     pub fn validate(&self, key: &str, p: &mut Problems) {
         p.check(&format!("{key}.client_secret"), self.secret());
+        p.url(&format!("{key}.base_url"), self.base_url.as_ref());
+        p.url(&format!("{key}.auth_url"), self.auth_url.as_ref());
     }
 
     /// Where the secret comes from (not read yet).

@@ -301,7 +301,7 @@ impl Carrier for Simulated {
             },
             TopUpChoice::Cheapest { .. } => Offer {
                 amount: s.package_price,
-                package: Some("sim-package".into()),
+                package: Some(format!("sim-{}", s.package_data).replace(' ', "")),
                 label: Some(format!("{} package", s.package_data)),
             },
         })

@@ -6,7 +6,6 @@ use chrono::Utc;
 
 use super::ResolveArgs;
 use super::wiring::{load_config, open_ledger};
-use crate::ledger::Settlement;
 use crate::notify::compose::{self, Spend};
 
 pub fn resolve(path: &Path, args: &ResolveArgs) -> anyhow::Result<i32> {
@@ -27,31 +26,14 @@ pub fn resolve(path: &Path, args: &ResolveArgs) -> anyhow::Result<i32> {
     }
     let now = Utc::now();
     let line = config.lines.iter().find(|l| l.id == t.line_id);
-    let (outcome, message) = if args.paid {
-        let detail = Some("confirmed by a person with renewd resolve".to_string());
+    // A paid top-up gets its receipt, written in the same transaction as the settlement.
+    let receipt = line.filter(|_| args.paid).map(|l| {
         let mut settled = t.clone();
         settled.settled_at = Some(now);
-        settled.detail = detail.clone();
-        let receipt = line.map(|l| {
-            compose::receipt(l, &settled, None, &Spend::default(), config.daemon.timezone)
-        });
-        (
-            Settlement::Confirmed {
-                provider_ref: None,
-                charged: None,
-                detail,
-            },
-            receipt,
-        )
-    } else {
-        (
-            Settlement::Failed {
-                reason: "marked failed by a person with renewd resolve".into(),
-            },
-            None,
-        )
-    };
-    let t = ledger.settle(t.id, &outcome, now, message.as_ref())?;
+        settled.detail = Some("confirmed by a person with renewd resolve".to_string());
+        compose::receipt(l, &settled, None, &Spend::default(), config.daemon.timezone)
+    });
+    let t = ledger.resolve(t.id, args.paid, now, receipt.as_ref())?;
     println!("top-up #{} on {} is now {}", t.id, t.line_id, t.state);
     Ok(0)
 }

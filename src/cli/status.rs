@@ -9,6 +9,7 @@ use super::history::json_row;
 use super::wiring::{load_config, open_ledger};
 use crate::config::{Config, Line};
 use crate::ledger::{Ledger, Month};
+use crate::model::Observation;
 use crate::money::{Money, format_duration};
 use crate::notify::compose::local_time;
 use crate::policy::{forecast, month_of};
@@ -33,7 +34,7 @@ pub fn status(path: &Path, json: bool) -> anyhow::Result<i32> {
         .collect();
     let doc = json!({
         "generated_at": now, "timezone": config.daemon.timezone.name(),
-        "month_spend": { "spent": global.map(|m| m.major_string()), "cap": config.monthly_cap.map(|m| m.to_string()) },
+        "month_spend": { "spent": global.map(|m| m.to_string()), "cap": config.monthly_cap.map(|m| m.to_string()) },
         "outbox": { "queued": outbox.queued, "sent": outbox.sent, "dead": outbox.dead, "dead_messages": dead },
         "lines": lines,
     });
@@ -88,7 +89,7 @@ fn line_json(
         "last_check": check.as_ref().map(|c| json!({"at": c.at, "error": c.error, "failing_since": c.failing_since})),
         "next_check": next_due(&line.schedule, check.as_ref().map(|c| c.at), now, config.daemon.timezone),
         "open_topups": open,
-        "month_spend": { "spent": spent.map(|m| m.major_string()), "cap": line.policy.monthly_cap.map(|m| m.to_string()) },
+        "month_spend": { "spent": spent.map(|m| m.to_string()), "cap": line.policy.monthly_cap.map(|m| m.to_string()) },
         "forecast_seconds_left": left.map(|d| d.as_secs()),
         "forecast_days_left": left.map(|d| (d.as_secs_f64() / 86_400.0 * 10.0).round() / 10.0),
     }))
@@ -105,29 +106,13 @@ fn print_text(doc: &Value, config: &Config) {
     };
     for l in doc["lines"].as_array().into_iter().flatten() {
         println!("{} ({})", s(&l["id"]), s(&l["name"]));
-        let o = &l["observation"];
-        if o.is_null() {
-            println!("  last seen   never");
-        } else {
-            let money = o["balance"]
-                .as_object()
-                .map(|b| {
-                    format!(
-                        "balance {} {}",
-                        b["minor"],
-                        b["currency"].as_str().unwrap_or("")
-                    )
-                })
-                .unwrap_or_default();
-            println!(
-                "  last seen   {}  {money} data {} expires {}",
-                time(&o["at"]),
-                o["data"]["kb"]
-                    .as_i64()
-                    .map(|kb| format!("{} MB", kb / 1024))
-                    .unwrap_or("-".into()),
-                time(&o["expires_at"])
-            );
+        match serde_json::from_value::<Observation>(l["observation"].clone()) {
+            Err(_) => println!("  last seen   never"),
+            Ok(o) => println!(
+                "  last seen   {}  {}",
+                local_time(o.at, tz),
+                figures(&o, tz)
+            ),
         }
         if let Some(err) = l["last_check"]["error"].as_str() {
             println!(
@@ -167,4 +152,22 @@ fn print_text(doc: &Value, config: &Config) {
         "outbox: {} queued, {} sent, {} given up",
         doc["outbox"]["queued"], doc["outbox"]["sent"], doc["outbox"]["dead"]
     );
+}
+
+/// "balance 4.76 USD, data 312 MB, expires 2026-12-01 00:00 UTC, state active".
+fn figures(o: &Observation, tz: chrono_tz::Tz) -> String {
+    let mut parts = Vec::new();
+    if let Some(b) = o.balance {
+        parts.push(format!("balance {b}"));
+    }
+    if o.unlimited {
+        parts.push("data unlimited".to_string());
+    } else if let Some(d) = o.data {
+        parts.push(format!("data {d}"));
+    }
+    if let Some(e) = o.expires_at {
+        parts.push(format!("expires {}", local_time(e, tz)));
+    }
+    parts.push(format!("state {}", o.state.as_str()));
+    parts.join(", ")
 }

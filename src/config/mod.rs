@@ -15,12 +15,21 @@ use crate::carriers::CarrierSpec;
 use crate::money::{DataSize, Money};
 use crate::schedule::Schedule;
 
+mod lines;
+pub mod locate;
+mod parse_error;
+mod policy;
 pub mod raw;
 pub mod secret;
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+mod tests_examples;
 pub mod validate;
 
+pub use lines::reports_expiry;
 pub use secret::{Secret, SecretSource};
-pub use validate::validate;
+pub use validate::{validate, validate_with};
 
 /// Default config path when neither `-c` nor `RENEWD_CONFIG` is given.
 pub const DEFAULT_PATH: &str = "/etc/renewd/renewd.toml";
@@ -206,10 +215,17 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
     from_str(&text, path)
 }
 
-/// Parses and validates config text; `path` is used for messages and relative paths.
+/// Parses and validates config text; `path` is used for messages, and its mode (when the
+/// file exists) decides whether inline secrets draw a warning.
 pub fn from_str(text: &str, path: &Path) -> Result<Config, ConfigError> {
-    validate(text, path).map_err(|problems| ConfigError::Invalid {
+    validate_with(text, path, readable_by_others(path)).map_err(|problems| ConfigError::Invalid {
         path: path.to_path_buf(),
         problems,
     })
+}
+
+/// The file's mode lets group or others read it (false when it cannot be read).
+pub fn readable_by_others(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o044 != 0)
 }

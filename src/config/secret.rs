@@ -1,4 +1,5 @@
-//! Secrets: a string whose `Debug` and `Display` print `***`, and where to read it from.
+//! Secrets: a string whose `Debug` and `Display` print `***`, where to read it from, and the
+//! warning for secrets written inline in a file others can read.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -83,14 +84,45 @@ impl SecretSource {
 pub fn credential_path(path: &Path) -> PathBuf {
     let creds = std::env::var_os("CREDENTIALS_DIRECTORY").map(PathBuf::from);
     let text = path.to_string_lossy();
-    if let Some(rest) = text.strip_prefix("${CREDENTIALS_DIRECTORY}") {
-        if let Some(dir) = &creds {
-            return dir.join(rest.trim_start_matches('/'));
-        }
+    if let Some(rest) = text.strip_prefix("${CREDENTIALS_DIRECTORY}")
+        && let Some(dir) = &creds
+    {
+        return dir.join(rest.trim_start_matches('/'));
     }
     match creds {
         Some(dir) if path.is_relative() && path.components().count() == 1 => dir.join(path),
         _ => path.to_path_buf(),
+    }
+}
+
+/// Warns about each inline secret (`password = "..."`, `client_secret = "..."`, `api_key`):
+/// called when the config file can be read by group or others.
+pub fn warn_inline(raw: &super::raw::RawConfig, p: &mut super::validate::Problems) {
+    use crate::carriers::CarrierSpec;
+    let mut inline: Vec<(String, &str, String)> = Vec::new();
+    if raw.email.as_ref().is_some_and(|e| e.password.is_some()) {
+        inline.push(("email.password".into(), "password", "smtp".into()));
+    }
+    for (name, spec) in &raw.carriers {
+        let field = match spec {
+            CarrierSpec::Airalo(c) if c.client_secret.is_some() => "client_secret",
+            CarrierSpec::Reloadly(c) if c.client_secret.is_some() => "client_secret",
+            CarrierSpec::OneNce(c) if c.password.is_some() => "password",
+            CarrierSpec::Dingconnect(c) if c.api_key.is_some() => "api_key",
+            _ => continue,
+        };
+        inline.push((format!("carriers.{name}.{field}"), field, name.clone()));
+    }
+    for (key, field, cred) in inline {
+        let env = format!(
+            "RENEWD_{}_{}",
+            cred.to_uppercase().replace('-', "_"),
+            field.to_uppercase()
+        );
+        p.warn(
+            key,
+            format!("is written inline in a file that group or others can read; write {field}_file = \"/run/credentials/renewd.service/{cred}\" or {field}_env = \"{env}\" instead (or chmod 600 the file)"),
+        );
     }
 }
 

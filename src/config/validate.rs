@@ -1,26 +1,39 @@
 //! Turns the raw TOML into a `Config`, collecting every problem with its key path.
+//!
+//! Pure: the text and a fact or two about the file come in, a `Config` or every problem
+//! comes out. Lines and policies are checked in `lines.rs` and `policy.rs`.
 
-use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use chrono::NaiveDate;
 use chrono_tz::Tz;
 
-use super::raw::{RawConfig, RawDaemon, RawEmail, RawLine, RawPolicy};
-use super::{Config, Daemon, Email, Line, MessageKind, Policy, Problem, SecretSource, TopUpChoice};
-use crate::money::{DataSize, Money, parse_duration};
-use crate::schedule::Schedule;
+use super::locate::{entries, key_offset, line_col};
+use super::parse_error::parse_problem;
+use super::raw::{RawConfig, RawDaemon, RawEmail};
+use super::{Config, Daemon, Email, MessageKind, Problem, SecretSource};
+use crate::money::{Money, parse_duration};
 
-/// Collects problems while validating; each knows its key path.
+/// Collects problems (and warnings) while validating; each knows its key path.
 #[derive(Default)]
 pub struct Problems {
+    /// Errors: the config is refused when any is here.
     pub list: Vec<Problem>,
+    /// Worth a person's attention, but renewd runs (`Config::warnings`).
+    pub warnings: Vec<Problem>,
 }
 
 impl Problems {
     pub fn add(&mut self, key: impl Into<String>, message: impl Into<String>) {
         self.list.push(Problem {
+            key: key.into(),
+            message: message.into(),
+            position: None,
+        });
+    }
+
+    pub fn warn(&mut self, key: impl Into<String>, message: impl Into<String>) {
+        self.warnings.push(Problem {
             key: key.into(),
             message: message.into(),
             position: None,
@@ -40,43 +53,99 @@ impl Problems {
     ) -> Option<T> {
         v.and_then(|s| self.check(key, parse(s)))
     }
+
+    /// An optional `base_url`-style key must be an http(s) URL.
+    pub fn url(&mut self, key: &str, v: Option<&String>) {
+        if let Some(u) = v.filter(|u| !(u.starts_with("https://") || u.starts_with("http://"))) {
+            self.add(
+                key,
+                format!("{u:?} is not an http(s) URL; e.g. \"https://api.example.com/v1\""),
+            );
+        }
+    }
+}
+
+/// Parses an amount like `"25.00 USD"`; a whole number gets "needs 2 decimals".
+pub fn money(s: &str) -> Result<Money, String> {
+    s.parse::<Money>().map_err(|e| {
+        let Some((num, code)) = s.trim().split_once(' ') else {
+            return e;
+        };
+        match crate::money::Currency::new(code.trim()) {
+            Some(c)
+                if c.exponent() > 0
+                    && !num.is_empty()
+                    && num.bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                let exp = c.exponent() as usize;
+                format!(
+                    "{s:?} needs {exp} decimals, e.g. \"{num}.{:0<exp$} {}\"",
+                    "",
+                    c.code()
+                )
+            }
+            _ => e,
+        }
+    })
+}
+
+/// Parses and validates config text, as if the file were private to its owner.
+pub fn validate(text: &str, path: &Path) -> Result<Config, Vec<Problem>> {
+    validate_with(text, path, false)
 }
 
 /// Parses and validates config text; every problem comes back at once.
-pub fn validate(text: &str, path: &Path) -> Result<Config, Vec<Problem>> {
+/// `readable_by_others`: the file's mode lets group or others read it (inline secrets warn).
+pub fn validate_with(
+    text: &str,
+    path: &Path,
+    readable_by_others: bool,
+) -> Result<Config, Vec<Problem>> {
     let raw: RawConfig = toml::from_str(text).map_err(|e| vec![parse_problem(text, &e)])?;
     let mut p = Problems::default();
     let daemon = daemon(&raw.daemon, path, &mut p);
     let email = raw.email.as_ref().and_then(|e| email(e, &mut p));
-    let monthly_cap = p.opt("budget.monthly_cap", raw.budget.monthly_cap.as_ref(), |s| {
-        s.parse::<Money>()
-    });
+    let monthly_cap = p.opt("budget.monthly_cap", raw.budget.monthly_cap.as_ref(), money);
+    if monthly_cap.is_some_and(|c| c.minor <= 0) {
+        p.add(
+            "budget.monthly_cap",
+            "is zero, so nothing could ever be bought; remove it or write e.g. \"150.00 USD\"",
+        );
+    }
     for (name, spec) in &raw.carriers {
         spec.validate(&format!("carriers.{name}"), &mut p);
     }
-    let lines = lines(&raw, monthly_cap, &mut p);
-    if p.list.is_empty() {
-        Ok(Config {
+    let lines = super::lines::lines(&raw, monthly_cap, &mut p);
+    super::lines::warn_unused_carriers(&raw, &mut p);
+    if readable_by_others {
+        super::secret::warn_inline(&raw, &mut p);
+    }
+    let all = entries(text).unwrap_or_default();
+    let place = |list: Vec<Problem>| {
+        list.into_iter()
+            .map(|pr| locate(text, &all, pr))
+            .collect::<Vec<_>>()
+    };
+    match daemon {
+        Some(daemon) if p.list.is_empty() => Ok(Config {
             path: path.to_path_buf(),
-            daemon: daemon.expect("no problems means the daemon section parsed"),
+            daemon,
             email,
             monthly_cap,
             carriers: raw.carriers,
             lines,
-            warnings: Vec::new(),
-        })
-    } else {
-        Err(p.list.into_iter().map(|pr| locate(text, pr)).collect())
+            warnings: place(p.warnings),
+        }),
+        _ => Err(place(p.list)),
     }
 }
 
-fn parse_problem(text: &str, e: &toml::de::Error) -> Problem {
-    let position = e.span().map(|s| line_col(text, s.start));
-    Problem {
-        key: "(file)".into(),
-        message: e.message().trim().to_string(),
-        position,
+/// Fills in the key's position in the text, for `file:line:col` messages.
+fn locate(text: &str, all: &[super::locate::Entry], mut problem: Problem) -> Problem {
+    if problem.position.is_none() {
+        problem.position = key_offset(all, &problem.key).map(|start| line_col(text, start));
     }
+    problem
 }
 
 fn daemon(raw: &RawDaemon, path: &Path, p: &mut Problems) -> Option<Daemon> {
@@ -116,6 +185,16 @@ fn daemon(raw: &RawDaemon, path: &Path, p: &mut Problems) -> Option<Daemon> {
             )
             .map(Some),
     };
+    if raw
+        .state_dir
+        .as_deref()
+        .is_some_and(|s| s.trim().is_empty())
+    {
+        p.add(
+            "daemon.state_dir",
+            "is empty; write a directory, e.g. \"/var/lib/renewd\", or remove the key",
+        );
+    }
     Some(Daemon {
         state_dir: state_dir(raw, path),
         timezone: timezone?,
@@ -215,253 +294,4 @@ fn email(raw: &RawEmail, p: &mut Problems) -> Option<Email> {
         to: raw.to.clone(),
         send,
     })
-}
-
-fn lines(raw: &RawConfig, global_cap: Option<Money>, p: &mut Problems) -> Vec<Line> {
-    let mut seen = HashSet::new();
-    let mut out = Vec::new();
-    for (i, l) in raw.lines.iter().enumerate() {
-        let key = format!("lines[{i}]");
-        if !seen.insert(l.id.clone()) {
-            p.add(
-                format!("{key}.id"),
-                format!("{:?} is used by an earlier line; ids must be unique", l.id),
-            );
-        }
-        if let Some(line) = line(l, &key, &raw.carriers, global_cap, p) {
-            out.push(line);
-        }
-    }
-    out
-}
-
-fn line(
-    l: &RawLine,
-    key: &str,
-    carriers: &BTreeMap<String, crate::carriers::CarrierSpec>,
-    global_cap: Option<Money>,
-    p: &mut Problems,
-) -> Option<Line> {
-    let id_ok = !l.id.is_empty()
-        && l.id
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    if !id_ok {
-        p.add(
-            format!("{key}.id"),
-            format!(
-                "{:?} may only hold a-z, 0-9 and -; e.g. \"mom-tmobile\"",
-                l.id
-            ),
-        );
-    }
-    for (k, name) in [
-        ("carrier", Some(&l.carrier)),
-        ("status_from", l.status_from.as_ref()),
-    ] {
-        if let Some(name) = name.filter(|n| !carriers.contains_key(*n)) {
-            let known: Vec<_> = carriers.keys().map(String::as_str).collect();
-            p.add(format!("{key}.{k}"), format!("no carrier named {name:?}; add a [carriers.{name}] section or use one of {known:?}"));
-        }
-    }
-    if let Some(n) = &l.number {
-        let ok = n.starts_with('+')
-            && (8..=16).contains(&n.len())
-            && n[1..].bytes().all(|b| b.is_ascii_digit());
-        if !ok {
-            p.add(
-                format!("{key}.number"),
-                format!("{n:?} is not an E.164 number; e.g. \"+15551234567\""),
-            );
-        }
-    }
-    if let Some(c) = &l.iccid {
-        if !(18..=22).contains(&c.len()) || !c.bytes().all(|b| b.is_ascii_digit()) {
-            p.add(
-                format!("{key}.iccid"),
-                format!("{c:?} is not an ICCID (18 to 22 digits); e.g. \"8901260000000000001\""),
-            );
-        }
-    }
-    let schedule = p.check(
-        &format!("{key}.check"),
-        Schedule::parse(l.check.as_deref().unwrap_or("every 6h")),
-    );
-    let renews_on = p.opt(&format!("{key}.renews_on"), l.renews_on.as_ref(), |s| {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d")
-            .map_err(|_| format!("{s:?} is not a date; e.g. \"2026-12-15\""))
-    });
-    let operator_id = match l.operator_id {
-        Some(n) if n <= 0 => p.check(
-            &format!("{key}.operator_id"),
-            Err(format!(
-                "{n} is not an operator id; write the positive id Reloadly lists"
-            )),
-        ),
-        other => other.map(|n| n as u64),
-    };
-    let policy = policy(&l.policy, &format!("{key}.policy"), global_cap, p);
-    if let Some(spec) = carriers.get(&l.carrier) {
-        spec.validate_line(l, key, p);
-    }
-    Some(Line {
-        id: l.id.clone(),
-        name: l.name.clone().unwrap_or_else(|| l.id.clone()),
-        carrier: l.carrier.clone(),
-        number: l.number.clone(),
-        iccid: l.iccid.clone(),
-        schedule: schedule?,
-        operator_id,
-        sku_code: l.sku_code.clone(),
-        status_from: l.status_from.clone(),
-        renews_on,
-        policy: policy?,
-    })
-}
-
-fn policy(
-    raw: &RawPolicy,
-    key: &str,
-    global_cap: Option<Money>,
-    p: &mut Problems,
-) -> Option<Policy> {
-    let k = |s: &str| format!("{key}.{s}");
-    let balance_below = p.opt(&k("balance_below"), raw.balance_below.as_ref(), |s| {
-        s.parse::<Money>()
-    });
-    let data_below = p.opt(&k("data_below"), raw.data_below.as_ref(), |s| {
-        s.parse::<DataSize>()
-    });
-    let expires_within = p.opt(
-        &k("expires_within"),
-        raw.expires_within.as_ref(),
-        parse_duration,
-    );
-    let runs_out_within = p.opt(
-        &k("runs_out_within"),
-        raw.runs_out_within.as_ref(),
-        parse_duration,
-    );
-    let amount = p.opt(&k("topup_amount"), raw.topup_amount.as_ref(), |s| {
-        s.parse::<Money>()
-    });
-    let min_data = p.opt(&k("min_data"), raw.min_data.as_ref(), |s| {
-        s.parse::<DataSize>()
-    });
-    let monthly_cap = p.opt(&k("monthly_cap"), raw.monthly_cap.as_ref(), |s| {
-        s.parse::<Money>()
-    });
-    let triggers = [
-        raw.balance_below.is_some(),
-        raw.data_below.is_some(),
-        raw.expires_within.is_some(),
-        raw.runs_out_within.is_some(),
-    ];
-    if !triggers.contains(&true) {
-        p.add(key, "has no trigger; set at least one of balance_below, data_below, expires_within, runs_out_within (e.g. balance_below = \"5.00 USD\")");
-    }
-    let plan_days = match raw.plan_days {
-        Some(n) if !(1..=366).contains(&n) => p.check(
-            &k("plan_days"),
-            Err(format!(
-                "{n} is out of range; write the plan length in days, e.g. 30"
-            )),
-        ),
-        other => other.map(|n| n as u32),
-    };
-    let topup = topup_choice(raw, amount, min_data, key, p);
-    for cap in [monthly_cap, global_cap].into_iter().flatten() {
-        if let Some(a) = amount.filter(|a| a.currency != cap.currency) {
-            p.add(
-                k("topup_amount"),
-                format!(
-                    "is in {} but a monthly cap is in {}; caps can only count one currency",
-                    a.currency, cap.currency
-                ),
-            );
-        }
-    }
-    if let (Some(b), Some(a)) = (balance_below, amount) {
-        if b.currency != a.currency {
-            p.add(
-                k("balance_below"),
-                format!("is in {} but topup_amount is in {}", b.currency, a.currency),
-            );
-        }
-    }
-    Some(Policy {
-        balance_below,
-        data_below,
-        expires_within,
-        runs_out_within,
-        topup: topup?,
-        monthly_cap,
-        plan_days,
-    })
-}
-
-fn topup_choice(
-    raw: &RawPolicy,
-    amount: Option<Money>,
-    min_data: Option<DataSize>,
-    key: &str,
-    p: &mut Problems,
-) -> Option<TopUpChoice> {
-    match (raw.topup_amount.as_ref(), raw.topup_package.as_deref()) {
-        (None, None) => {
-            p.add(key, "says nothing to buy; set topup_amount = \"25.00 USD\" or topup_package = \"<package id>\"");
-            None
-        }
-        (_, Some("cheapest")) => match min_data {
-            Some(min_data) => Some(TopUpChoice::Cheapest { min_data }),
-            None => {
-                p.add(
-                    format!("{key}.min_data"),
-                    "is needed with topup_package = \"cheapest\"; e.g. min_data = \"1 GB\"",
-                );
-                None
-            }
-        },
-        (_, Some(id)) => Some(TopUpChoice::Package {
-            id: id.to_string(),
-            price: amount,
-        }),
-        (Some(_), None) => amount.map(TopUpChoice::Amount),
-    }
-}
-
-/// Finds the key's position in the text, for `file:line:col` messages.
-fn locate(text: &str, mut problem: Problem) -> Problem {
-    if problem.position.is_none() {
-        problem.position = key_span(text, &problem.key).map(|start| line_col(text, start));
-    }
-    problem
-}
-
-/// Byte offset of a key path like `lines[2].policy.topup_amount`, or of its nearest parent.
-fn key_span(text: &str, key: &str) -> Option<usize> {
-    let doc: toml_edit::Document<&str> = toml_edit::Document::parse(text).ok()?;
-    let mut item: &toml_edit::Item = doc.as_item();
-    let mut best = None;
-    for part in key.split('.') {
-        let (name, index) = match part.split_once('[') {
-            Some((n, rest)) => (n, rest.trim_end_matches(']').parse::<usize>().ok()),
-            None => (part, None),
-        };
-        let Some(next) = item.get(name) else { break };
-        item = next;
-        if let Some(i) = index {
-            let Some(next) = item.get(i) else { break };
-            item = next;
-        }
-        best = item.span().map(|s| s.start).or(best);
-    }
-    best
-}
-
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, col)
 }

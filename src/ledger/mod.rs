@@ -91,6 +91,7 @@ pub struct Caps {
 
 /// The result of `plan_top_up`.
 #[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)] // returned once per purchase: boxing would only add noise
 pub enum Planned {
     /// The intent is committed as `planned`.
     Ok(TopUp),
@@ -253,3 +254,6 @@ pub trait Ledger: Send + Sync {
     /// Messages given up on, for `status`.
     fn dead_messages(&self) -> Result<Vec<OutboxMessage>, LedgerError>;
 }
+
+#[cfg(test)]
+mod tests;

@@ -54,6 +54,8 @@ impl Notifier for FileNotifier {
         tokio::fs::write(&tmp, email.formatted())
             .await
             .map_err(io)?;
-        tokio::fs::rename(&tmp, &path).await.map_err(io)
+        tokio::fs::rename(&tmp, &path).await.map_err(io)?;
+        tracing::info!(path = %path.display(), subject = %message.draft.subject, "message written");
+        Ok(())
     }
 }

@@ -1,0 +1,243 @@
+//! The `[[lines]]`: each line's own keys, and the checks that span a line and its carrier
+//! (the carrier exists, the line has what that carrier needs, it can renew on expiry).
+
+use std::collections::{BTreeMap, HashSet};
+
+use chrono::NaiveDate;
+
+use super::Line;
+use super::policy::policy;
+use super::raw::{RawConfig, RawLine};
+use super::validate::Problems;
+use crate::carriers::CarrierSpec;
+use crate::money::Money;
+use crate::schedule::Schedule;
+
+type Specs = BTreeMap<String, CarrierSpec>;
+
+/// Checks every line; lines with problems are left out (the problems say why).
+pub fn lines(raw: &RawConfig, global_cap: Option<Money>, p: &mut Problems) -> Vec<Line> {
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for (i, l) in raw.lines.iter().enumerate() {
+        let key = format!("lines[{i}]");
+        if !seen.insert(l.id.as_str()) {
+            p.add(
+                format!("{key}.id"),
+                format!(
+                    "{:?} is used by an earlier line; ids must be unique, e.g. \"{}-2\"",
+                    l.id, l.id
+                ),
+            );
+        }
+        if let Some(line) = line(l, &key, &raw.carriers, global_cap, p) {
+            out.push(line);
+        }
+    }
+    out
+}
+
+fn line(
+    l: &RawLine,
+    key: &str,
+    carriers: &Specs,
+    global_cap: Option<Money>,
+    p: &mut Problems,
+) -> Option<Line> {
+    let k = |s: &str| format!("{key}.{s}");
+    let id_ok = !l.id.is_empty()
+        && l.id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if !id_ok {
+        p.add(
+            k("id"),
+            format!(
+                "{:?} may only hold a-z, 0-9 and -; e.g. \"mom-tmobile\"",
+                l.id
+            ),
+        );
+    }
+    references(l, key, carriers, p);
+    identifiers(l, key, p);
+    let schedule = p.check(
+        &k("check"),
+        Schedule::parse(l.check.as_deref().unwrap_or("every 6h")),
+    );
+    let renews_on = p.opt(&k("renews_on"), l.renews_on.as_ref(), |s| {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .map_err(|_| format!("{s:?} is not a date; write YYYY-MM-DD, e.g. \"2026-12-15\""))
+    });
+    let operator_id = match l.operator_id {
+        Some(n) if n <= 0 => p.check(
+            &k("operator_id"),
+            Err(format!(
+                "{n} is not an operator id; write the positive id Reloadly lists, e.g. 1234"
+            )),
+        ),
+        other => other.map(|n| n as u64),
+    };
+    let policy = policy(&l.policy, &k("policy"), global_cap, p);
+    if let Some(spec) = carriers.get(&l.carrier) {
+        spec.validate_line(l, key, p);
+        carrier_rules(l, key, spec, p);
+    }
+    expiry_warning(l, key, carriers, p);
+    Some(Line {
+        id: l.id.clone(),
+        name: l.name.clone().unwrap_or_else(|| l.id.clone()),
+        carrier: l.carrier.clone(),
+        number: l.number.clone(),
+        iccid: l.iccid.clone(),
+        schedule: schedule?,
+        operator_id,
+        sku_code: l.sku_code.clone(),
+        status_from: l.status_from.clone(),
+        renews_on,
+        policy: policy?,
+    })
+}
+
+/// `carrier` and `status_from` name existing sections, and not the same one.
+fn references(l: &RawLine, key: &str, carriers: &Specs, p: &mut Problems) {
+    for (field, name) in [
+        ("carrier", Some(&l.carrier)),
+        ("status_from", l.status_from.as_ref()),
+    ] {
+        let Some(name) = name.filter(|n| !carriers.contains_key(*n)) else {
+            continue;
+        };
+        let known: Vec<&str> = carriers.keys().map(String::as_str).collect();
+        let hint = match super::locate::closest(name, &known) {
+            Some(near) => format!("did you mean {near:?}?"),
+            None if known.is_empty() => {
+                format!("add a [carriers.{name}] section with its type, e.g. type = \"simulated\"")
+            }
+            None => format!(
+                "add a [carriers.{name}] section or use one of: {}",
+                known.join(", ")
+            ),
+        };
+        p.add(
+            format!("{key}.{field}"),
+            format!("no carrier named {name:?}; {hint}"),
+        );
+    }
+    if l.status_from.as_ref() == Some(&l.carrier) {
+        p.add(format!("{key}.status_from"), format!("names this line's own carrier {:?}; remove it, or name another carrier that reads the status, e.g. a command carrier", l.carrier));
+    }
+}
+
+/// The phone number and ICCID, when given, look like one.
+fn identifiers(l: &RawLine, key: &str, p: &mut Problems) {
+    if let Some(n) = &l.number {
+        let ok = n.starts_with('+')
+            && (8..=16).contains(&n.len())
+            && n[1..].bytes().all(|b| b.is_ascii_digit());
+        if !ok {
+            p.add(format!("{key}.number"), format!("{n:?} is not an E.164 number (+, country code, number, no spaces); e.g. \"+15551234567\""));
+        }
+    }
+    if let Some(c) = &l.iccid
+        && (!(18..=22).contains(&c.len()) || !c.bytes().all(|b| b.is_ascii_digit()))
+    {
+        p.add(
+            format!("{key}.iccid"),
+            format!("{c:?} is not an ICCID (18 to 22 digits); e.g. \"8901260000000000001\""),
+        );
+    }
+}
+
+/// What the buying carrier sells, and the keys only one carrier type reads.
+fn carrier_rules(l: &RawLine, key: &str, spec: &CarrierSpec, p: &mut Problems) {
+    let k = |s: &str| format!("{key}.{s}");
+    let kind = spec.type_name();
+    let (amount, package) = (&l.policy.topup_amount, &l.policy.topup_package);
+    match spec {
+        CarrierSpec::OneNce(_) => {
+            if amount.is_none() {
+                p.add(k("policy.topup_amount"), "is needed for a 1nce line: state the price of the tariff's fixed top-up, e.g. topup_amount = \"10.00 EUR\"");
+            }
+            if package.is_some() {
+                p.add(k("policy.topup_package"), "1nce sells one fixed top-up set by the tariff; remove topup_package and state its price as topup_amount");
+            }
+        }
+        CarrierSpec::Reloadly(_) | CarrierSpec::Dingconnect(_) if package.is_some() => {
+            p.add(k("policy.topup_package"), format!("{kind} sends airtime amounts, not packages; write topup_amount = \"10.00 USD\" instead"));
+        }
+        CarrierSpec::Airalo(_) if package.is_none() => {
+            p.add(k("policy.topup_package"), "is needed for an airalo line (airalo sells packages); e.g. topup_package = \"cheapest\" with min_data = \"1 GB\", or a package id");
+        }
+        _ => {}
+    }
+    if l.operator_id.is_some() && !matches!(spec, CarrierSpec::Reloadly(_)) {
+        p.add(
+            k("operator_id"),
+            format!(
+                "only reloadly lines use operator_id, and carrier {:?} is {kind}; remove it",
+                l.carrier
+            ),
+        );
+    }
+    if l.sku_code.is_some() && !matches!(spec, CarrierSpec::Dingconnect(_)) {
+        p.add(
+            k("sku_code"),
+            format!(
+                "only dingconnect lines use sku_code, and carrier {:?} is {kind}; remove it",
+                l.carrier
+            ),
+        );
+    }
+}
+
+/// Whether a carrier reports expiry: `None` when the config cannot tell (command scripts).
+pub fn reports_expiry(spec: &CarrierSpec) -> Option<bool> {
+    match spec {
+        CarrierSpec::Simulated(s) => Some(
+            s.reports
+                .as_ref()
+                .is_none_or(|r| r.iter().any(|x| x == "expiry")),
+        ),
+        CarrierSpec::Airalo(_) | CarrierSpec::OneNce(_) => Some(true),
+        CarrierSpec::Reloadly(_) | CarrierSpec::Dingconnect(_) => Some(false),
+        CarrierSpec::Command(_) => None,
+    }
+}
+
+/// `expires_within` on a line whose status carrier cannot report expiry needs a plan date.
+fn expiry_warning(l: &RawLine, key: &str, carriers: &Specs, p: &mut Problems) {
+    let name = l.status_from.as_ref().unwrap_or(&l.carrier);
+    let Some(spec) = carriers.get(name) else {
+        return;
+    };
+    let knows = reports_expiry(spec);
+    if l.policy.expires_within.is_none()
+        || l.policy.plan_days.is_some()
+        || l.renews_on.is_some()
+        || knows == Some(true)
+    {
+        return;
+    }
+    let how = if knows.is_none() {
+        "may not report expiry (renewd cannot tell for a command carrier)"
+    } else {
+        "cannot report expiry"
+    };
+    p.warn(
+        format!("{key}.policy.expires_within"),
+        format!("carrier {name:?} ({}) {how}, so this trigger buys nothing until the plan's end is known; set plan_days = 30 in the policy or renews_on = \"2026-12-15\" on the line", spec.type_name()),
+    );
+}
+
+/// A carrier section no line uses is probably a typo in a line's `carrier`.
+pub fn warn_unused_carriers(raw: &RawConfig, p: &mut Problems) {
+    for name in raw.carriers.keys() {
+        let used = raw
+            .lines
+            .iter()
+            .any(|l| &l.carrier == name || l.status_from.as_ref() == Some(name));
+        if !used && !raw.lines.is_empty() {
+            p.warn(format!("carriers.{name}"), "no line uses this carrier; name it in a line's carrier or status_from, or remove the section");
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! The outbox: dedupe, due order, retry, giving up, sent.
+
+use super::*;
+use crate::ledger::LedgerError;
+
+#[test]
+fn enqueue_dedupes_on_key_and_keeps_the_draft() {
+    let l = mem();
+    assert!(l.enqueue(&draft("k1"), t("2026-11-01T00:00:00Z")).unwrap());
+    let mut other = draft("k1");
+    other.subject = "changed".into();
+    assert!(!l.enqueue(&other, t("2026-11-01T00:01:00Z")).unwrap());
+    let due = l.due_messages(t("2026-11-01T00:00:00Z"), 10).unwrap();
+    assert_eq!(due.len(), 1);
+    assert_eq!(due[0].draft, draft("k1"));
+    assert_eq!(
+        (due[0].attempts, due[0].created_at, due[0].dead),
+        (0, t("2026-11-01T00:00:00Z"), false)
+    );
+}
+
+#[test]
+fn due_messages_respect_time_order_and_limit() {
+    let l = mem();
+    for (k, at) in [
+        ("a", "2026-11-01T00:00:00Z"),
+        ("b", "2026-11-01T01:00:00Z"),
+        ("c", "2026-11-01T02:00:00Z"),
+    ] {
+        l.enqueue(&draft(k), t(at)).unwrap();
+    }
+    let keys = |v: Vec<crate::ledger::OutboxMessage>| {
+        v.into_iter().map(|m| m.draft.key).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        keys(l.due_messages(t("2026-11-01T01:00:00Z"), 10).unwrap()),
+        ["a", "b"]
+    );
+    assert_eq!(
+        keys(l.due_messages(t("2026-11-02T00:00:00Z"), 2).unwrap()),
+        ["a", "b"]
+    );
+    assert_eq!(
+        l.next_message_due().unwrap(),
+        Some(t("2026-11-01T00:00:00Z"))
+    );
+}
+
+#[test]
+fn a_failed_attempt_retries_later_then_gives_up() {
+    let l = mem();
+    let start = t("2026-11-01T00:00:00Z");
+    l.enqueue(&draft("k"), start).unwrap();
+    let id = l.due_messages(start, 1).unwrap()[0].id;
+    let retry = t("2026-11-01T00:05:00Z");
+    l.mark_attempt_failed(id, "421 try later", Some(retry))
+        .unwrap();
+    assert!(
+        l.due_messages(t("2026-11-01T00:04:59Z"), 10)
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(l.next_message_due().unwrap(), Some(retry));
+    let m = l.due_messages(retry, 10).unwrap().remove(0);
+    assert_eq!(
+        (m.attempts, m.last_error.as_deref(), m.next_attempt_at),
+        (1, Some("421 try later"), retry)
+    );
+    l.mark_attempt_failed(id, "550 no such user", None).unwrap();
+    assert!(
+        l.due_messages(t("2027-01-01T00:00:00Z"), 10)
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(l.next_message_due().unwrap(), None);
+    let dead = l.dead_messages().unwrap();
+    assert_eq!((dead.len(), dead[0].attempts, dead[0].dead), (1, 2, true));
+    assert_eq!(
+        l.outbox_counts().unwrap(),
+        crate::ledger::OutboxCounts {
+            queued: 0,
+            dead: 1,
+            sent: 0
+        }
+    );
+}
+
+#[test]
+fn a_sent_message_is_done_and_unknown_ids_are_errors() {
+    let l = mem();
+    l.enqueue(&draft("k"), t("2026-11-01T00:00:00Z")).unwrap();
+    l.enqueue(&draft("other"), t("2026-11-01T00:00:00Z"))
+        .unwrap();
+    let id = l.due_messages(t("2026-11-01T00:00:00Z"), 1).unwrap()[0].id;
+    l.mark_sent(id, t("2026-11-01T00:00:05Z")).unwrap();
+    l.mark_sent(id, t("2026-11-01T00:09:00Z")).unwrap();
+    let left: Vec<_> = l
+        .due_messages(t("2026-11-02T00:00:00Z"), 10)
+        .unwrap()
+        .into_iter()
+        .map(|m| m.draft.key)
+        .collect();
+    assert_eq!(left, ["other"]);
+    assert_eq!(
+        l.outbox_counts().unwrap(),
+        crate::ledger::OutboxCounts {
+            queued: 1,
+            dead: 0,
+            sent: 1
+        }
+    );
+    assert!(matches!(
+        l.mark_attempt_failed(id, "late", None),
+        Err(LedgerError::Write { .. })
+    ));
+    assert!(matches!(
+        l.mark_sent(999, t("2026-11-01T00:00:00Z")),
+        Err(LedgerError::NoSuchMessage(999))
+    ));
+    assert!(matches!(
+        l.mark_attempt_failed(999, "x", None),
+        Err(LedgerError::NoSuchMessage(999))
+    ));
+    let sent_at: i64 = l.with_conn(|c| {
+        c.query_row("SELECT sent_at FROM outbox WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .unwrap()
+    });
+    assert_eq!(
+        sent_at,
+        t("2026-11-01T00:00:05Z").timestamp_millis(),
+        "marking twice keeps the first time"
+    );
+}
