@@ -13,12 +13,19 @@ use super::Shared;
 use super::health::probe_ledger_write;
 
 /// Serves until `stopped` resolves.
-pub(crate) async fn serve(listener: TcpListener, shared: Shared, stopped: impl Future<Output = ()> + Send + 'static) {
+pub(crate) async fn serve(
+    listener: TcpListener,
+    shared: Shared,
+    stopped: impl Future<Output = ()> + Send + 'static,
+) {
     let app = Router::new()
         .route("/metrics", get(metrics))
         .route("/healthz", get(healthz))
         .with_state(shared);
-    if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(stopped).await {
+    if let Err(e) = axum::serve(listener, app)
+        .with_graceful_shutdown(stopped)
+        .await
+    {
         tracing::error!("the /metrics server stopped: {e}");
     }
 }
@@ -27,11 +34,25 @@ pub(crate) async fn serve(listener: TcpListener, shared: Shared, stopped: impl F
 async fn metrics(State(s): State<Shared>) -> Response {
     let config = s.config.borrow().clone();
     let age = s.liveness.age();
-    let body = tokio::task::spawn_blocking(move || s.metrics.render(&config, s.ledger.as_ref(), age, chrono::Utc::now())).await;
+    let body = tokio::task::spawn_blocking(move || {
+        s.metrics
+            .render(&config, s.ledger.as_ref(), age, chrono::Utc::now())
+    })
+    .await;
     match body {
-        Ok(Ok(text)) => ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response(),
-        Ok(Err(e)) => (StatusCode::INTERNAL_SERVER_ERROR, format!("cannot read the ledger: {e}\n")).into_response(),
-        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("metrics task failed: {e}\n")).into_response(),
+        Ok(Ok(text)) => {
+            ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
+        }
+        Ok(Err(e)) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("cannot read the ledger: {e}\n"),
+        )
+            .into_response(),
+        Err(e) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("metrics task failed: {e}\n"),
+        )
+            .into_response(),
     }
 }
 
@@ -40,12 +61,20 @@ async fn metrics(State(s): State<Shared>) -> Response {
 async fn healthz(State(s): State<Shared>) -> Response {
     if !s.liveness.fresh() {
         let age = s.liveness.age();
-        return (StatusCode::SERVICE_UNAVAILABLE, format!("scheduler loop silent for {age:?}\n")).into_response();
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("scheduler loop silent for {age:?}\n"),
+        )
+            .into_response();
     }
     let dir = s.config.borrow().daemon.state_dir.clone();
     match tokio::task::spawn_blocking(move || probe_ledger_write(&dir)).await {
         Ok(Ok(())) => (StatusCode::OK, "ok\n").into_response(),
         Ok(Err(e)) => (StatusCode::SERVICE_UNAVAILABLE, format!("{e}\n")).into_response(),
-        Err(e) => (StatusCode::SERVICE_UNAVAILABLE, format!("probe failed: {e}\n")).into_response(),
+        Err(e) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("probe failed: {e}\n"),
+        )
+            .into_response(),
     }
 }

@@ -74,8 +74,15 @@ impl Service {
             let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
                 format!("while binding daemon.listen = \"{addr}\" for /metrics and /healthz (pick a free port, or remove listen)")
             })?;
-            tracing::info!("serving /metrics and /healthz on http://{}", listener.local_addr()?);
-            tasks.push(tokio::spawn(http::serve(listener, shared.clone(), stopped())));
+            tracing::info!(
+                "serving /metrics and /healthz on http://{}",
+                listener.local_addr()?
+            );
+            tasks.push(tokio::spawn(http::serve(
+                listener,
+                shared.clone(),
+                stopped(),
+            )));
         }
         Ok(Service {
             metrics: shared.metrics,

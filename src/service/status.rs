@@ -45,7 +45,8 @@ mod tests {
     use chrono::TimeZone;
 
     fn config(lines: usize, tz: &str) -> Config {
-        let mut body = format!("[daemon]\ntimezone = \"{tz}\"\n[carriers.sim]\ntype = \"simulated\"\n");
+        let mut body =
+            format!("[daemon]\ntimezone = \"{tz}\"\n[carriers.sim]\ntype = \"simulated\"\n");
         for i in 0..lines {
             body.push_str(&format!("[[lines]]\nid = \"l{i}\"\ncarrier = \"sim\"\n[lines.policy]\nbalance_below = \"1.00 USD\"\ntopup_amount = \"5.00 USD\"\n"));
         }
@@ -57,12 +58,45 @@ mod tests {
         let now = Utc.with_ymd_and_hms(2026, 3, 5, 18, 0, 0).unwrap();
         let soon = Some((now + chrono::Duration::minutes(65), "mom-tmobile".into()));
         let later = Some((now + chrono::Duration::days(3), "l0".into()));
-        let snap = |next_due| Snapshot { next_due, ..Snapshot::default() };
-        let cases: [(usize, &str, Option<(DateTime<Utc>, std::sync::Arc<str>)>, Result<usize, LedgerError>, &str); 4] = [
-            (12, "America/New_York", soon.clone(), Ok(1), "12 lines, next check 14:05 mom-tmobile, 1 top-up pending"),
-            (1, "UTC", soon, Ok(0), "1 line, next check 19:05 mom-tmobile, 0 top-ups pending"),
-            (1, "UTC", later, Ok(2), "1 line, next check 2026-03-08 18:00 l0, 2 top-ups pending"),
-            (0, "UTC", None, Ok(0), "no lines configured, 0 top-ups pending"),
+        let snap = |next_due| Snapshot {
+            next_due,
+            ..Snapshot::default()
+        };
+        let cases: [(
+            usize,
+            &str,
+            Option<(DateTime<Utc>, std::sync::Arc<str>)>,
+            Result<usize, LedgerError>,
+            &str,
+        ); 4] = [
+            (
+                12,
+                "America/New_York",
+                soon.clone(),
+                Ok(1),
+                "12 lines, next check 14:05 mom-tmobile, 1 top-up pending",
+            ),
+            (
+                1,
+                "UTC",
+                soon,
+                Ok(0),
+                "1 line, next check 19:05 mom-tmobile, 0 top-ups pending",
+            ),
+            (
+                1,
+                "UTC",
+                later,
+                Ok(2),
+                "1 line, next check 2026-03-08 18:00 l0, 2 top-ups pending",
+            ),
+            (
+                0,
+                "UTC",
+                None,
+                Ok(0),
+                "no lines configured, 0 top-ups pending",
+            ),
         ];
         for (n, tz, next, pending, want) in cases {
             assert_eq!(status_line(&config(n, tz), &snap(next), pending, now), want);
