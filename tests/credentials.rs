@@ -26,24 +26,43 @@ impl Smtp {
         std::fs::create_dir_all(&maildir).unwrap();
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/smtp/server.py");
         let mut child = Command::new("python3")
-            .args([script, "--port", "0", "--user", "renewd", "--password", PASSWORD, "--maildir"])
+            .args([
+                script,
+                "--port",
+                "0",
+                "--user",
+                "renewd",
+                "--password",
+                PASSWORD,
+                "--maildir",
+            ])
             .arg(&maildir)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
             .expect("python3 tests/smtp/server.py (needs aiosmtpd)");
         let mut first = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
         let port = first
             .strip_prefix("READY ")
             .and_then(|p| p.trim().parse().ok())
             .unwrap_or_else(|| panic!("SMTP server did not start: {first:?}"));
-        Smtp { child, port, maildir }
+        Smtp {
+            child,
+            port,
+            maildir,
+        }
     }
 
     fn messages(&self) -> usize {
         std::fs::read_dir(&self.maildir)
-            .map(|rd| rd.filter_map(Result::ok).filter(|e| e.path().extension().is_some_and(|x| x == "eml")).count())
+            .map(|rd| {
+                rd.filter_map(Result::ok)
+                    .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+                    .count()
+            })
             .unwrap_or(0)
     }
 }
@@ -80,13 +99,20 @@ fn test_email_reads_the_password_from_the_credentials_directory() {
         if let Some(c) = content {
             std::fs::write(creds.join("smtp"), format!("{c}\n")).unwrap();
         }
-        let out = env.command(&["test-email"]).env("CREDENTIALS_DIRECTORY", &creds).output().unwrap();
+        let out = env
+            .command(&["test-email"])
+            .env("CREDENTIALS_DIRECTORY", &creds)
+            .output()
+            .unwrap();
         let case = format!("{file} {content:?}: {}", stderr(&out));
         assert_eq!(out.status.success(), ok, "{case}");
         assert_eq!(smtp.messages(), usize::from(ok), "{case}");
         if content.is_none() {
             let want = creds.join("smtp").display().to_string();
-            assert!(stderr(&out).contains(&want), "the error names {want}: {case}");
+            assert!(
+                stderr(&out).contains(&want),
+                "the error names {want}: {case}"
+            );
         }
     }
 }
@@ -109,7 +135,10 @@ fn the_daemon_sends_a_receipt_with_a_credential() {
         .stderr(log)
         .spawn()
         .unwrap();
-    let mut d = common::Daemon { child, log: env.dir.path().join("daemon.log") };
+    let mut d = common::Daemon {
+        child,
+        log: env.dir.path().join("daemon.log"),
+    };
     assert!(
         wait_until(Duration::from_secs(30), || smtp.messages() == 1),
         "no receipt through SMTP within 30 s:\n{}",

@@ -13,7 +13,11 @@ use prometheus_parse::{Sample, Scrape, Value};
 
 /// A port free a moment ago (bind port 0, read it, let go).
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn config(port: u16) -> String {
@@ -39,7 +43,11 @@ topup_amount = "10.00 USD"
 fn get(port: u16, path: &str) -> Option<(u16, String)> {
     let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
     s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
-    write!(s, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").ok()?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
     let mut text = String::new();
     s.read_to_string(&mut text).ok()?;
     let (head, body) = text.split_once("\r\n\r\n")?;
@@ -77,10 +85,16 @@ fn metrics_match_one_simulated_top_up_and_healthz_follows_the_ledger() {
     };
     let mut samples = Vec::new();
     let ok = wait_until(Duration::from_secs(30), || {
-        samples = get(port, "/metrics").map(|_| scrape(port)).unwrap_or_default();
+        samples = get(port, "/metrics")
+            .map(|_| scrape(port))
+            .unwrap_or_default();
         done(&samples)
     });
-    assert!(ok, "no finished top-up in /metrics within 30 s: {samples:#?}\n{}", d.log_text());
+    assert!(
+        ok,
+        "no finished top-up in /metrics within 30 s: {samples:#?}\n{}",
+        d.log_text()
+    );
 
     let cases: [(&str, Option<(&str, &str)>, f64); 7] = [
         ("renewd_topups", Some(("state", "confirmed")), 1.0),
@@ -92,13 +106,30 @@ fn metrics_match_one_simulated_top_up_and_healthz_follows_the_ledger() {
         ("renewd_checks_total", Some(("outcome", "topup")), 1.0),
     ];
     for (name, label, want) in cases {
-        assert_eq!(value(&samples, name, label), Some(want), "{name} {label:?}: {samples:#?}");
+        assert_eq!(
+            value(&samples, name, label),
+            Some(want),
+            "{name} {label:?}: {samples:#?}"
+        );
     }
-    let age = value(&samples, "renewd_last_success_age_seconds", Some(("line", "phone"))).unwrap();
+    let age = value(
+        &samples,
+        "renewd_last_success_age_seconds",
+        Some(("line", "phone")),
+    )
+    .unwrap();
     assert!((0.0..60.0).contains(&age), "last success {age}s ago");
-    let next = value(&samples, "renewd_next_check_timestamp_seconds", Some(("line", "phone"))).unwrap();
+    let next = value(
+        &samples,
+        "renewd_next_check_timestamp_seconds",
+        Some(("line", "phone")),
+    )
+    .unwrap();
     let in_six_hours = chrono::Utc::now().timestamp() as f64 + 6.0 * 3600.0;
-    assert!((next - in_six_hours).abs() < 120.0, "next check at {next}, want about {in_six_hours}");
+    assert!(
+        (next - in_six_hours).abs() < 120.0,
+        "next check at {next}, want about {in_six_hours}"
+    );
 
     assert_eq!(get(port, "/healthz"), Some((200, "ok\n".to_string())));
     std::fs::remove_file(env.state().join("ledger.sqlite3")).unwrap();
@@ -107,7 +138,11 @@ fn metrics_match_one_simulated_top_up_and_healthz_follows_the_ledger() {
     assert!(body.contains("ledger"), "{body}");
 
     d.signal("TERM");
-    assert!(d.wait_exit(15).expect("stopped").success(), "{}", d.log_text());
+    assert!(
+        d.wait_exit(15).expect("stopped").success(),
+        "{}",
+        d.log_text()
+    );
 }
 
 #[test]
@@ -117,5 +152,8 @@ fn a_busy_listen_port_refuses_the_start_and_names_the_key() {
     let out = env.renewd(&["run"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let err = stderr(&out);
-    assert!(err.contains("daemon.listen") && err.contains("pick a free port"), "{err}");
+    assert!(
+        err.contains("daemon.listen") && err.contains("pick a free port"),
+        "{err}"
+    );
 }

@@ -35,10 +35,15 @@ impl Manager {
             if let Some(i) = (from..self.got.len()).find(|&i| want(&self.got[i])) {
                 return i;
             }
-            assert!(Instant::now() < deadline, "no {what} within 20 s; got {:#?}", self.got);
+            assert!(
+                Instant::now() < deadline,
+                "no {what} within 20 s; got {:#?}",
+                self.got
+            );
             let mut buf = [0u8; 4096];
             if let Ok(n) = self.sock.recv(&mut buf) {
-                self.got.push(String::from_utf8_lossy(&buf[..n]).into_owned());
+                self.got
+                    .push(String::from_utf8_lossy(&buf[..n]).into_owned());
             }
         }
     }
@@ -49,7 +54,8 @@ impl Manager {
 fn start(env: &Env) -> (Daemon, Manager) {
     let path = env.dir.path().join("notify.sock");
     let sock = UnixDatagram::bind(&path).expect("bind notify socket");
-    sock.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
+    sock.set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
     let log = env.dir.path().join("daemon.log");
     let file = std::fs::File::create(&log).expect("log file");
     let meta = file.metadata().unwrap();
@@ -62,7 +68,13 @@ fn start(env: &Env) -> (Daemon, Manager) {
         .stderr(file)
         .spawn()
         .expect("spawn renewd run");
-    (Daemon { child, log }, Manager { sock, got: Vec::new() })
+    (
+        Daemon { child, log },
+        Manager {
+            sock,
+            got: Vec::new(),
+        },
+    )
 }
 
 #[test]
@@ -71,7 +83,9 @@ fn notify_protocol_through_start_reload_and_stop() {
     let (mut d, mut m) = start(&env);
 
     let ready = m.wait_for(0, "READY=1", |s| s.lines().any(|l| l == "READY=1"));
-    m.wait_for(0, "a status naming one line", |s| s.contains("STATUS=1 line, next check"));
+    m.wait_for(0, "a status naming one line", |s| {
+        s.contains("STATUS=1 line, next check")
+    });
     let first = m.wait_for(ready, "WATCHDOG=1", |s| s == "WATCHDOG=1\n");
     m.wait_for(first + 1, "a second WATCHDOG=1", |s| s == "WATCHDOG=1\n");
 
@@ -85,11 +99,15 @@ fn notify_protocol_through_start_reload_and_stop() {
         .unwrap_or_else(|| panic!("RELOADING=1 without MONOTONIC_USEC: {:?}", m.got[reloading]));
     assert!(usec > 0);
     m.wait_for(reloading, "READY=1 after the reload", |s| s == "READY=1\n");
-    m.wait_for(reloading, "a status naming two lines", |s| s.starts_with("STATUS=2 lines, next check"));
+    m.wait_for(reloading, "a status naming two lines", |s| {
+        s.starts_with("STATUS=2 lines, next check")
+    });
 
     std::fs::write(env.config(), "[daemon]\nbogus = 1\n").unwrap();
     d.signal("HUP");
-    let refused = m.wait_for(reloading + 1, "RELOADING=1", |s| s.starts_with("RELOADING=1\n"));
+    let refused = m.wait_for(reloading + 1, "RELOADING=1", |s| {
+        s.starts_with("RELOADING=1\n")
+    });
     m.wait_for(refused, "READY=1 after a refused reload", |s| {
         s.starts_with("READY=1\nSTATUS=reload refused")
     });
@@ -103,8 +121,14 @@ fn notify_protocol_through_start_reload_and_stop() {
     assert!(log.contains("<6>renewd running lines=1\n"), "{log}");
     assert!(log.contains("<3>reload refused"), "{log}");
     for line in log.lines() {
-        assert!(line.starts_with('<'), "a journald line without a priority: {line:?}\n{log}");
-        assert!(!line.contains("Z "), "a journald line with a timestamp: {line:?}");
+        assert!(
+            line.starts_with('<'),
+            "a journald line without a priority: {line:?}\n{log}"
+        );
+        assert!(
+            !line.contains("Z "),
+            "a journald line with a timestamp: {line:?}"
+        );
     }
 }
 
