@@ -66,7 +66,7 @@ pub async fn run(
     let (sched, sched_task) = scheduler::spawn(
         initial,
         options(&ctx.config),
-        deps.clock.clone(),
+        deps.clock,
         fire_tx,
         stopped(),
     );

@@ -53,6 +53,15 @@ mod tests {
         crate::config::from_str(&body, std::path::Path::new("t.toml")).expect("valid test config")
     }
 
+    /// Lines configured, time zone, the snapshot's next fire, open top-ups, the summary.
+    type Case = (
+        usize,
+        &'static str,
+        Option<(DateTime<Utc>, std::sync::Arc<str>)>,
+        Result<usize, LedgerError>,
+        &'static str,
+    );
+
     #[test]
     fn summary_lines() {
         let now = Utc.with_ymd_and_hms(2026, 3, 5, 18, 0, 0).unwrap();
@@ -62,13 +71,7 @@ mod tests {
             next_due,
             ..Snapshot::default()
         };
-        let cases: [(
-            usize,
-            &str,
-            Option<(DateTime<Utc>, std::sync::Arc<str>)>,
-            Result<usize, LedgerError>,
-            &str,
-        ); 4] = [
+        let cases: [Case; 4] = [
             (
                 12,
                 "America/New_York",
