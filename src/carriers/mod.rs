@@ -19,6 +19,8 @@ use crate::model::{Observation, Offer};
 pub mod airalo;
 pub mod command;
 pub mod dingconnect;
+pub mod http;
+pub mod net;
 pub mod onence;
 pub mod reloadly;
 pub mod simulated;
@@ -205,6 +207,24 @@ impl CarrierError {
         }
     }
 
+    /// For a step before a purchase request (token, operator, funds): whatever went wrong,
+    /// nothing was bought, so an "unknown" error becomes `NotSent`.
+    pub fn before_purchase(self) -> CarrierError {
+        if !self.outcome_unknown() {
+            return self;
+        }
+        let carrier = match &self {
+            CarrierError::NoAnswer { carrier, .. }
+            | CarrierError::Server { carrier, .. }
+            | CarrierError::Malformed { carrier, .. } => carrier.clone(),
+            _ => String::new(),
+        };
+        CarrierError::NotSent {
+            carrier,
+            detail: format!("before the purchase was sent: {self}"),
+        }
+    }
+
     /// For a purchase request: the provider may have acted on it, so it must be looked
     /// up, never treated as failed and never re-sent under a new reference.
     pub fn outcome_unknown(&self) -> bool {
@@ -223,6 +243,13 @@ pub trait Carrier: Send + Sync {
     /// What this carrier can report; lines on carriers that report no expiry renew by date.
     fn reports(&self) -> Reports;
 
+    /// The shortest settle time that makes sense for this carrier: a reading taken sooner
+    /// after a top-up may come from the provider's cache and not show it yet (Airalo caches
+    /// usage for 20 minutes). The daemon settles for the longer of this and `daemon.settle`.
+    fn min_settle(&self) -> Duration {
+        Duration::ZERO
+    }
+
     /// Reads the line's balance, data and expiry as the provider reports them.
     async fn status(&self, line: &Line) -> Result<Observation, CarrierError>;
 
@@ -239,6 +266,13 @@ pub trait Carrier: Send + Sync {
                 detail: "this carrier sells amounts only; set topup_amount".into(),
             }),
         }
+    }
+
+    /// Checks that buying `offer` would go through, without buying (`once --dry-run`):
+    /// e.g. DingConnect's `ValidateOnly`, Reloadly's operator and account-balance checks.
+    /// The default checks nothing.
+    async fn dry_run(&self, _line: &Line, _offer: &Offer) -> Result<(), CarrierError> {
+        Ok(())
     }
 
     /// Sends the purchase. Called once per reference; a retry goes through `lookup` first.
@@ -260,12 +294,11 @@ pub fn build(
     for (name, spec) in specs {
         let carrier: Arc<dyn Carrier> = match spec {
             CarrierSpec::Simulated(s) => Arc::new(simulated::Simulated::open(name, s, state_dir)?),
-            other => {
-                return Err(CarrierError::Setup {
-                    carrier: name.clone(),
-                    detail: format!("carrier type {} is not supported yet", other.type_name()),
-                });
-            }
+            CarrierSpec::Airalo(c) => Arc::new(airalo::Airalo::new(name, c)?),
+            CarrierSpec::OneNce(c) => Arc::new(onence::OneNce::new(name, c)?),
+            CarrierSpec::Reloadly(c) => Arc::new(reloadly::Reloadly::new(name, c)?),
+            CarrierSpec::Dingconnect(c) => Arc::new(dingconnect::Ding::new(name, c)?),
+            CarrierSpec::Command(c) => Arc::new(command::CommandCarrier::new(name, c)?),
         };
         out.insert(name.clone(), carrier);
     }

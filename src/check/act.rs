@@ -5,12 +5,13 @@
 
 use chrono::Utc;
 
+use super::outcome::{confirm, fail, note_for};
 use super::{Ctx, Report, describe, log, report};
-use crate::carriers::{CarrierError, Purchase, Submitted};
+use crate::carriers::{CarrierError, Submitted};
 use crate::config::Line;
 use crate::ledger::{Caps, Intent, LedgerError, Planned, Settlement};
 use crate::model::{Observation, TopUp};
-use crate::notify::compose::{self, Spend};
+use crate::notify::compose;
 use crate::policy::{Decision, month_of};
 
 /// Acts on a decision and returns the check's report.
@@ -73,13 +74,7 @@ async fn buy(
     };
     let offer = match carrier.quote(line, &line.policy.topup).await {
         Ok(o) => o,
-        Err(e) => {
-            return Ok(report(
-                line,
-                "failed",
-                format!("{trigger}, but no offer: {}", describe(&e)),
-            ));
-        }
+        Err(e) => return no_offer(ctx, line, trigger, &e),
     };
     let what = offer
         .label
@@ -87,6 +82,11 @@ async fn buy(
         .or(offer.package.clone())
         .unwrap_or_else(|| offer.amount.to_string());
     if ctx.dry_run {
+        // Ask the provider to validate without buying, where it can (DingConnect ValidateOnly).
+        if let Err(e) = carrier.dry_run(line, &offer).await {
+            let detail = format!("{trigger}; {what} would be refused: {}", describe(&e));
+            return Ok(report(line, "failed", detail));
+        }
         return dry_run(ctx, line, trigger, &what);
     }
     let now = Utc::now();
@@ -169,159 +169,47 @@ async fn submitted(
                 ..report(line, "unknown", reason)
             })
         }
-        Err(e) => {
-            let next = if e.retryable() {
-                "renewd tries again after the retry pause if the line still needs it."
-            } else {
-                "renewd tries again after the retry pause, but this needs a person: see what the provider said."
-            };
-            fail(ctx, line, t, &describe(&e), next)
-        }
+        Err(e) => fail(ctx, line, t, &note_for(&e)),
     }
 }
 
-/// Records a confirmed purchase with its receipt, reading the line once more for the receipt.
-pub async fn confirm(
+/// The carrier would not price the top-up (package not offered, PIN operator, account
+/// empty...): nothing was committed; the person hears of it once a day per line.
+fn no_offer(
     ctx: &Ctx,
     line: &Line,
-    t: &TopUp,
-    p: Purchase,
+    trigger: &str,
+    e: &CarrierError,
 ) -> Result<Report, LedgerError> {
-    let after = read_after(ctx, line).await;
-    let now = Utc::now();
-    let mut settled = t.clone();
-    settled.provider_ref = p.provider_ref.clone().or(settled.provider_ref);
-    settled.settled_at = Some(now);
-    settled.detail = p.detail.clone();
-    if let Some(c) = p.charged.filter(|c| c.currency == t.amount.currency) {
-        settled.amount = c;
-    }
-    let spend = spend(ctx, line, now)?;
-    let receipt = compose::receipt(
-        line,
-        &settled,
-        after.as_ref(),
-        &spend_with(spend, &settled, t),
-        ctx.config.daemon.timezone,
-    );
-    let outcome = Settlement::Confirmed {
-        provider_ref: p.provider_ref,
-        charged: p.charged,
-        detail: p.detail,
-    };
-    let t = ctx.ledger.settle(t.id, &outcome, now, Some(&receipt))?;
-    if let Some(obs) = &after {
-        ctx.ledger.record_observation(&line.id, obs)?;
-    }
-    let detail = format!(
-        "bought {} ({}), provider ref {}",
-        t.package.clone().unwrap_or_else(|| t.amount.to_string()),
-        t.trigger,
-        t.provider_ref.as_deref().unwrap_or("-")
-    );
-    Ok(Report {
-        topup: Some(t),
-        ..report(line, "topup", detail)
-    })
-}
-
-/// Records a definite failure with its email.
-pub fn fail(
-    ctx: &Ctx,
-    line: &Line,
-    t: &TopUp,
-    reason: &str,
-    next: &str,
-) -> Result<Report, LedgerError> {
-    let now = Utc::now();
-    let mut failed = t.clone();
-    failed.settled_at = Some(now);
-    let draft = compose::topup_failed(line, &failed, reason, next, ctx.config.daemon.timezone);
-    let t = ctx.ledger.settle(
-        t.id,
-        &Settlement::Failed {
-            reason: reason.to_string(),
-        },
-        now,
-        Some(&draft),
-    )?;
-    Ok(Report {
-        topup: Some(t),
-        ..report(line, "failed", reason.to_string())
-    })
-}
-
-/// The line's status right after a purchase, when the carrier reports anything (10 s max).
-async fn read_after(ctx: &Ctx, line: &Line) -> Option<Observation> {
-    let c = ctx.carriers.get(line.status_carrier())?;
-    let r = c.reports();
-    if !(r.balance || r.data || r.expiry) {
-        return None;
-    }
-    tokio::time::timeout(std::time::Duration::from_secs(10), c.status(line))
-        .await
-        .ok()?
-        .ok()
-}
-
-/// Month-to-date spend before this top-up, in each cap's currency.
-fn spend(ctx: &Ctx, line: &Line, now: chrono::DateTime<Utc>) -> Result<Spend, LedgerError> {
-    let month = month_of(now, ctx.config.daemon.timezone);
-    let pick = |list: Vec<crate::money::Money>, cur| list.into_iter().find(|m| m.currency == cur);
-    let cur = line_currency(line);
-    Ok(Spend {
-        line: cur.and_then(|c| pick(ctx.ledger.month_spend(Some(&line.id), &month).ok()?, c)),
-        line_cap: line.policy.monthly_cap,
-        global: cur.and_then(|c| pick(ctx.ledger.month_spend(None, &month).ok()?, c)),
-        global_cap: ctx.config.monthly_cap,
-    })
-}
-
-/// The spend as it will be once this top-up's final amount replaces its planned one.
-fn spend_with(mut s: Spend, settled: &TopUp, planned: &TopUp) -> Spend {
-    let adjust = |m: Option<crate::money::Money>| {
-        m.map(|m| {
-            crate::money::Money::new(
-                m.minor - planned.amount.minor + settled.amount.minor,
-                m.currency,
-            )
-        })
-    };
-    s.line = adjust(s.line);
-    s.global = adjust(s.global);
-    s
-}
-
-fn line_currency(line: &Line) -> Option<crate::money::Currency> {
-    line.policy
-        .monthly_cap
-        .map(|m| m.currency)
-        .or(match &line.policy.topup {
-            crate::config::TopUpChoice::Amount(m) => Some(m.currency),
-            crate::config::TopUpChoice::Package { price, .. } => price.map(|p| p.currency),
-            crate::config::TopUpChoice::Cheapest { .. } => None,
-        })
-}
-
-/// Dry run: says what would be bought; under `daemon.dry_run` also by email, once a day per line.
-fn dry_run(ctx: &Ctx, line: &Line, trigger: &str, what: &str) -> Result<Report, LedgerError> {
     let now = Utc::now();
     let day = now
         .with_timezone(&ctx.config.daemon.timezone)
         .format("%Y-%m-%d");
     let rows = vec![
-        ("Would buy".to_string(), what.to_string()),
-        ("Why".to_string(), trigger.to_string()),
+        ("Why it wanted to buy".to_string(), trigger.to_string()),
+        ("Carrier said".to_string(), e.to_string()),
     ];
     let draft = compose::warning(
         line,
-        format!("dryrun:{}:{day}", line.id),
-        &format!("dry run: would top up {}", line.name),
-        "renewd runs in dry-run mode and bought nothing.",
+        format!("nooffer:{}:{day}", line.id),
+        &format!("cannot top up {}", line.name),
+        "The line needs a top-up, but the carrier would not sell the configured one. Nothing was bought.",
         rows,
-        "Set dry_run = false in [daemon] to let renewd buy.",
+        "Check the line's topup_amount / topup_package against what the carrier offers, and the provider account.",
     );
+    ctx.ledger.enqueue(&draft, now)?;
+    Ok(report(
+        line,
+        "failed",
+        format!("{trigger}, but no offer: {}", describe(e)),
+    ))
+}
+
+/// Dry run: says what would be bought; under `daemon.dry_run` also by email, once a day per line.
+fn dry_run(ctx: &Ctx, line: &Line, trigger: &str, what: &str) -> Result<Report, LedgerError> {
+    let now = Utc::now();
     if ctx.config.daemon.dry_run {
+        let draft = compose::dry_run(line, trigger, what, now, ctx.config.daemon.timezone);
         ctx.ledger.enqueue(&draft, now)?;
     }
     Ok(report(

@@ -17,6 +17,7 @@ use crate::policy::{self, Facts};
 
 mod act;
 mod observe;
+mod outcome;
 mod reconcile;
 
 /// What one check needs: the config, the carriers, the ledger, and the time.
@@ -90,7 +91,8 @@ pub async fn check_line(ctx: &Ctx, line: &Line) -> Result<Report, CheckError> {
         .iter()
         .rev()
         .find(|t| t.state == crate::model::TopUpState::Failed);
-    let reports = carrier(ctx, line.status_carrier(), line)?.reports();
+    let status_carrier = carrier(ctx, line.status_carrier(), line)?;
+    let reports = status_carrier.reports();
     let facts = Facts {
         now,
         tz: ctx.config.daemon.timezone,
@@ -100,7 +102,8 @@ pub async fn check_line(ctx: &Ctx, line: &Line) -> Result<Report, CheckError> {
         open: open.as_ref(),
         last_confirmed: last_confirmed.as_ref(),
         last_failed,
-        settle: ctx.config.daemon.settle,
+        // A carrier that caches its readings (Airalo: 20 min) needs at least that long.
+        settle: ctx.config.daemon.settle.max(status_carrier.min_settle()),
     };
     let decision = policy::decide(line, &facts);
     act::on_decision(ctx, line, decision, observation)

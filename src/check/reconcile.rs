@@ -6,7 +6,7 @@
 
 use chrono::Utc;
 
-use super::{Ctx, act};
+use super::{Ctx, outcome};
 use crate::carriers::{Lookup, Order};
 use crate::config::Line;
 use crate::ledger::{LedgerError, Settlement};
@@ -64,18 +64,11 @@ async fn look_up(ctx: &Ctx, line: &Line, t: &TopUp) -> Result<(), LedgerError> {
     match c.lookup(line, &order_of(t)).await {
         Ok(Lookup::Confirmed(p)) => {
             tracing::info!(line = %line.id, topup = t.id, "lookup confirmed the top-up");
-            act::confirm(ctx, line, t, p).await.map(|_| ())
+            outcome::confirm(ctx, line, t, p).await.map(|_| ())
         }
         Ok(Lookup::Failed { reason }) => {
             tracing::warn!(line = %line.id, topup = t.id, %reason, "lookup: the top-up failed at the provider");
-            act::fail(
-                ctx,
-                line,
-                t,
-                &reason,
-                "renewd may buy again at the next check if the line still needs it.",
-            )
-            .map(|_| ())
+            outcome::fail(ctx, line, t, &outcome::lookup_failed_note(&reason)).map(|_| ())
         }
         Ok(Lookup::Pending { provider_ref }) => {
             if let Some(r) = provider_ref.filter(|r| t.provider_ref.as_deref() != Some(r)) {

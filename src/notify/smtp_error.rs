@@ -85,8 +85,12 @@ impl std::fmt::Display for SmtpFailure {
 
 /// Classifies a lettre error by reply code, then by the I/O error underneath.
 pub fn classify(e: &lettre::transport::smtp::Error) -> SmtpFailure {
-    let text = chain(e);
     let code = e.status().and_then(|c| c.to_string().parse::<u16>().ok());
+    // With a reply code, the server's words are the source; lettre's own prefix repeats the code.
+    let text = match (code, e.source()) {
+        (Some(_), Some(src)) => src.to_string(),
+        _ => chain(e),
+    };
     let lower = text.to_lowercase();
     let class = if let Some(c) = code {
         by_code(c, &lower)
@@ -98,6 +102,8 @@ pub fn classify(e: &lettre::transport::smtp::Error) -> SmtpFailure {
         match kind {
             std::io::ErrorKind::ConnectionRefused => FailureClass::Refused,
             std::io::ErrorKind::TimedOut => FailureClass::Timeout,
+            // rustls reports a failed handshake (e.g. plain text where TLS was expected) as bad data.
+            std::io::ErrorKind::InvalidData => FailureClass::Tls,
             _ => FailureClass::Network,
         }
     } else if lower.contains("no compatible authentication mechanism") {
@@ -136,7 +142,7 @@ fn chain(e: &lettre::transport::smtp::Error) -> String {
     let mut source = e.source();
     while let Some(err) = source {
         let s = err.to_string();
-        if !parts.last().is_some_and(|p| p.contains(&s)) {
+        if !parts.iter().any(|p| p.contains(&s)) {
             parts.push(s);
         }
         source = err.source();

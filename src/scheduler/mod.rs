@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
-use tokio::time::{Instant, sleep_until};
+use tokio::time::Instant;
 
 use crate::clock::Clock;
 use crate::schedule::Schedule;
@@ -155,6 +155,8 @@ struct Loop {
 impl Loop {
     async fn run(mut self, shutdown: impl Future) {
         tokio::pin!(shutdown);
+        let sleep = tokio::time::sleep(Duration::ZERO);
+        tokio::pin!(sleep);
         loop {
             let now = self.clock.now();
             if self.blocked.is_none() && !self.send_due(now) {
@@ -162,18 +164,33 @@ impl Loop {
             }
             self.publish(now);
             let wake = self.wake_at(now);
+            if sleep.deadline() != wake {
+                sleep.as_mut().reset(wake);
+            }
             let event = tokio::select! {
                 biased;
                 _ = &mut shutdown => return,
                 cmd = self.commands.recv() => Event::Command(cmd),
                 permit = self.fires.reserve(), if self.blocked.is_some() => Event::Room(permit.is_ok()),
-                _ = sleep_until(wake) => Event::Wake,
+                _ = &mut sleep => Event::Wake,
             };
             match event {
-                Event::Command(Some(cmd)) => self.apply(cmd),
+                Event::Command(Some(cmd)) => self.apply_all(cmd),
                 Event::Room(true) => self.send_blocked(),
                 Event::Command(None) | Event::Room(false) => return,
                 Event::Wake => {}
+            }
+        }
+    }
+
+    /// Applies `first` and the commands already queued behind it (up to a batch), so a
+    /// burst of `Done`s costs one loop iteration rather than one each.
+    fn apply_all(&mut self, first: Command) {
+        self.apply(first);
+        for _ in 0..1024 {
+            match self.commands.try_recv() {
+                Ok(cmd) => self.apply(cmd),
+                Err(_) => break,
             }
         }
     }

@@ -83,12 +83,14 @@ fn assert_at(got: DateTime<Utc>, want: DateTime<Utc>, what: &str) {
     );
 }
 
+/// (zone, schedule, start = last check, expected fires in UTC)
+type Case = (Tz, &'static str, DateTime<Utc>, [DateTime<Utc>; 3]);
+
 #[tokio::test(start_paused = true)]
 async fn lines_fire_at_their_times_across_dst_changes() {
     let ny: Tz = "America/New_York".parse().unwrap();
     let paris: Tz = "Europe/Paris".parse().unwrap();
-    // (zone, schedule, start = last check, expected fires in UTC)
-    let cases: &[(Tz, &str, DateTime<Utc>, [DateTime<Utc>; 3])] = &[
+    let cases: &[Case] = &[
         (
             Tz::UTC,
             "0 * * * *",

@@ -1,6 +1,7 @@
 //! The words of every email: receipt, failure and warning drafts, text and HTML.
 //!
 //! Pure: each function turns facts into a `Draft` whose key makes it once-per-event.
+//! Receipts and failures live here, warnings in `warnings.rs`.
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -9,7 +10,6 @@ use crate::config::{Line, MessageKind};
 use crate::ledger::Draft;
 use crate::model::{Observation, TopUp};
 use crate::money::Money;
-use crate::policy::CapHit;
 
 /// Month-to-date spend against the caps, for receipts and cap warnings.
 #[derive(Debug, Clone, Default)]
@@ -47,7 +47,7 @@ pub fn local_time(t: DateTime<Utc>, tz: Tz) -> String {
 }
 
 /// Renders rows as plain text and as an HTML table, under a heading paragraph.
-fn render(
+pub(super) fn render(
     kind: MessageKind,
     key: String,
     line: &Line,
@@ -68,7 +68,7 @@ fn render(
 }
 
 /// `render` for messages that may belong to no line.
-fn render_parts(
+pub(super) fn render_parts(
     kind: MessageKind,
     key: String,
     line_id: Option<String>,
@@ -179,10 +179,39 @@ pub fn receipt(
     )
 }
 
+/// What a failure email says beyond the facts: the provider's words, and what happens next.
+#[derive(Debug, Clone, Default)]
+pub struct FailureNote {
+    /// The provider's own error text, as it gave it.
+    pub provider_text: String,
+    /// The provider's own error code, when it gave one.
+    pub provider_code: Option<String>,
+    /// What renewd does next, e.g. "tries again at the next check".
+    pub next: String,
+    /// When renewd does it, if it is scheduled.
+    pub next_at: Option<DateTime<Utc>>,
+    /// What the person can do, e.g. "add funds to the Reloadly wallet".
+    pub you_can: String,
+}
+
 /// A top-up the provider definitely refused.
 pub fn topup_failed(line: &Line, t: &TopUp, reason: &str, next: &str, tz: Tz) -> Draft {
+    let note = FailureNote {
+        provider_text: reason.to_string(),
+        next: next.to_string(),
+        ..FailureNote::default()
+    };
+    topup_failed_with(line, t, &note, tz)
+}
+
+/// A top-up the provider definitely refused, with its code and the next steps spelled out.
+pub fn topup_failed_with(line: &Line, t: &TopUp, note: &FailureNote, tz: Tz) -> Draft {
     let subject = format!("renewd: top-up FAILED for {}", line.name);
-    let rows = vec![
+    let said = match &note.provider_code {
+        Some(code) => format!("{} (code {code})", note.provider_text),
+        None => note.provider_text.clone(),
+    };
+    let mut rows = vec![
         ("Line".into(), format!("{} ({})", line.name, line.id)),
         ("Carrier".into(), t.carrier.clone()),
         (
@@ -190,150 +219,38 @@ pub fn topup_failed(line: &Line, t: &TopUp, reason: &str, next: &str, tz: Tz) ->
             t.package.clone().unwrap_or_else(|| t.amount.to_string()),
         ),
         ("Why".into(), t.trigger.clone()),
-        ("Provider said".into(), reason.to_string()),
+        ("Provider said".into(), said),
         (
             "When".into(),
             local_time(t.settled_at.unwrap_or(t.created_at), tz),
         ),
         ("Ledger id".into(), t.id.to_string()),
     ];
+    if !note.next.is_empty() {
+        let when = note
+            .next_at
+            .map(|at| format!(" ({})", local_time(at, tz)))
+            .unwrap_or_default();
+        rows.push(("renewd will".into(), format!("{}{when}", note.next)));
+    }
+    if !note.you_can.is_empty() {
+        rows.push(("You can".into(), note.you_can.clone()));
+    }
+    let intro = format!("A top-up for {} failed. Nothing was charged.", line.name);
     render(
         MessageKind::Failure,
         format!("failed:{}", t.id),
         line,
         subject,
-        &format!("A top-up for {} failed. Nothing was charged.", line.name),
-        &rows,
-        next,
-    )
-}
-
-/// A top-up whose outcome could not be settled: a person must check and resolve it.
-pub fn unknown_outcome(line: &Line, t: &TopUp, reason: &str) -> Draft {
-    let subject = format!(
-        "renewd: top-up outcome UNKNOWN for {} (needs you)",
-        line.name
-    );
-    let rows = vec![
-        ("Line".into(), format!("{} ({})", line.name, line.id)),
-        ("Carrier".into(), t.carrier.clone()),
-        ("Amount".into(), t.amount.to_string()),
-        ("renewd reference".into(), t.reference.clone()),
-        (
-            "Provider reference".into(),
-            t.provider_ref.clone().unwrap_or_else(|| "none".into()),
-        ),
-        ("Last error".into(), reason.to_string()),
-        ("Ledger id".into(), t.id.to_string()),
-    ];
-    let outro = format!(
-        "renewd buys nothing more for this line until this is settled. Check the carrier's account for the reference above, then run: renewd resolve {} --paid (or --failed)",
-        t.id
-    );
-    render(
-        MessageKind::Warning,
-        format!("unknown:{}", t.id),
-        line,
-        subject,
-        "renewd sent a top-up but could not learn whether it went through.",
-        &rows,
-        &outro,
-    )
-}
-
-/// A cap stopped a purchase (once per line and month).
-pub fn cap_blocked(line: &Line, hit: &CapHit, month: (i32, u32), trigger: &str) -> Draft {
-    let subject = format!(
-        "renewd: {} cap reached, {} not topped up",
-        hit.scope, line.name
-    );
-    let rows = vec![
-        ("Line".into(), format!("{} ({})", line.name, line.id)),
-        ("Why it wanted to buy".into(), trigger.to_string()),
-        ("Would have bought".into(), hit.amount.to_string()),
-        (
-            format!("Spent this month ({} cap)", hit.scope),
-            format!("{} of {}", hit.spent, hit.cap),
-        ),
-    ];
-    let outro = "Raise the cap in the config (monthly_cap) and reload renewd (systemctl reload renewd), or top the line up by hand. You get this warning once a month per line.";
-    let key = format!("cap:{}:{}-{:02}", line.id, month.0, month.1);
-    render(
-        MessageKind::Warning,
-        key,
-        line,
-        subject,
-        &format!(
-            "{} needs a top-up but the {} monthly cap would be exceeded.",
-            line.name, hit.scope
-        ),
-        &rows,
-        outro,
-    )
-}
-
-/// A warning without a purchase: dry run, cannot act, dead SIM, failing checks.
-pub fn warning(
-    line: &Line,
-    key: String,
-    subject: &str,
-    intro: &str,
-    rows: Vec<(String, String)>,
-    outro: &str,
-) -> Draft {
-    let mut all = vec![("Line".to_string(), format!("{} ({})", line.name, line.id))];
-    all.extend(rows);
-    render(
-        MessageKind::Warning,
-        key,
-        line,
-        format!("renewd: {subject}"),
-        intro,
-        &all,
-        outro,
-    )
-}
-
-/// The line could not be checked for longer than the grace period.
-pub fn check_failing(line: &Line, since: DateTime<Utc>, error: &str, tz: Tz) -> Draft {
-    let rows = vec![
-        ("Line".into(), format!("{} ({})", line.name, line.id)),
-        ("Failing since".into(), local_time(since, tz)),
-        ("Last error".into(), error.to_string()),
-    ];
-    let key = format!("checkfail:{}:{}", line.id, since.timestamp());
-    render(
-        MessageKind::Failure,
-        key,
-        line,
-        format!("renewd: cannot check {}", line.name),
-        &format!(
-            "renewd has not been able to check {} since {}.",
-            line.name,
-            local_time(since, tz)
-        ),
-        &rows,
-        "renewd keeps trying on the line's schedule. Check the carrier's credentials and service status.",
-    )
-}
-
-/// The message `renewd test-email` sends: proof that the transport works.
-pub fn test_message(smtp_url: &str, now: DateTime<Utc>) -> Draft {
-    let rows = vec![
-        ("Sent through".to_string(), smtp_url.to_string()),
-        (
-            "Sent at".to_string(),
-            now.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
-        ),
-    ];
-    let intro = "This is a test message from renewd. Receipts, failures and warnings will arrive like this one.";
-    render_parts(
-        MessageKind::Warning,
-        format!("test:{}", now.timestamp_millis()),
-        None,
-        "renewd: test message".into(),
-        intro,
+        &intro,
         &rows,
         "",
     )
 }
+
+mod warnings;
+
+pub use warnings::{cap_blocked, check_failing, dry_run, test_message, unknown_outcome, warning};
+
+#[cfg(test)]
+mod tests;

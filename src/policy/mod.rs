@@ -4,14 +4,19 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use crate::carriers::Reports;
+
+mod caps;
+mod expiry;
+
 use crate::config::Line;
-use crate::ledger::Month;
 use crate::model::{LineState, Observation, TopUp};
-use crate::money::{Money, format_duration};
+use crate::money::format_duration;
+pub use caps::{CapHit, check_caps, month_of};
+pub use expiry::{expiry, forecast};
 
 /// What the policy sees of a line at one check.
 #[derive(Debug, Clone)]
@@ -182,16 +187,13 @@ fn triggers(line: &Line, f: &Facts) -> (Vec<String>, Vec<String>) {
             None => blind.push("expiry is unknown: the carrier does not report it and neither renews_on nor plan_days with a confirmed top-up gives it".to_string()),
         }
     }
-    if let Some(within) = p.runs_out_within {
-        if let Some(left) = forecast(f.history, obs, f.now) {
-            if left <= within {
-                crossed.push(format!(
-                    "forecast runs out in {} (within {})",
-                    format_duration(left),
-                    format_duration(within)
-                ));
-            }
-        }
+    let left = p.runs_out_within.zip(forecast(f.history, obs, f.now));
+    if let Some((within, left)) = left.filter(|(within, left)| left <= within) {
+        crossed.push(format!(
+            "forecast runs out in {} (within {})",
+            format_duration(left),
+            format_duration(within)
+        ));
     }
     if obs.is_some_and(|o| o.state == LineState::Expired)
         && crossed.is_empty()
@@ -202,128 +204,5 @@ fn triggers(line: &Line, f: &Facts) -> (Vec<String>, Vec<String>) {
     (crossed, blind)
 }
 
-/// The plan's end: reported by the carrier, or derived from `renews_on`/`plan_days`.
-pub fn expiry(line: &Line, f: &Facts) -> Option<(DateTime<Utc>, &'static str)> {
-    if f.reports.expiry {
-        return f
-            .observation
-            .and_then(|o| o.expires_at)
-            .map(|t| (t, "expiry"));
-    }
-    let days = line
-        .policy
-        .plan_days
-        .map(|d| chrono::Duration::days(d as i64));
-    let from_topup = f
-        .last_confirmed
-        .zip(days)
-        .map(|(t, d)| t.settled_at.unwrap_or(t.created_at) + d);
-    let from_anchor = line
-        .renews_on
-        .map(|d| next_renewal(d, line.policy.plan_days, f.now, f.tz));
-    from_topup.max(from_anchor).map(|t| (t, "plan end"))
-}
-
-/// The first renewal day on or after `now`: `anchor`, then every `plan_days` after it.
-fn next_renewal(
-    anchor: NaiveDate,
-    plan_days: Option<u32>,
-    now: DateTime<Utc>,
-    tz: Tz,
-) -> DateTime<Utc> {
-    let at = |d: NaiveDate| local_midnight(d, tz);
-    let mut day = anchor;
-    if let Some(step) = plan_days.filter(|d| *d > 0) {
-        while at(day) < now {
-            day += chrono::Duration::days(step as i64);
-        }
-    }
-    at(day)
-}
-
-fn local_midnight(d: NaiveDate, tz: Tz) -> DateTime<Utc> {
-    let naive = d.and_hms_opt(0, 0, 0).expect("midnight exists");
-    tz.from_local_datetime(&naive)
-        .earliest()
-        .unwrap_or_else(|| tz.from_utc_datetime(&naive))
-        .with_timezone(&Utc)
-}
-
-/// Time until data (or, without data, balance) runs out at the recent rate of use.
-/// Uses readings since the last rise (a top-up); `None` without a falling trend.
-pub fn forecast(
-    history: &[Observation],
-    current: Option<&Observation>,
-    now: DateTime<Utc>,
-) -> Option<Duration> {
-    let mut points: Vec<(DateTime<Utc>, i64)> = Vec::new();
-    let value = |o: &Observation| o.data.map(|d| d.kb).or(o.balance.map(|b| b.minor));
-    for o in history.iter().chain(current) {
-        let Some(v) = value(o) else { continue };
-        if points
-            .last()
-            .is_some_and(|(t, last)| v > *last || o.at <= *t)
-        {
-            points.clear(); // a rise is a top-up: the trend starts again
-        }
-        points.push((o.at, v));
-    }
-    let (&(t0, v0), &(t1, v1)) = (points.first()?, points.last()?);
-    let secs = (t1 - t0).num_seconds();
-    if secs <= 0 || v1 >= v0 {
-        return None;
-    }
-    let rate = (v0 - v1) as f64 / secs as f64; // units per second
-    let left = (v1.max(0) as f64 / rate) - (now - t1).num_seconds().max(0) as f64;
-    Some(Duration::from_secs(left.max(0.0).round() as u64))
-}
-
-/// Which cap stopped a purchase, with the figures for the warning.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CapHit {
-    /// `"line"` or `"global"`.
-    pub scope: &'static str,
-    pub cap: Money,
-    /// Already counted this month (planned, submitting, confirmed, unknown).
-    pub spent: Money,
-    pub amount: Money,
-}
-
-/// Checks a purchase against the caps. `spent` figures are in the cap's currency.
-pub fn check_caps(
-    amount: Money,
-    line: Option<(Money, Money)>,
-    global: Option<(Money, Money)>,
-) -> Result<(), CapHit> {
-    for (scope, cap) in [("line", line), ("global", global)] {
-        let Some((cap, spent)) = cap else { continue };
-        let total = spent.checked_add(amount);
-        if total.is_none_or(|t| t.minor > cap.minor) {
-            return Err(CapHit {
-                scope,
-                cap,
-                spent,
-                amount,
-            });
-        }
-    }
-    Ok(())
-}
-
-/// The calendar month containing `now` in `tz`.
-pub fn month_of(now: DateTime<Utc>, tz: Tz) -> Month {
-    let local = now.with_timezone(&tz);
-    let first = NaiveDate::from_ymd_opt(local.year(), local.month(), 1).expect("day 1 exists");
-    let next = first
-        .checked_add_months(chrono::Months::new(1))
-        .expect("next month exists");
-    Month {
-        start: local_midnight(first, tz),
-        end: local_midnight(next, tz),
-        label: (local.year(), local.month()),
-    }
-}
-
 #[cfg(test)]
-#[path = "policy_tests.rs"]
 mod tests;

@@ -1,0 +1,117 @@
+//! Airalo's three error shapes (validation, business code, auth/not-found/rate-limit)
+//! turned into `CarrierError`s, with the business codes classified as the reference says.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::carriers::CarrierError;
+use crate::carriers::http::{Http, Reply};
+
+/// Every field any of the three shapes may carry.
+#[derive(Debug, Default, Deserialize)]
+struct ErrorBody {
+    /// Business rule: `{"code": 11, "reason": "..."}`.
+    code: Option<Value>,
+    reason: Option<String>,
+    /// Validation: `{"data": {"field": "message"}, "meta": {...}}`; `[]` for auth/404.
+    data: Option<Value>,
+    meta: Option<Meta>,
+    /// Rate limit: `{"message": "Too Many Attempts."}`.
+    message: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Meta {
+    message: Option<String>,
+}
+
+/// Turns a non-2xx reply into the error it stands for.
+pub fn classify(http: &Http, reply: &Reply) -> CarrierError {
+    let status = reply.status.as_u16();
+    let body: ErrorBody = serde_json::from_slice(&reply.body).unwrap_or_default();
+    if status == 429 {
+        return http.rate_limited(reply.retry_after());
+    }
+    if let Some(code) = body.code.as_ref().and_then(code_of) {
+        let reason = body.reason.clone().unwrap_or_else(|| reply.snippet());
+        return business(http, code, &reason);
+    }
+    if status >= 500 {
+        return http.server(reply);
+    }
+    let airalo_shape = body.meta.is_some();
+    let message = body
+        .meta
+        .and_then(|m| m.message)
+        .or(body.message)
+        .unwrap_or_else(|| reply.snippet());
+    let carrier = http.carrier().to_string();
+    match status {
+        401 => http.setup(format!("Airalo rejected renewd's access token ({message}); check client_id and client_secret")),
+        403 => http.setup(format!("Airalo refused access (HTTP 403: {message}); check the partner account and its IP allow-list")),
+        404 if airalo_shape => CarrierError::LineGone {
+            carrier,
+            code: "404".into(),
+            message: format!("Airalo has no eSIM with this ICCID on this account ({message}); check the line's iccid"),
+        },
+        404 => http.setup(format!("HTTP 404 ({message}); check base_url, e.g. \"https://partners-api.airalo.com/v2\"")),
+        _ => {
+            let fields = body.data.as_ref().and_then(fields_of);
+            let (code, message) = match fields {
+                Some(f) => ("validation".to_string(), format!("{f} ({message})")),
+                None => (format!("HTTP {status}"), message),
+            };
+            CarrierError::Refused { carrier, code, message, retryable: false }
+        }
+    }
+}
+
+/// The business code as an integer (Airalo sends a number; accept a numeric string too).
+fn code_of(v: &Value) -> Option<i64> {
+    v.as_i64()
+        .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+}
+
+/// `field: message; field: message` from a validation error's `data` object.
+fn fields_of(data: &Value) -> Option<String> {
+    let map = data.as_object().filter(|m| !m.is_empty())?;
+    let parts: Vec<String> = map
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "{k}: {}",
+                v.as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| v.to_string())
+            )
+        })
+        .collect();
+    Some(parts.join("; "))
+}
+
+/// The reference's business-code table.
+fn business(http: &Http, code: i64, reason: &str) -> CarrierError {
+    let carrier = http.carrier().to_string();
+    let refused = |retryable: bool, hint: &str| CarrierError::Refused {
+        carrier: carrier.clone(),
+        code: code.to_string(),
+        message: format!("{reason}: {hint}"),
+        retryable,
+    };
+    match code {
+        11 => refused(false, "insufficient Airalo credit; fund your Airalo account, then renewd buys at the next check"),
+        13 => refused(true, "the operator is under maintenance; renewd retries later"),
+        33 => refused(true, "not enough eSIM stock; renewd retries later"),
+        53 => refused(true, "unexpected error at Airalo; renewd retries later"),
+        14 | 43 => refused(false, "Airalo says renewd sent a bad request; this is a bug in renewd, please report it"),
+        23 => refused(false, "the operator disabled this top-up; pick another package (topup_package)"),
+        34 => refused(false, "the package is invalid or out of stock; pick another from the eSIM's top-up list"),
+        73 => CarrierError::LineGone {
+            carrier,
+            code: "73".into(),
+            message: format!("{reason}: the eSIM was recycled and can never be topped up; buy a new eSIM and update the line"),
+        },
+        89 => http.setup(format!("code 89: {reason}: this machine's IP address is not on the Airalo allow-list; add it in the partner platform")),
+        _ => refused(false, "unknown Airalo error code; check the order in the partner platform"),
+    }
+}

@@ -1,0 +1,258 @@
+//! Airalo Partner API v2: eSIM data by ICCID (usage, top-up packages, orders).
+//!
+//! `client` holds the token and rate limits, `api` the reply bodies, `errors` the three
+//! error shapes, `lookup` the reconciliation after a lost reply.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::http::{self, Http};
+use super::{Carrier, CarrierError, Lookup, Order, Reports, Submitted};
+use crate::config::secret::{Secret, SecretSource};
+use crate::config::validate::Problems;
+use crate::config::{Line, TopUpChoice};
+use crate::model::{Observation, Offer};
+
+mod api;
+mod client;
+mod errors;
+mod lookup;
+
+use api::{Envelope, OrderReply, Package, Usage};
+use client::Client;
+use errors::classify;
+
+/// The production API root.
+pub const DEFAULT_BASE_URL: &str = "https://partners-api.airalo.com/v2";
+/// Airalo serves usage from a 20-minute cache; a reading sooner after a top-up may not show it.
+pub const USAGE_CACHE: Duration = Duration::from_secs(20 * 60);
+
+/// A `[carriers.NAME]` section with `type = "airalo"`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AiraloConfig {
+    pub client_id: String,
+    pub client_secret: Option<Secret>,
+    pub client_secret_file: Option<String>,
+    pub client_secret_env: Option<String>,
+    /// API root; overridable for a test server or staging.
+    pub base_url: Option<String>,
+    /// Longest wait for one request, e.g. "30s" (the default).
+    pub timeout: Option<String>,
+}
+
+impl AiraloConfig {
+    pub fn validate(&self, key: &str, p: &mut Problems) {
+        p.check(&format!("{key}.client_secret"), self.secret());
+        p.opt(
+            &format!("{key}.timeout"),
+            self.timeout.as_ref(),
+            crate::money::parse_duration,
+        );
+        p.url(&format!("{key}.base_url"), self.base_url.as_ref());
+    }
+
+    /// Where the secret comes from (not read yet).
+    pub fn secret(&self) -> Result<SecretSource, String> {
+        SecretSource::from_keys(
+            "client_secret",
+            self.client_secret.as_ref(),
+            self.client_secret_file.as_deref(),
+            self.client_secret_env.as_deref(),
+        )
+    }
+}
+
+/// The Airalo adapter for one partner account.
+pub struct Airalo {
+    client: Client,
+}
+
+impl Airalo {
+    /// Reads the secret and builds the client; no network I/O.
+    pub fn new(name: &str, c: &AiraloConfig) -> Result<Self, CarrierError> {
+        let setup = |detail: String| CarrierError::Setup {
+            carrier: name.to_string(),
+            detail,
+        };
+        let secret = c
+            .secret()
+            .and_then(|s| s.resolve())
+            .map_err(|e| setup(format!("client_secret: {e}")))?;
+        let base = http::base_url(name, c.base_url.as_deref(), DEFAULT_BASE_URL)?;
+        let http = Http::new(name, http::timeout(name, c.timeout.as_deref())?)?;
+        Ok(Self {
+            client: Client::new(http, base, c.client_id.clone(), secret),
+        })
+    }
+
+    fn http(&self) -> &Http {
+        &self.client.http
+    }
+
+    fn iccid<'a>(&self, line: &'a Line) -> Result<&'a str, CarrierError> {
+        line.iccid
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .ok_or_else(|| {
+                self.http().setup(format!(
+                    "line {} has no iccid; an Airalo line needs iccid = \"8910300000000000001\"",
+                    line.id
+                ))
+            })
+    }
+
+    /// `GET /sims/{iccid}/topups`: the packages this eSIM accepts.
+    async fn topups(&self, iccid: &str) -> Result<Vec<Package>, CarrierError> {
+        let url = self.client.url(&["sims", iccid, "topups"]);
+        let reply = self
+            .client
+            .call(Some(iccid), |c| c.get(url.clone()))
+            .await?;
+        if !reply.status.is_success() {
+            return Err(classify(self.http(), &reply));
+        }
+        Ok(self
+            .http()
+            .json::<Envelope<Vec<Package>>>(&reply, "top-up package list")?
+            .data)
+    }
+
+    /// Turns the line's choice into one of the offered packages.
+    fn choose(&self, offered: &[Package], choice: &TopUpChoice) -> Result<Offer, CarrierError> {
+        let list = || {
+            offered
+                .iter()
+                .map(Package::summary)
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        let refuse = |code: &str, message: String| CarrierError::Refused {
+            carrier: self.http().carrier().to_string(),
+            code: code.into(),
+            message,
+            retryable: false,
+        };
+        if offered.is_empty() {
+            return Err(refuse(
+                "no_topups",
+                "Airalo offers no top-up for this eSIM".into(),
+            ));
+        }
+        let package = match choice {
+            TopUpChoice::Package { id, .. } => {
+                offered.iter().find(|p| &p.id == id).ok_or_else(|| {
+                    refuse(
+                        "not_offered",
+                        format!(
+                            "topup_package {id:?} is not offered for this eSIM; offered: {}",
+                            list()
+                        ),
+                    )
+                })?
+            }
+            TopUpChoice::Cheapest { min_data } => offered
+                .iter()
+                .filter(|p| p.gives(*min_data) && p.cost().is_some())
+                .min_by_key(|p| (p.cost().map(|m| m.minor), std::cmp::Reverse(p.amount)))
+                .ok_or_else(|| {
+                    refuse(
+                        "not_offered",
+                        format!(
+                            "no offered top-up gives at least {min_data}; offered: {}",
+                            list()
+                        ),
+                    )
+                })?,
+            TopUpChoice::Amount(a) => {
+                return Err(self.http().setup(format!("Airalo sells packages, not amounts like {a}; set topup_package = \"<id>\" or \"cheapest\" with min_data; offered: {}", list())));
+            }
+        };
+        let offer = package.offer().map_err(|e| self.http().malformed(e))?;
+        if let TopUpChoice::Package {
+            price: Some(limit), ..
+        } = choice
+            && offer.amount.partial_cmp(limit).is_some_and(|o| o.is_gt())
+        {
+            return Err(refuse(
+                "price_rose",
+                format!(
+                    "{} now costs {}, more than the {limit} topup_amount allows; raise topup_amount or pick another package",
+                    package.id, offer.amount
+                ),
+            ));
+        }
+        Ok(offer)
+    }
+}
+
+/// The order's `description`: renewd's reference, findable with `filter[description]`.
+fn description(line: &Line, order: &Order) -> String {
+    format!("renewd:{}:{}", line.id, order.reference)
+}
+
+#[async_trait]
+impl Carrier for Airalo {
+    fn reports(&self) -> Reports {
+        Reports {
+            balance: false,
+            data: true,
+            expiry: true,
+        }
+    }
+
+    fn min_settle(&self) -> Duration {
+        USAGE_CACHE + Duration::from_secs(5 * 60)
+    }
+
+    async fn status(&self, line: &Line) -> Result<Observation, CarrierError> {
+        let iccid = self.iccid(line)?;
+        let url = self.client.url(&["sims", iccid, "usage"]);
+        let reply = self
+            .client
+            .call(Some(iccid), |c| c.get(url.clone()))
+            .await?;
+        if !reply.status.is_success() {
+            return Err(classify(self.http(), &reply));
+        }
+        let usage: Envelope<Usage> = self.http().json(&reply, "usage reply")?;
+        usage
+            .data
+            .observation(Utc::now())
+            .map_err(|e| self.http().malformed(format!("usage reply: {e}")))
+    }
+
+    async fn quote(&self, line: &Line, choice: &TopUpChoice) -> Result<Offer, CarrierError> {
+        let iccid = self.iccid(line)?;
+        let offered = self.topups(iccid).await?;
+        self.choose(&offered, choice)
+    }
+
+    async fn top_up(&self, line: &Line, order: &Order) -> Result<Submitted, CarrierError> {
+        let iccid = self.iccid(line)?;
+        let package = order.offer.package.as_deref().ok_or_else(|| {
+            self.http()
+                .setup("an Airalo top-up needs a package; set topup_package")
+        })?;
+        let body = json!({ "package_id": package, "iccid": iccid, "description": description(line, order) });
+        let url = self.client.url(&["orders", "topups"]);
+        let reply = self
+            .client
+            .call(None, |c| c.post(url.clone()).json(&body))
+            .await?;
+        if !reply.status.is_success() {
+            return Err(classify(self.http(), &reply));
+        }
+        let placed: Envelope<OrderReply> = self.http().json(&reply, "top-up order reply")?;
+        Ok(Submitted::Confirmed(placed.data.purchase()))
+    }
+
+    async fn lookup(&self, line: &Line, order: &Order) -> Result<Lookup, CarrierError> {
+        let iccid = self.iccid(line)?;
+        lookup::lookup(&self.client, iccid, &description(line, order), order).await
+    }
+}

@@ -1,0 +1,394 @@
+//! DingConnect API: airtime top-ups by SkuCode to a phone number.
+//!
+//! Ding reports nothing about the line (lines renew by date or `status_from`). A purchase is
+//! one `SendTransfer` with `DistributorRef` derived from renewd's reference and judged by
+//! `ResultCode` and `ProcessingState`; `lookup` is `ListTransferRecords` by that reference.
+//! Nothing is ever re-sent here: Ding has been seen to pay a replayed `DistributorRef` twice.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::Utc;
+use reqwest::Method;
+use serde::Deserialize;
+
+use super::net::{self, Reply};
+use super::{Carrier, CarrierError, Lookup, Order, Purchase, Reports, Submitted};
+use crate::config::secret::{Secret, SecretSource};
+use crate::config::validate::Problems;
+use crate::config::{Line, TopUpChoice};
+use crate::model::{LineState, Observation, Offer};
+use crate::money::{Currency, Money, parse_duration};
+
+mod wire;
+
+pub use wire::distributor_ref;
+use wire::{Envelope, State, TransferList, TransferReply};
+
+/// Ding's API root.
+const DEFAULT_BASE: &str = "https://api.dingconnect.com/api/V1";
+/// Above Ding's 90 s provider time limit, as its docs advise.
+const DEFAULT_TIMEOUT: &str = "120s";
+
+/// A `[carriers.NAME]` section with `type = "dingconnect"`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DingConfig {
+    pub api_key: Option<Secret>,
+    pub api_key_file: Option<String>,
+    pub api_key_env: Option<String>,
+    /// API root; overridable for a test server or staging.
+    pub base_url: Option<String>,
+    /// Time limit per HTTP call, e.g. "120s" (default; Ding gives operators 90 s).
+    pub timeout: Option<String>,
+}
+
+impl DingConfig {
+    pub fn validate(&self, key: &str, p: &mut Problems) {
+        p.check(&format!("{key}.api_key"), self.secret());
+        p.check(&format!("{key}.timeout"), self.timeout());
+        p.url(&format!("{key}.base_url"), self.base_url.as_ref());
+    }
+
+    /// Where the secret comes from (not read yet).
+    pub fn secret(&self) -> Result<SecretSource, String> {
+        SecretSource::from_keys(
+            "api_key",
+            self.api_key.as_ref(),
+            self.api_key_file.as_deref(),
+            self.api_key_env.as_deref(),
+        )
+    }
+
+    fn timeout(&self) -> Result<Duration, String> {
+        parse_duration(self.timeout.as_deref().unwrap_or(DEFAULT_TIMEOUT))
+    }
+}
+
+/// The DingConnect adapter.
+pub struct Ding {
+    /// The carrier's config name, for errors and logs.
+    name: String,
+    http: reqwest::Client,
+    base: String,
+    key: Secret,
+}
+
+impl Ding {
+    /// Builds the adapter; reads the key, does no network I/O.
+    pub fn new(name: &str, cfg: &DingConfig) -> Result<Self, CarrierError> {
+        let setup = |detail: String| CarrierError::Setup {
+            carrier: name.to_string(),
+            detail,
+        };
+        let key = cfg
+            .secret()
+            .and_then(|s| s.resolve())
+            .map_err(|e| setup(format!("api_key: {e}")))?;
+        let timeout = cfg.timeout().map_err(|e| setup(format!("timeout: {e}")))?;
+        let base = cfg
+            .base_url
+            .clone()
+            .unwrap_or_else(|| DEFAULT_BASE.to_string());
+        Ok(Ding {
+            name: name.to_string(),
+            http: net::client(name, timeout)?,
+            base,
+            key,
+        })
+    }
+
+    /// One call with the `api_key` header; `correlation` goes out as `X-Correlation-Id`.
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<String>,
+        correlation: Option<&str>,
+    ) -> Result<Reply, CarrierError> {
+        let url = net::join(&self.base, path);
+        let mut req = self
+            .http
+            .request(method, url)
+            .query(query)
+            .header("api_key", self.key.expose())
+            .header("Accept", "application/json");
+        if let Some(id) = correlation {
+            req = req.header("X-Correlation-Id", id);
+        }
+        if let Some(b) = body {
+            req = req.header("Content-Type", "application/json").body(b);
+        }
+        net::send(&self.name, req).await
+    }
+
+    fn setup(&self, detail: String) -> CarrierError {
+        CarrierError::Setup {
+            carrier: self.name.clone(),
+            detail,
+        }
+    }
+
+    fn sku<'a>(&self, line: &'a Line) -> Result<&'a str, CarrierError> {
+        line.sku_code.as_deref().ok_or_else(|| {
+            self.setup(format!(
+                "line {} has no sku_code; e.g. sku_code = \"XXUS12345\"",
+                line.id
+            ))
+        })
+    }
+
+    /// `SendTransfer` with `ValidateOnly` as given (always sent, even when false).
+    async fn send_transfer(
+        &self,
+        line: &Line,
+        amount: Money,
+        reference: &str,
+        validate_only: bool,
+    ) -> Result<Reply, CarrierError> {
+        let number = line
+            .number
+            .as_deref()
+            .ok_or_else(|| self.setup(format!("line {} has no number", line.id)))?;
+        let mut body = serde_json::Map::new();
+        body.insert("SkuCode".into(), self.sku(line)?.into());
+        body.insert("SendCurrencyIso".into(), amount.currency.code().into());
+        body.insert(
+            "AccountNumber".into(),
+            number
+                .chars()
+                .filter(char::is_ascii_digit)
+                .collect::<String>()
+                .into(),
+        );
+        body.insert("DistributorRef".into(), reference.into());
+        body.insert("ValidateOnly".into(), validate_only.into());
+        let body = net::json_with_decimal(body, "SendValue", &amount.major_string());
+        self.call(
+            Method::POST,
+            "SendTransfer",
+            &[],
+            Some(body),
+            Some(reference),
+        )
+        .await
+    }
+
+    /// Decodes a reply as `T` when it carries Ding's envelope with `ResultCode` 1; otherwise
+    /// classifies it (by `ResultCode`/`ErrorCodes` first, HTTP status second).
+    fn decode<T: serde::de::DeserializeOwned>(
+        &self,
+        reply: &Reply,
+        what: &str,
+    ) -> Result<T, CarrierError> {
+        let env: Option<Envelope> = serde_json::from_str(&reply.body).ok();
+        match &env {
+            Some(e) if e.result_code == 1 => reply.json(&self.name, what),
+            _ => Err(wire::classify(&self.name, reply, env.as_ref())),
+        }
+    }
+
+    /// Judges a `SendTransfer` reply; a duplicate reference sends it to `lookup`.
+    async fn judge(
+        &self,
+        line: &Line,
+        order: &Order,
+        reply: &Reply,
+    ) -> Result<Submitted, CarrierError> {
+        let parsed: Option<TransferReply> = serde_json::from_str(&reply.body).ok();
+        let dup = parsed.as_ref().is_some_and(|p| {
+            p.error_codes
+                .iter()
+                .any(|c| c.code == "DuplicateTransactionPrevented")
+        });
+        if dup {
+            tracing::warn!(line = %line.id, carrier = %self.name, "Ding says the DistributorRef was used; looking it up");
+            return match self.lookup(line, order).await? {
+                Lookup::Confirmed(p) => Ok(Submitted::Confirmed(p)),
+                Lookup::Pending { provider_ref } => Ok(Submitted::Pending { provider_ref }),
+                Lookup::NotFound => Ok(Submitted::Pending { provider_ref: None }),
+                Lookup::Failed { reason } => Err(CarrierError::Refused {
+                    carrier: self.name.clone(),
+                    code: "DuplicateTransactionPrevented".into(),
+                    message: reason,
+                    retryable: true,
+                }),
+            };
+        }
+        let t: TransferReply = self.decode(reply, "SendTransfer reply")?;
+        let Some(rec) = t.transfer_record else {
+            return Err(CarrierError::Malformed {
+                carrier: self.name.clone(),
+                detail: "SendTransfer succeeded without a TransferRecord".into(),
+            });
+        };
+        match rec.state() {
+            State::Done => Ok(Submitted::Confirmed(purchase(&rec))),
+            State::Open => Ok(Submitted::Pending {
+                provider_ref: rec.transfer_id.transfer_ref,
+            }),
+            State::Failed => Err(CarrierError::Refused {
+                carrier: self.name.clone(),
+                code: rec.processing_state.clone(),
+                message: rec.detail(),
+                retryable: true,
+            }),
+            State::Other => Err(CarrierError::Malformed {
+                carrier: self.name.clone(),
+                detail: format!("unknown ProcessingState {:?}", rec.processing_state),
+            }),
+        }
+    }
+}
+
+fn purchase(rec: &wire::TransferRecord) -> Purchase {
+    Purchase {
+        provider_ref: rec.transfer_id.transfer_ref.clone(),
+        charged: rec.charged(),
+        detail: Some(rec.detail()),
+    }
+}
+
+#[async_trait]
+impl Carrier for Ding {
+    fn reports(&self) -> Reports {
+        Reports::default()
+    }
+
+    /// Ding knows nothing of the line: an observation with no figures.
+    async fn status(&self, _line: &Line) -> Result<Observation, CarrierError> {
+        let mut obs = Observation::empty(Utc::now());
+        obs.state = LineState::Unknown;
+        obs.note =
+            Some("DingConnect does not report balance, data or expiry; renewing by date".into());
+        Ok(obs)
+    }
+
+    /// Checks the amount against the product's Minimum..Maximum (`GetProducts?skuCodes=`).
+    async fn quote(&self, line: &Line, choice: &TopUpChoice) -> Result<Offer, CarrierError> {
+        let TopUpChoice::Amount(amount) = choice else {
+            return Err(
+                self.setup("DingConnect sells amounts per SkuCode; set topup_amount".into())
+            );
+        };
+        let sku = self.sku(line)?;
+        let reply = self
+            .call(Method::GET, "GetProducts", &[("skuCodes", sku)], None, None)
+            .await?;
+        let products: wire::Products = self.decode(&reply, "GetProducts reply")?;
+        let p = products
+            .items
+            .into_iter()
+            .find(|p| p.sku_code == sku)
+            .ok_or_else(|| {
+                self.setup(format!(
+                    "line {}: Ding has no product with sku_code {sku:?}",
+                    line.id
+                ))
+            })?;
+        let cur = Currency::new(&p.minimum.send_currency_iso).filter(|c| *c == amount.currency);
+        let bounds = cur.and_then(|c| {
+            Money::from_major_f64(p.minimum.send_value, c)
+                .zip(Money::from_major_f64(p.maximum.send_value, c))
+        });
+        let Some((min, max)) = bounds else {
+            return Err(self.setup(format!(
+                "line {}: product {sku} is sold in {}, not {}",
+                line.id, p.minimum.send_currency_iso, amount.currency
+            )));
+        };
+        if amount.minor < min.minor || amount.minor > max.minor {
+            let range = if min == max {
+                format!("exactly {min}")
+            } else {
+                format!("from {min} to {max}")
+            };
+            return Err(self.setup(format!(
+                "line {}: product {sku} takes {range}; topup_amount = \"{amount}\" does not fit",
+                line.id
+            )));
+        }
+        Ok(Offer {
+            amount: *amount,
+            package: None,
+            label: p.default_display_text,
+        })
+    }
+
+    /// `SendTransfer` with `ValidateOnly = true`: full validation and balance check, no charge.
+    async fn dry_run(&self, line: &Line, offer: &Offer) -> Result<(), CarrierError> {
+        let reference = distributor_ref(&format!(
+            "dry-run-{}-{}",
+            line.id,
+            Utc::now().format("%Y%m%dT%H%M%SZ")
+        ));
+        let reply = self
+            .send_transfer(line, offer.amount, &reference, true)
+            .await?;
+        self.decode::<Envelope>(&reply, "validation reply")
+            .map(|_| ())
+    }
+
+    async fn top_up(&self, line: &Line, order: &Order) -> Result<Submitted, CarrierError> {
+        let reference = distributor_ref(&order.reference);
+        let reply = self
+            .send_transfer(line, order.offer.amount, &reference, false)
+            .await?;
+        self.judge(line, order, &reply).await
+    }
+
+    /// `ListTransferRecords {DistributorRef, Take: 10}`; a completed record wins.
+    async fn lookup(&self, line: &Line, order: &Order) -> Result<Lookup, CarrierError> {
+        let reference = distributor_ref(&order.reference);
+        let body =
+            serde_json::json!({ "DistributorRef": reference, "Skip": 0, "Take": 10 }).to_string();
+        let reply = self
+            .call(
+                Method::POST,
+                "ListTransferRecords",
+                &[],
+                Some(body),
+                Some(&reference),
+            )
+            .await?;
+        let list: TransferList = self.decode(&reply, "ListTransferRecords reply")?;
+        let recs: Vec<_> = list
+            .items
+            .into_iter()
+            .filter_map(|i| i.transfer_record)
+            .filter(|r| {
+                r.transfer_id
+                    .distributor_ref
+                    .as_deref()
+                    .is_none_or(|d| d == reference)
+            })
+            .collect();
+        let done: Vec<_> = recs.iter().filter(|r| r.state() == State::Done).collect();
+        if done.len() > 1 {
+            tracing::warn!(line = %line.id, carrier = %self.name, count = done.len(), "Ding holds several completed transfers under one DistributorRef");
+        }
+        if let Some(r) = done.first() {
+            return Ok(Lookup::Confirmed(purchase(r)));
+        }
+        if let Some(r) = recs
+            .iter()
+            .find(|r| matches!(r.state(), State::Open | State::Other))
+        {
+            return Ok(Lookup::Pending {
+                provider_ref: r.transfer_id.transfer_ref.clone(),
+            });
+        }
+        Ok(match recs.first() {
+            Some(r) => Lookup::Failed {
+                reason: format!(
+                    "Ding transfer {} ended {}: {}",
+                    r.transfer_id.transfer_ref.as_deref().unwrap_or("?"),
+                    r.processing_state,
+                    r.detail()
+                ),
+            },
+            None => Lookup::NotFound,
+        })
+    }
+}

@@ -1,0 +1,157 @@
+//! The Reloadly purchase and its reconciliation, as carrier-apis.md section 3 prescribes:
+//! async top-up with `customIdentifier`, `CUSTOM_IDENTIFIER_ALREADY_USED` means "look it up",
+//! lookups by transaction id or by `customIdentifier`, back-offs per number.
+
+use std::time::Duration;
+
+use chrono::Duration as Span;
+use reqwest::Method;
+
+use super::wire::{self, ApiError, AsyncReply, Report};
+use super::{Reloadly, judge};
+use crate::carriers::net;
+use crate::carriers::{CarrierError, Lookup, Order, Submitted};
+use crate::config::Line;
+
+/// Reloadly: after a FAILED transaction, wait this long before re-initiating.
+pub const FAILED_BACKOFF: Duration = Duration::from_secs(30 * 60);
+
+impl Reloadly {
+    /// Checks operator, amount and funds, then sends the purchase once.
+    pub(super) async fn buy(&self, line: &Line, order: &Order) -> Result<Submitted, CarrierError> {
+        let digits = self.digits(line)?;
+        self.held(&digits)?;
+        let op = self
+            .operator(line)
+            .await
+            .map_err(CarrierError::before_purchase)?;
+        let local = self.check_offer(line, &op, order.offer.amount)?;
+        self.check_funds(order.offer.amount)
+            .await
+            .map_err(CarrierError::before_purchase)?;
+        let Some(operator_id) = op.id() else {
+            return Err(CarrierError::NotSent {
+                carrier: self.name().to_string(),
+                detail: "the operator reply has no id".into(),
+            });
+        };
+        let mut body = serde_json::Map::new();
+        body.insert("operatorId".into(), operator_id.into());
+        body.insert("useLocalAmount".into(), local.into());
+        body.insert("customIdentifier".into(), order.reference.clone().into());
+        body.insert(
+            "recipientPhone".into(),
+            serde_json::json!({ "countryCode": self.country, "number": digits }),
+        );
+        let body = net::json_with_decimal(body, "amount", &order.offer.amount.major_string());
+        let reply = self
+            .api
+            .call(Method::POST, "topups-async", &[], Some(&body))
+            .await?;
+        if (200..300).contains(&reply.status) {
+            let accepted: AsyncReply = reply.json(self.name(), "async top-up reply")?;
+            tracing::info!(line = %line.id, carrier = self.name(), transaction = accepted.transaction_id, "Reloadly accepted the top-up");
+            return self.first_status(&digits, accepted.transaction_id).await;
+        }
+        match ApiError::of(&reply).code() {
+            "CUSTOM_IDENTIFIER_ALREADY_USED" => self.already_used(line, order).await,
+            "PHONE_RECENTLY_RECHARGED" => {
+                self.hold(&digits, wire::RECHARGE_GAP);
+                Err(wire::classify(self.name(), &reply))
+            }
+            _ => Err(wire::classify(self.name(), &reply)),
+        }
+    }
+
+    /// One status read right after acceptance. A failure to read it leaves the purchase
+    /// pending with its transaction id, for `lookup` to settle.
+    async fn first_status(&self, digits: &str, id: i64) -> Result<Submitted, CarrierError> {
+        let pending = Submitted::Pending {
+            provider_ref: Some(id.to_string()),
+        };
+        let reply = match self
+            .api
+            .call(Method::GET, &format!("topups/{id}/status"), &[], None)
+            .await
+        {
+            Ok(r) if (200..300).contains(&r.status) => r,
+            _ => return Ok(pending),
+        };
+        let Ok(t) = wire::parse_status(&reply, self.name()) else {
+            return Ok(pending);
+        };
+        match judge(self, digits, &t) {
+            Lookup::Confirmed(p) => Ok(Submitted::Confirmed(p)),
+            Lookup::Failed { reason } => Err(CarrierError::Refused {
+                carrier: self.name().to_string(),
+                code: t.status.unwrap_or_default(),
+                message: reason,
+                retryable: true,
+            }),
+            _ => Ok(pending),
+        }
+    }
+
+    /// The reference was used before: the earlier attempt exists, so look it up.
+    async fn already_used(&self, line: &Line, order: &Order) -> Result<Submitted, CarrierError> {
+        tracing::info!(line = %line.id, carrier = self.name(), reference = %order.reference, "customIdentifier already used; looking the earlier attempt up");
+        match self.find(line, order).await? {
+            Lookup::Confirmed(p) => Ok(Submitted::Confirmed(p)),
+            Lookup::Pending { provider_ref } => Ok(Submitted::Pending { provider_ref }),
+            // Reloadly holds it but the report does not show it yet: still not a failure.
+            Lookup::NotFound => Ok(Submitted::Pending { provider_ref: None }),
+            Lookup::Failed { reason } => Err(CarrierError::Refused {
+                carrier: self.name().to_string(),
+                code: "CUSTOM_IDENTIFIER_ALREADY_USED".into(),
+                message: format!("the earlier attempt under this reference failed: {reason}"),
+                retryable: true,
+            }),
+        }
+    }
+
+    /// Looks the purchase up: by transaction id when known, else by `customIdentifier`.
+    pub(super) async fn find(&self, line: &Line, order: &Order) -> Result<Lookup, CarrierError> {
+        let digits = self.digits(line)?;
+        if let Some(id) = order
+            .provider_ref
+            .as_deref()
+            .filter(|id| id.bytes().all(|b| b.is_ascii_digit()))
+        {
+            let reply = self
+                .api
+                .call(Method::GET, &format!("topups/{id}/status"), &[], None)
+                .await?;
+            if (200..300).contains(&reply.status) {
+                return Ok(judge(
+                    self,
+                    &digits,
+                    &wire::parse_status(&reply, self.name())?,
+                ));
+            }
+            if reply.status != 404 {
+                return Err(wire::classify(self.name(), &reply));
+            }
+        }
+        let since = (order.created_at - Span::days(1))
+            .format("%Y-%m-%d %H:%M:%S")
+            .to_string();
+        let query = [
+            ("customIdentifier", order.reference.clone()),
+            ("startDate", since),
+            ("size", "50".to_string()),
+        ];
+        let report: Report = self
+            .api
+            .get("topups/reports/transactions", &query, "transaction report")
+            .await?;
+        let found = report.content.iter().find(|t| {
+            t.custom_identifier
+                .as_deref()
+                .is_none_or(|c| c == order.reference)
+        });
+        Ok(match found {
+            Some(t) => judge(self, &digits, t),
+            None => Lookup::NotFound,
+        })
+    }
+}

@@ -1,0 +1,355 @@
+//! Reloadly Airtime API: top-ups to a phone number, by operator.
+//!
+//! Reloadly reports nothing about the line itself (no balance, data or expiry), so lines on
+//! it renew by date (`plan_days`, `renews_on`) or read their status through `status_from`.
+//! Purchases go through `POST /topups-async` with `customIdentifier` = renewd's reference;
+//! `lookup` asks `GET /topups/{id}/status` or the transaction report by that reference.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use chrono::Utc;
+use serde::Deserialize;
+
+use super::{Carrier, CarrierError, Lookup, Order, Purchase, Reports, Submitted};
+use crate::config::secret::{Secret, SecretSource};
+use crate::config::validate::Problems;
+use crate::config::{Line, TopUpChoice};
+use crate::model::{LineState, Observation, Offer};
+use crate::money::{Currency, Money, parse_duration};
+
+mod api;
+mod buy;
+mod wire;
+
+use api::Api;
+use wire::Operator;
+
+/// Production airtime host, also the token audience.
+const PRODUCTION: &str = "https://topups.reloadly.com";
+/// Sandbox airtime host (separate credentials).
+const SANDBOX: &str = "https://topups-sandbox.reloadly.com";
+/// Token host for both.
+const AUTH: &str = "https://auth.reloadly.com";
+/// Default time limit per HTTP call.
+const DEFAULT_TIMEOUT: &str = "60s";
+
+/// A `[carriers.NAME]` section with `type = "reloadly"`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReloadlyConfig {
+    pub client_id: String,
+    pub client_secret: Option<Secret>,
+    pub client_secret_file: Option<String>,
+    pub client_secret_env: Option<String>,
+    /// Use the sandbox host and audience.
+    #[serde(default)]
+    pub sandbox: bool,
+    /// Token endpoint override.
+    pub auth_url: Option<String>,
+    /// API root; overridable for a test server or staging.
+    pub base_url: Option<String>,
+    /// ISO alpha-2 country of the numbers (recipientPhone.countryCode, auto-detect); default "US".
+    pub country: Option<String>,
+    /// Time limit per HTTP call, e.g. "60s" (default).
+    pub timeout: Option<String>,
+}
+
+impl ReloadlyConfig {
+    pub fn validate(&self, key: &str, p: &mut Problems) {
+        p.check(&format!("{key}.client_secret"), self.secret());
+        p.check(&format!("{key}.timeout"), self.timeout());
+        p.check(&format!("{key}.country"), self.country());
+        p.url(&format!("{key}.base_url"), self.base_url.as_ref());
+        p.url(&format!("{key}.auth_url"), self.auth_url.as_ref());
+    }
+
+    /// Where the secret comes from (not read yet).
+    pub fn secret(&self) -> Result<SecretSource, String> {
+        SecretSource::from_keys(
+            "client_secret",
+            self.client_secret.as_ref(),
+            self.client_secret_file.as_deref(),
+            self.client_secret_env.as_deref(),
+        )
+    }
+
+    fn timeout(&self) -> Result<Duration, String> {
+        parse_duration(self.timeout.as_deref().unwrap_or(DEFAULT_TIMEOUT))
+    }
+
+    fn country(&self) -> Result<String, String> {
+        let c = self.country.as_deref().unwrap_or("US");
+        let ok = c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase());
+        ok.then(|| c.to_string())
+            .ok_or_else(|| format!("{c:?} is not an ISO alpha-2 country code; e.g. \"US\""))
+    }
+}
+
+/// The Reloadly adapter.
+pub struct Reloadly {
+    api: Api,
+    /// ISO alpha-2 country sent with every number.
+    country: String,
+    /// Operators already fetched, by `id:N` (pinned) or `num:DIGITS` (auto-detected).
+    operators: Mutex<HashMap<String, Operator>>,
+    /// Per number: no purchase before this instant (2-minute gap, 30 minutes after FAILED).
+    not_before: Mutex<HashMap<String, Instant>>,
+}
+
+impl Reloadly {
+    /// Builds the adapter; reads the secret, does no network I/O.
+    pub fn new(name: &str, cfg: &ReloadlyConfig) -> Result<Self, CarrierError> {
+        let setup = |detail: String| CarrierError::Setup {
+            carrier: name.to_string(),
+            detail,
+        };
+        let secret = cfg
+            .secret()
+            .and_then(|s| s.resolve())
+            .map_err(|e| setup(format!("client_secret: {e}")))?;
+        let timeout = cfg.timeout().map_err(|e| setup(format!("timeout: {e}")))?;
+        let country = cfg.country().map_err(|e| setup(format!("country: {e}")))?;
+        let host = if cfg.sandbox { SANDBOX } else { PRODUCTION };
+        let base = cfg.base_url.clone().unwrap_or_else(|| host.to_string());
+        let auth = cfg.auth_url.clone().unwrap_or_else(|| AUTH.to_string());
+        let http = super::net::client(name, timeout)?;
+        Ok(Reloadly {
+            api: Api::new(name, http, base, auth, cfg.client_id.clone(), secret),
+            country,
+            operators: Mutex::new(HashMap::new()),
+            not_before: Mutex::new(HashMap::new()),
+        })
+    }
+
+    fn name(&self) -> &str {
+        &self.api.name
+    }
+
+    /// The line's number as digits with the country code, no `+`.
+    fn digits(&self, line: &Line) -> Result<String, CarrierError> {
+        let n = line.number.as_deref().ok_or_else(|| CarrierError::Setup {
+            carrier: self.name().to_string(),
+            detail: format!(
+                "line {} has no number; set number = \"+15551234567\"",
+                line.id
+            ),
+        })?;
+        Ok(n.chars().filter(char::is_ascii_digit).collect())
+    }
+
+    /// The line's operator: pinned `operator_id`, else auto-detected on the number; cached.
+    async fn operator(&self, line: &Line) -> Result<Operator, CarrierError> {
+        let digits = self.digits(line)?;
+        let key = match line.operator_id {
+            Some(id) => format!("id:{id}"),
+            None => format!("num:{digits}"),
+        };
+        if let Some(op) = lock(&self.operators).get(&key) {
+            return Ok(op.clone());
+        }
+        let op: Operator = match line.operator_id {
+            Some(id) => {
+                self.api
+                    .get(&format!("operators/{id}"), &[], "operator")
+                    .await?
+            }
+            None => {
+                let path = format!(
+                    "operators/auto-detect/phone/{digits}/countries/{}",
+                    self.country
+                );
+                self.api.get(&path, &[], "auto-detected operator").await?
+            }
+        };
+        lock(&self.operators).insert(key, op.clone());
+        Ok(op)
+    }
+
+    /// Refuses operators that cannot take `offer` hands-off; says whether the amount is local.
+    fn check_offer(&self, line: &Line, op: &Operator, amount: Money) -> Result<bool, CarrierError> {
+        let setup = |detail: String| CarrierError::Setup {
+            carrier: self.name().to_string(),
+            detail,
+        };
+        if op.pin {
+            return Err(setup(format!(
+                "line {}: operator {} ({}) is PIN-based: Reloadly sells a PIN that a person must redeem, so renewd cannot top it up hands-off; pin another operator_id or use another carrier",
+                line.id,
+                op.id().unwrap_or_default(),
+                op.name
+            )));
+        }
+        let code = amount.currency.code();
+        let local =
+            op.destination_currency_code.as_deref() == Some(code) && op.supports_local_amounts;
+        if !local && op.sender_currency_code.as_deref() != Some(code) {
+            return Err(setup(format!(
+                "line {}: operator {} sells in {} (account currency {}), not {code}; write topup_amount in one of those",
+                line.id,
+                op.name,
+                op.destination_currency_code.as_deref().unwrap_or("?"),
+                op.sender_currency_code.as_deref().unwrap_or("?")
+            )));
+        }
+        let (fixed, min, max) = if local {
+            (
+                &op.local_fixed_amounts,
+                op.local_min_amount,
+                op.local_max_amount,
+            )
+        } else {
+            (&op.fixed_amounts, op.min_amount, op.max_amount)
+        };
+        let to_money = |v: f64| Money::from_major_f64(v, amount.currency);
+        if op.denomination_type.eq_ignore_ascii_case("FIXED") {
+            let allowed: Vec<Money> = fixed.iter().filter_map(|v| to_money(*v)).collect();
+            if !allowed.contains(&amount) {
+                let list: Vec<String> = allowed.iter().map(|m| format!("\"{m}\"")).collect();
+                return Err(setup(format!(
+                    "line {}: operator {} sells fixed amounts only; topup_amount = \"{amount}\" is not one of {}",
+                    line.id,
+                    op.name,
+                    list.join(", ")
+                )));
+            }
+        } else {
+            let below = min.and_then(to_money).filter(|m| amount.minor < m.minor);
+            let above = max.and_then(to_money).filter(|m| amount.minor > m.minor);
+            if let Some(limit) = below.or(above) {
+                let side = if below.is_some() {
+                    "below the minimum"
+                } else {
+                    "above the maximum"
+                };
+                return Err(setup(format!(
+                    "line {}: topup_amount = \"{amount}\" is {side} {limit} of operator {}",
+                    line.id, op.name
+                )));
+            }
+        }
+        Ok(local)
+    }
+
+    /// Refuses to buy when the Reloadly account holds less than `amount`.
+    async fn check_funds(&self, amount: Money) -> Result<(), CarrierError> {
+        let b: wire::Balance = self
+            .api
+            .get("accounts/balance", &[], "account balance")
+            .await?;
+        let Some(cur) = Currency::new(&b.currency_code).filter(|c| *c == amount.currency) else {
+            tracing::debug!(carrier = self.name(), account = %b.currency_code, "account currency differs from the top-up; balance not compared");
+            return Ok(());
+        };
+        let have = Money::from_major_f64(b.balance, cur).unwrap_or(Money::new(0, cur));
+        if have.minor < amount.minor {
+            return Err(CarrierError::Refused {
+                carrier: self.name().to_string(),
+                code: "INSUFFICIENT_BALANCE".into(),
+                message: format!(
+                    "the Reloadly account holds {have}, less than the {amount} top-up; fund the account, then the next check buys"
+                ),
+                retryable: false,
+            });
+        }
+        Ok(())
+    }
+
+    /// Holds purchases to `digits` back for `wait`.
+    fn hold(&self, digits: &str, wait: Duration) {
+        lock(&self.not_before).insert(digits.to_string(), Instant::now() + wait);
+    }
+
+    /// `RateLimited` when a back-off for this number is still running.
+    fn held(&self, digits: &str) -> Result<(), CarrierError> {
+        let until = lock(&self.not_before).get(digits).copied();
+        match until.map(|u| u.saturating_duration_since(Instant::now())) {
+            Some(left) if !left.is_zero() => Err(CarrierError::RateLimited {
+                carrier: self.name().to_string(),
+                retry_after: Some(left),
+            }),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Locks a std mutex; a poisoned lock still holds usable cache data.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+#[async_trait]
+impl Carrier for Reloadly {
+    fn reports(&self) -> Reports {
+        Reports::default()
+    }
+
+    /// Reloadly knows nothing of the line: an observation with no figures.
+    async fn status(&self, _line: &Line) -> Result<Observation, CarrierError> {
+        let mut obs = Observation::empty(Utc::now());
+        obs.state = LineState::Unknown;
+        obs.note =
+            Some("Reloadly does not report balance, data or expiry; renewing by date".into());
+        Ok(obs)
+    }
+
+    async fn quote(&self, line: &Line, choice: &TopUpChoice) -> Result<Offer, CarrierError> {
+        let TopUpChoice::Amount(amount) = choice else {
+            return Err(CarrierError::Setup {
+                carrier: self.name().to_string(),
+                detail: "Reloadly sells amounts only; set topup_amount".into(),
+            });
+        };
+        let op = self.operator(line).await?;
+        self.check_offer(line, &op, *amount)?;
+        Ok(Offer {
+            amount: *amount,
+            package: None,
+            label: Some(format!("{amount} airtime, {}", op.name)),
+        })
+    }
+
+    async fn dry_run(&self, line: &Line, offer: &Offer) -> Result<(), CarrierError> {
+        let op = self.operator(line).await?;
+        self.check_offer(line, &op, offer.amount)?;
+        self.check_funds(offer.amount).await
+    }
+
+    async fn top_up(&self, line: &Line, order: &Order) -> Result<Submitted, CarrierError> {
+        self.buy(line, order).await
+    }
+
+    async fn lookup(&self, line: &Line, order: &Order) -> Result<Lookup, CarrierError> {
+        self.find(line, order).await
+    }
+}
+
+/// A transaction as a lookup answer; `FAILED` also starts the 30-minute back-off.
+fn judge(r: &Reloadly, digits: &str, t: &wire::Transaction) -> Lookup {
+    let id = Some(t.transaction_id.to_string());
+    match t.status.as_deref() {
+        Some("SUCCESSFUL") => Lookup::Confirmed(Purchase {
+            provider_ref: id,
+            charged: t.charged(),
+            detail: Some(t.detail()),
+        }),
+        Some("FAILED") => {
+            r.hold(digits, buy::FAILED_BACKOFF);
+            Lookup::Failed {
+                reason: format!(
+                    "Reloadly transaction {} FAILED at the operator; nothing was charged; Reloadly asks to wait 30 minutes before a new attempt",
+                    t.transaction_id
+                ),
+            }
+        }
+        Some("REFUNDED") => Lookup::Failed {
+            reason: format!(
+                "Reloadly transaction {} was REFUNDED: the operator did not complete it",
+                t.transaction_id
+            ),
+        },
+        _ => Lookup::Pending { provider_ref: id },
+    }
+}

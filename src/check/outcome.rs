@@ -1,0 +1,174 @@
+//! The end of a purchase: a confirmed top-up with its receipt, or a failure with its email,
+//! each written in one ledger transaction with its message.
+
+use chrono::Utc;
+
+use super::{Ctx, Report, report};
+use crate::carriers::{CarrierError, Purchase};
+use crate::config::{Line, TopUpChoice};
+use crate::ledger::{LedgerError, Settlement};
+use crate::model::{Observation, TopUp};
+use crate::money::{Currency, Money};
+use crate::notify::compose::{self, FailureNote, Spend};
+use crate::policy::{RETRY_PAUSE, month_of};
+
+/// Records a confirmed purchase with its receipt, reading the line once more for the receipt.
+pub async fn confirm(
+    ctx: &Ctx,
+    line: &Line,
+    t: &TopUp,
+    p: Purchase,
+) -> Result<Report, LedgerError> {
+    let after = read_after(ctx, line).await;
+    let now = Utc::now();
+    let mut settled = t.clone();
+    settled.provider_ref = p.provider_ref.clone().or(settled.provider_ref);
+    settled.settled_at = Some(now);
+    settled.detail = p.detail.clone();
+    if let Some(c) = p.charged.filter(|c| c.currency == t.amount.currency) {
+        settled.amount = c;
+    }
+    let spend = spend(ctx, line, now)?;
+    let receipt = compose::receipt(
+        line,
+        &settled,
+        after.as_ref(),
+        &spend_with(spend, &settled, t),
+        ctx.config.daemon.timezone,
+    );
+    let outcome = Settlement::Confirmed {
+        provider_ref: p.provider_ref,
+        charged: p.charged,
+        detail: p.detail,
+    };
+    let t = ctx.ledger.settle(t.id, &outcome, now, Some(&receipt))?;
+    if let Some(obs) = &after {
+        ctx.ledger.record_observation(&line.id, obs)?;
+    }
+    let detail = format!(
+        "bought {} ({}), provider ref {}",
+        t.package.clone().unwrap_or_else(|| t.amount.to_string()),
+        t.trigger,
+        t.provider_ref.as_deref().unwrap_or("-")
+    );
+    Ok(Report {
+        topup: Some(t),
+        ..report(line, "topup", detail)
+    })
+}
+
+/// Records a definite failure with its email.
+pub fn fail(ctx: &Ctx, line: &Line, t: &TopUp, note: &FailureNote) -> Result<Report, LedgerError> {
+    let now = Utc::now();
+    let mut failed = t.clone();
+    failed.settled_at = Some(now);
+    let draft = compose::topup_failed_with(line, &failed, note, ctx.config.daemon.timezone);
+    let reason = note.provider_text.clone();
+    let t = ctx.ledger.settle(
+        t.id,
+        &Settlement::Failed {
+            reason: reason.clone(),
+        },
+        now,
+        Some(&draft),
+    )?;
+    Ok(Report {
+        topup: Some(t),
+        ..report(line, "failed", reason)
+    })
+}
+
+/// What a failure email says about a provider's refusal: its words and code, what renewd
+/// does next, and what the person can do.
+pub fn note_for(e: &CarrierError) -> FailureNote {
+    let code = match e {
+        CarrierError::Refused { code, .. } | CarrierError::LineGone { code, .. } => {
+            Some(code.clone())
+        }
+        _ => None,
+    };
+    let you_can = match e {
+        CarrierError::LineGone { .. } => {
+            "Replace the SIM or eSIM and update the line in the config."
+        }
+        CarrierError::Setup { .. } => {
+            "Fix the carrier's settings (credentials, base_url, account), then reload renewd."
+        }
+        CarrierError::Refused {
+            retryable: false, ..
+        } => {
+            "Read what the provider said: usually the provider account needs funds or the line's top-up choice is not offered."
+        }
+        _ => "Nothing, unless it keeps failing: then check the provider's status page.",
+    };
+    FailureNote {
+        provider_text: e.to_string(),
+        provider_code: code,
+        next: "renewd tries again after a pause if the line still needs a top-up".into(),
+        next_at: Some(Utc::now() + chrono::Duration::from_std(RETRY_PAUSE).unwrap_or_default()),
+        you_can: you_can.into(),
+    }
+}
+
+/// The note for a top-up a lookup found failed at the provider.
+pub fn lookup_failed_note(reason: &str) -> FailureNote {
+    FailureNote {
+        provider_text: reason.to_string(),
+        provider_code: None,
+        next: "renewd may buy again after a pause if the line still needs it".into(),
+        next_at: Some(Utc::now() + chrono::Duration::from_std(RETRY_PAUSE).unwrap_or_default()),
+        you_can: "Nothing: nothing was charged.".into(),
+    }
+}
+
+/// The line's status right after a purchase, when the carrier reports anything (10 s max).
+async fn read_after(ctx: &Ctx, line: &Line) -> Option<Observation> {
+    let c = ctx.carriers.get(line.status_carrier())?;
+    let r = c.reports();
+    if !(r.balance || r.data || r.expiry) {
+        return None;
+    }
+    tokio::time::timeout(std::time::Duration::from_secs(10), c.status(line))
+        .await
+        .ok()?
+        .ok()
+}
+
+/// Month-to-date spend before this top-up, in each cap's currency.
+fn spend(ctx: &Ctx, line: &Line, now: chrono::DateTime<Utc>) -> Result<Spend, LedgerError> {
+    let month = month_of(now, ctx.config.daemon.timezone);
+    let pick = |list: Vec<Money>, cur| list.into_iter().find(|m| m.currency == cur);
+    let cur = line_currency(line);
+    Ok(Spend {
+        line: cur.and_then(|c| pick(ctx.ledger.month_spend(Some(&line.id), &month).ok()?, c)),
+        line_cap: line.policy.monthly_cap,
+        global: cur.and_then(|c| pick(ctx.ledger.month_spend(None, &month).ok()?, c)),
+        global_cap: ctx.config.monthly_cap,
+    })
+}
+
+/// The spend as it will be once this top-up's final amount replaces its planned one.
+fn spend_with(mut s: Spend, settled: &TopUp, planned: &TopUp) -> Spend {
+    let adjust = |m: Option<Money>| {
+        m.map(|m| {
+            Money::new(
+                m.minor - planned.amount.minor + settled.amount.minor,
+                m.currency,
+            )
+        })
+    };
+    s.line = adjust(s.line);
+    s.global = adjust(s.global);
+    s
+}
+
+fn line_currency(line: &Line) -> Option<Currency> {
+    line.policy
+        .monthly_cap
+        .map(|m| m.currency)
+        .or(match &line.policy.topup {
+            TopUpChoice::Amount(m) => Some(m.currency),
+            TopUpChoice::Package { price, .. } => price.map(|p| p.currency),
+            TopUpChoice::Cheapest { .. } => None,
+        })
+}
