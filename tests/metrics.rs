@@ -74,6 +74,9 @@ fn value(samples: &[Sample], name: &str, label: Option<(&str, &str)>) -> Option<
         })
 }
 
+/// A metric, one of its labels (or none), the value it must have.
+type Expect = (&'static str, Option<(&'static str, &'static str)>, f64);
+
 #[test]
 fn metrics_match_one_simulated_top_up_and_healthz_follows_the_ledger() {
     let port = free_port();
@@ -96,7 +99,7 @@ fn metrics_match_one_simulated_top_up_and_healthz_follows_the_ledger() {
         d.log_text()
     );
 
-    let cases: [(&str, Option<(&str, &str)>, f64); 7] = [
+    let cases: [Expect; 7] = [
         ("renewd_topups", Some(("state", "confirmed")), 1.0),
         ("renewd_topups", Some(("state", "unknown")), 0.0),
         ("renewd_topups", Some(("state", "failed")), 0.0),
