@@ -17,9 +17,14 @@ use crate::config::Config;
 use crate::ledger::{Ledger, LedgerError};
 use crate::notify::{Notifier, sender};
 use crate::scheduler::{self, Command, Entry, Fire, Options};
+use crate::service::{Metrics, Service};
 
 /// How long in-flight checks get to finish after a stop is asked for.
 pub const STOP_GRACE: Duration = Duration::from_secs(8);
+
+/// The longest the scheduler loop sleeps; three ticks without a loop count as stuck
+/// (the watchdog stops pinging and `/healthz` answers 503).
+pub const SCHEDULER_TICK: Duration = Duration::from_secs(5);
 
 /// What the daemon runs with, besides its config.
 pub struct Deps {
@@ -65,6 +70,21 @@ pub async fn run(
         fire_tx,
         stopped(),
     );
+    let service = match Service::start(
+        ctx.config.clone(),
+        ledger.clone(),
+        sched.snapshot.clone(),
+        SCHEDULER_TICK * 3,
+        &stopped,
+    )
+    .await
+    {
+        Ok(service) => service,
+        Err(e) => {
+            let _ = stop_tx.send(true);
+            return Err(e);
+        }
+    };
     let wake = Arc::new(Notify::new());
     let sender_task = tokio::spawn(sender::run_sender(
         ledger.clone(),
@@ -75,20 +95,23 @@ pub async fn run(
     let mut sem = Arc::new(Semaphore::new(ctx.config.daemon.max_concurrent_checks));
     let mut tasks = JoinSet::new();
     tracing::info!(lines = ctx.config.lines.len(), "renewd running");
+    service.ready();
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
             () = &mut shutdown => break,
-            Some(fire) = fires.recv() => spawn_check(&mut tasks, &ctx, &sem, fire, sched.commands.clone(), wake.clone()),
+            Some(fire) = fires.recv() => spawn_check(&mut tasks, &ctx, &sem, fire, sched.commands.clone(), wake.clone(), service.metrics()),
             Some(Control::Reload(config, carriers)) = control.recv() => {
                 sem = Arc::new(Semaphore::new(config.daemon.max_concurrent_checks));
                 ctx = Ctx { dry_run: config.daemon.dry_run, config: Arc::new(*config), carriers: Arc::new(carriers), ledger: ledger.clone() };
                 let _ = sched.commands.send(Command::Replace { entries: entries(&ctx.config, ledger.as_ref())?, opts: options(&ctx.config) });
                 tracing::info!(lines = ctx.config.lines.len(), "config reloaded");
+                service.reloaded(ctx.config.clone());
             }
             Some(_) = tasks.join_next() => {}
         }
     }
+    service.stopping();
     tracing::info!(
         in_flight = tasks.len(),
         "stopping: letting in-flight checks finish"
@@ -108,6 +131,7 @@ pub async fn run(
     }
     let _ = sched_task.await;
     let _ = tokio::time::timeout(Duration::from_secs(1), sender_task).await;
+    service.finish().await;
     tracing::info!("renewd stopped");
     Ok(())
 }
@@ -120,13 +144,18 @@ fn spawn_check(
     fire: Fire,
     commands: mpsc::UnboundedSender<Command>,
     wake: Arc<Notify>,
+    metrics: Arc<Metrics>,
 ) {
     let (ctx, sem) = (ctx.clone(), sem.clone());
     tasks.spawn(async move {
         if let Some(line) = ctx.config.lines.iter().find(|l| *l.id == *fire.line) {
             let _permit = sem.acquire_owned().await;
-            if let Err(e) = check::check_line(&ctx, line).await {
-                tracing::error!(line = %fire.line, "check stopped: {e}");
+            match check::check_line(&ctx, line).await {
+                Ok(report) => metrics.check_finished(report.decision),
+                Err(e) => {
+                    metrics.check_finished("error");
+                    tracing::error!(line = %fire.line, "check stopped: {e}");
+                }
             }
             wake.notify_one();
         }
@@ -152,6 +181,6 @@ fn options(config: &Config) -> Options {
     Options {
         tz: config.daemon.timezone,
         jitter: config.daemon.jitter,
-        tick: Duration::from_secs(5),
+        tick: SCHEDULER_TICK,
     }
 }

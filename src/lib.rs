@@ -12,6 +12,7 @@
 //! - `notify`: the `Notifier` seam, message composition, delivery.
 //! - `check`: one check of one line, start to end.
 //! - `daemon`: wiring, signals, reload, shutdown.
+//! - `service`: systemd notify and watchdog, /metrics and /healthz, journald log lines.
 //! - `cli`: the commands.
 
 pub mod carriers;
@@ -27,3 +28,4 @@ pub mod notify;
 pub mod policy;
 pub mod schedule;
 pub mod scheduler;
+pub mod service;

@@ -40,13 +40,17 @@ async fn reload_on_hup(path: PathBuf, control: mpsc::Sender<Control>) {
     };
     while hup.recv().await.is_some() {
         tracing::info!("SIGHUP: reloading {}", path.display());
+        crate::service::notify::reloading();
         let loaded =
             load_config(&path).and_then(|c| build_carriers(&c).map(|carriers| (c, carriers)));
         match loaded {
             Ok((c, carriers)) => {
                 let _ = control.send(Control::Reload(Box::new(c), carriers)).await;
             }
-            Err(e) => tracing::error!("reload refused, keeping the running config: {e:#}"),
+            Err(e) => {
+                tracing::error!("reload refused, keeping the running config: {e:#}");
+                crate::service::notify::reload_refused();
+            }
         }
     }
 }

@@ -15,7 +15,8 @@ use crate::notify::file::FileNotifier;
 use crate::notify::smtp::SmtpNotifier;
 use crate::notify::test_email::send_test;
 
-/// Logs to stderr: text (no timestamps under journald) or JSON; `RUST_LOG` filters.
+/// Logs to stderr: text (under journald: no timestamps, `<N>` priority prefixes) or JSON;
+/// `RUST_LOG` filters.
 pub fn init_logging(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
@@ -23,10 +24,12 @@ pub fn init_logging(format: LogFormat) {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_ansi(ansi);
-    let journald = std::env::var_os("JOURNAL_STREAM").is_some();
+    let journald = crate::service::journald::stderr_is_journal();
     match (format, journald) {
         (LogFormat::Json, _) => builder.json().init(),
-        (LogFormat::Text, true) => builder.without_time().init(),
+        (LogFormat::Text, true) => builder
+            .event_format(crate::service::journald::Journald)
+            .init(),
         (LogFormat::Text, false) => builder.init(),
     }
 }

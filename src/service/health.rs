@@ -1,0 +1,83 @@
+//! Is the daemon alive: the scheduler loop's heartbeat and a ledger write probe.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rusqlite::{Connection, OpenFlags};
+
+use crate::ledger::sqlite::DB_FILE;
+
+/// When the scheduler loop was last seen publishing its snapshot, on the monotonic clock
+/// (a wall clock step cannot make a live loop look stuck).
+#[derive(Clone, Debug)]
+pub struct Liveness {
+    /// Updated by the watch loop on every snapshot the scheduler publishes.
+    last_seen: Arc<Mutex<Instant>>,
+    /// Silent longer than this counts as stuck (a few scheduler ticks).
+    stale_after: Duration,
+}
+
+impl Liveness {
+    /// Starts as seen now: a daemon that just started has not had a chance to be stuck.
+    pub fn new(stale_after: Duration) -> Self {
+        Self {
+            last_seen: Arc::new(Mutex::new(Instant::now())),
+            stale_after,
+        }
+    }
+
+    /// The scheduler loop just ran.
+    pub fn seen(&self) {
+        if let Ok(mut t) = self.last_seen.lock() {
+            *t = Instant::now();
+        }
+    }
+
+    /// How long since the loop last ran.
+    pub fn age(&self) -> Duration {
+        self.last_seen
+            .lock()
+            .map(|t| t.elapsed())
+            .unwrap_or(Duration::MAX)
+    }
+
+    /// Whether the loop ran within `stale_after`.
+    pub fn fresh(&self) -> bool {
+        self.age() <= self.stale_after
+    }
+}
+
+/// Checks the ledger can take a write: opens it (never creating it) and takes the write
+/// lock with `BEGIN IMMEDIATE`, then rolls back. The error says what failed.
+pub fn probe_ledger_write(state_dir: &Path) -> Result<(), String> {
+    let path = state_dir.join(DB_FILE);
+    let conn = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_WRITE)
+        .map_err(|e| format!("cannot open the ledger {} for writing: {e}", path.display()))?;
+    conn.busy_timeout(Duration::from_secs(2))
+        .and_then(|()| conn.execute_batch("BEGIN IMMEDIATE; ROLLBACK;"))
+        .map_err(|e| format!("the ledger {} takes no write: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn liveness_goes_stale_without_a_heartbeat() {
+        let live = Liveness::new(Duration::ZERO);
+        std::thread::sleep(Duration::from_millis(2));
+        assert!(!live.fresh());
+        let live = Liveness::new(Duration::from_secs(60));
+        assert!(live.fresh());
+    }
+
+    #[test]
+    fn write_probe_needs_an_existing_writable_ledger() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = probe_ledger_write(dir.path()).unwrap_err();
+        assert!(err.contains("cannot open the ledger"), "{err}");
+        crate::ledger::SqliteLedger::open(dir.path()).unwrap();
+        probe_ledger_write(dir.path()).unwrap();
+    }
+}
