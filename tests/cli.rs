@@ -196,3 +196,15 @@ fn status_history_and_resolve_read_the_ledger() {
         stderr(&resolve)
     );
 }
+
+#[test]
+fn check_reads_the_email_password_so_a_missing_credential_fails_early() {
+    let env = Env::new(&format!(
+        "[email]\nsmtp_url = \"smtp://127.0.0.1:2525\"\nusername = \"me@example.com\"\npassword_file = \"/nonexistent/smtp\"\nfrom = \"renewd <me@example.com>\"\nto = [\"me@example.com\"]\n{}",
+        sim_line("", "every 6h")
+    ));
+    let out = env.renewd(&["check"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("email.password") && err.contains("/nonexistent/smtp"), "{err}");
+}

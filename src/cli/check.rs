@@ -27,6 +27,16 @@ pub fn check(path: &Path) -> anyhow::Result<i32> {
             return Ok(1);
         }
     };
+    // Secrets are read now too, so a missing credential fails here (ExecStartPre), not later.
+    if let Some(Err(e)) = config
+        .email
+        .as_ref()
+        .and_then(|e| e.password.as_ref())
+        .map(|p| p.resolve())
+    {
+        eprintln!("{}: email.password: {e}", path.display());
+        return Ok(1);
+    }
     for w in &config.warnings {
         println!("warning: {w}");
     }
