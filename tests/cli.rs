@@ -206,5 +206,8 @@ fn check_reads_the_email_password_so_a_missing_credential_fails_early() {
     let out = env.renewd(&["check"]);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
-    assert!(err.contains("email.password") && err.contains("/nonexistent/smtp"), "{err}");
+    assert!(
+        err.contains("email.password") && err.contains("/nonexistent/smtp"),
+        "{err}"
+    );
 }
