@@ -3,21 +3,22 @@
 //! `run()` is a library function: tests run it in-process with their own deps and a
 //! shutdown future; `main.rs` only adds signals, sd_notify and the real deps.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{Notify, Semaphore, mpsc, watch};
-use tokio::task::JoinSet;
+use tokio::task::{JoinHandle, JoinSet};
 
 use crate::carriers::Carriers;
 use crate::check::{self, Ctx};
 use crate::clock::Clock;
-use crate::config::Config;
+use crate::config::{Config, Line};
 use crate::ledger::{Ledger, LedgerError};
 use crate::notify::{Notifier, sender};
 use crate::scheduler::{self, Command, Entry, Fire, Options};
-use crate::service::{Metrics, Service};
+use crate::service::Service;
 
 /// How long in-flight checks get to finish after a stop is asked for.
 pub const STOP_GRACE: Duration = Duration::from_secs(8);
@@ -47,132 +48,199 @@ pub async fn run(
     mut control: mpsc::Receiver<Control>,
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
-    let ledger = deps.ledger.clone();
-    let mut ctx = Ctx {
-        dry_run: config.daemon.dry_run,
-        config: Arc::new(config),
-        carriers: Arc::new(deps.carriers),
-        ledger: ledger.clone(),
-    };
-    let (stop_tx, stop_rx) = watch::channel(false);
-    let stopped = move || {
-        let mut rx = stop_rx.clone();
-        async move {
-            let _ = rx.wait_for(|s| *s).await;
-        }
-    };
-    let (fire_tx, mut fires) = mpsc::channel::<Fire>(1024);
-    let initial = entries(&ctx.config, ledger.as_ref())?;
-    let (sched, sched_task) = scheduler::spawn(
-        initial,
-        options(&ctx.config),
-        deps.clock,
-        fire_tx,
-        stopped(),
-    );
-    let service = match Service::start(
-        ctx.config.clone(),
-        ledger.clone(),
-        sched.snapshot.clone(),
-        SCHEDULER_TICK * 3,
-        &stopped,
-    )
-    .await
-    {
-        Ok(service) => service,
-        Err(e) => {
-            let _ = stop_tx.send(true);
-            return Err(e);
-        }
-    };
-    let wake = Arc::new(Notify::new());
-    let sender_task = tokio::spawn(sender::run_sender(
-        ledger.clone(),
-        deps.notifier.clone(),
-        wake.clone(),
-        stopped(),
-    ));
-    let mut sem = Arc::new(Semaphore::new(ctx.config.daemon.max_concurrent_checks));
-    let mut tasks = JoinSet::new();
-    tracing::info!(lines = ctx.config.lines.len(), "renewd running");
-    service.ready();
+    let mut daemon = Running::start(config, deps).await?;
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
             () = &mut shutdown => break,
-            Some(fire) = fires.recv() => spawn_check(&mut tasks, &ctx, &sem, fire, sched.commands.clone(), wake.clone(), service.metrics()),
-            Some(Control::Reload(config, carriers)) = control.recv() => {
-                sem = Arc::new(Semaphore::new(config.daemon.max_concurrent_checks));
-                ctx = Ctx { dry_run: config.daemon.dry_run, config: Arc::new(*config), carriers: Arc::new(carriers), ledger: ledger.clone() };
-                let _ = sched.commands.send(Command::Replace { entries: entries(&ctx.config, ledger.as_ref())?, opts: options(&ctx.config) });
-                tracing::info!(lines = ctx.config.lines.len(), "config reloaded");
-                service.reloaded(ctx.config.clone());
-            }
-            Some(_) = tasks.join_next() => {}
+            Some(fire) = daemon.fires.recv() => daemon.spawn_check(fire),
+            Some(Control::Reload(config, carriers)) = control.recv() => daemon.reload(*config, carriers)?,
+            Some(_) = daemon.tasks.join_next() => {}
         }
     }
-    service.stopping();
-    tracing::info!(
-        in_flight = tasks.len(),
-        "stopping: letting in-flight checks finish"
-    );
-    let _ = stop_tx.send(true);
-    if tokio::time::timeout(STOP_GRACE, async {
-        while tasks.join_next().await.is_some() {}
-    })
-    .await
-    .is_err()
-    {
-        tracing::warn!(
-            left = tasks.len(),
-            "checks still running at the stop deadline; their top-ups stay open and are reconciled at the next start"
-        );
-        tasks.abort_all();
-    }
-    let _ = sched_task.await;
-    let _ = tokio::time::timeout(Duration::from_secs(1), sender_task).await;
-    service.finish().await;
-    tracing::info!("renewd stopped");
+    daemon.stop().await;
     Ok(())
 }
 
-/// Starts one check in the background, bounded by the semaphore; tells the scheduler when done.
-fn spawn_check(
-    tasks: &mut JoinSet<()>,
-    ctx: &Ctx,
-    sem: &Arc<Semaphore>,
-    fire: Fire,
-    commands: mpsc::UnboundedSender<Command>,
+/// The daemon's running parts.
+struct Running {
+    /// What checks run with; replaced whole on reload (running checks keep the old one).
+    ctx: Ctx,
+    /// The config's lines by id, so a fire finds its line without a scan.
+    lines: Arc<HashMap<String, Line>>,
+    ledger: Arc<dyn Ledger>,
+    fires: mpsc::Receiver<Fire>,
+    sched: scheduler::Handle,
+    sched_task: JoinHandle<()>,
+    service: Service,
+    /// Wakes the outbox sender when a check may have queued a message.
     wake: Arc<Notify>,
-    metrics: Arc<Metrics>,
-) {
-    let (ctx, sem) = (ctx.clone(), sem.clone());
-    tasks.spawn(async move {
-        if let Some(line) = ctx.config.lines.iter().find(|l| *l.id == *fire.line) {
-            let _permit = sem.acquire_owned().await;
-            match check::check_line(&ctx, line).await {
-                Ok(report) => metrics.check_finished(report.decision),
-                Err(e) => {
-                    metrics.check_finished("error");
-                    tracing::error!(line = %fire.line, "check stopped: {e}");
-                }
+    sender_task: JoinHandle<()>,
+    /// Bounds concurrent checks to `max_concurrent_checks`.
+    sem: Arc<Semaphore>,
+    tasks: JoinSet<()>,
+    /// Tells the scheduler, sender and service to stop.
+    stop_tx: watch::Sender<bool>,
+}
+
+impl Running {
+    /// Builds the schedule, starts the service side (notify, metrics) and the sender.
+    async fn start(config: Config, deps: Deps) -> anyhow::Result<Self> {
+        let ledger = deps.ledger.clone();
+        let ctx = Ctx {
+            dry_run: config.daemon.dry_run,
+            config: Arc::new(config),
+            carriers: Arc::new(deps.carriers),
+            ledger: ledger.clone(),
+        };
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let stopped = move || {
+            let mut rx = stop_rx.clone();
+            async move {
+                let _ = rx.wait_for(|s| *s).await;
             }
-            wake.notify_one();
+        };
+        let (fire_tx, fires) = mpsc::channel::<Fire>(1024);
+        let initial = entries(&ctx.config, ledger.as_ref())?;
+        let (sched, sched_task) = scheduler::spawn(
+            initial,
+            options(&ctx.config),
+            deps.clock,
+            fire_tx,
+            stopped(),
+        );
+        let service = Service::start(
+            ctx.config.clone(),
+            ledger.clone(),
+            sched.snapshot.clone(),
+            SCHEDULER_TICK * 3,
+            &stopped,
+        )
+        .await;
+        let service = service.inspect_err(|_| {
+            let _ = stop_tx.send(true);
+        })?;
+        let wake = Arc::new(Notify::new());
+        let sender_task = tokio::spawn(sender::run_sender(
+            ledger.clone(),
+            deps.notifier.clone(),
+            wake.clone(),
+            stopped(),
+        ));
+        tracing::info!(lines = ctx.config.lines.len(), "renewd running");
+        service.ready();
+        Ok(Running {
+            lines: index(&ctx.config),
+            sem: Arc::new(Semaphore::new(ctx.config.daemon.max_concurrent_checks)),
+            ctx,
+            ledger,
+            fires,
+            sched,
+            sched_task,
+            service,
+            wake,
+            sender_task,
+            tasks: JoinSet::new(),
+            stop_tx,
+        })
+    }
+
+    /// Starts one check in the background, bounded by the semaphore; tells the scheduler
+    /// when done, and the sender that a message may be waiting.
+    fn spawn_check(&mut self, fire: Fire) {
+        let (ctx, sem, lines) = (self.ctx.clone(), self.sem.clone(), self.lines.clone());
+        let (commands, wake, metrics) = (
+            self.sched.commands.clone(),
+            self.wake.clone(),
+            self.service.metrics(),
+        );
+        self.tasks.spawn(async move {
+            if let Some(line) = lines.get(&*fire.line) {
+                let _permit = sem.acquire_owned().await;
+                match check::check_line(&ctx, line).await {
+                    Ok(report) => metrics.check_finished(report.decision),
+                    Err(e) => {
+                        metrics.check_finished("error");
+                        tracing::error!(line = %fire.line, "check stopped: {e}");
+                    }
+                }
+                wake.notify_one();
+            }
+            let _ = commands.send(Command::Done { line: fire.line });
+        });
+    }
+
+    /// Swaps in a new config and its carriers; the scheduler keeps unchanged lines' times.
+    fn reload(&mut self, config: Config, carriers: Carriers) -> Result<(), LedgerError> {
+        if config.daemon.state_dir != self.ctx.config.daemon.state_dir {
+            tracing::warn!("daemon.state_dir changed: it takes effect at the next start");
         }
-        let _ = commands.send(Command::Done { line: fire.line });
-    });
+        self.sem = Arc::new(Semaphore::new(config.daemon.max_concurrent_checks));
+        self.ctx = Ctx {
+            dry_run: config.daemon.dry_run,
+            config: Arc::new(config),
+            carriers: Arc::new(carriers),
+            ledger: self.ledger.clone(),
+        };
+        self.lines = index(&self.ctx.config);
+        let entries = entries(&self.ctx.config, self.ledger.as_ref())?;
+        let _ = self.sched.commands.send(Command::Replace {
+            entries,
+            opts: options(&self.ctx.config),
+        });
+        tracing::info!(lines = self.ctx.config.lines.len(), "config reloaded");
+        self.service.reloaded(self.ctx.config.clone());
+        Ok(())
+    }
+
+    /// Stops the scheduler, lets in-flight checks finish (up to `STOP_GRACE`), stops the rest.
+    async fn stop(mut self) {
+        self.service.stopping();
+        tracing::info!(
+            in_flight = self.tasks.len(),
+            "stopping: letting in-flight checks finish"
+        );
+        let _ = self.stop_tx.send(true);
+        let drain = async { while self.tasks.join_next().await.is_some() {} };
+        if tokio::time::timeout(STOP_GRACE, drain).await.is_err() {
+            tracing::warn!(
+                left = self.tasks.len(),
+                "checks still running at the stop deadline; their top-ups stay open and are reconciled at the next start"
+            );
+            self.tasks.abort_all();
+        }
+        let _ = self.sched_task.await;
+        let _ = tokio::time::timeout(Duration::from_secs(1), self.sender_task).await;
+        self.service.finish().await;
+        tracing::info!("renewd stopped");
+    }
+}
+
+/// The config's lines by id.
+fn index(config: &Config) -> Arc<HashMap<String, Line>> {
+    Arc::new(
+        config
+            .lines
+            .iter()
+            .map(|l| (l.id.clone(), l.clone()))
+            .collect(),
+    )
 }
 
 /// The scheduler's entries for a config, with each line's last check from the ledger.
 pub fn entries(config: &Config, ledger: &dyn Ledger) -> Result<Vec<Entry>, LedgerError> {
-    let last = ledger.last_checks()?;
+    let last: HashMap<String, _> = ledger
+        .last_checks()?
+        .into_iter()
+        .map(|c| (c.line_id, c.at))
+        .collect();
     Ok(config
         .lines
         .iter()
         .map(|l| Entry {
             line: l.id.clone(),
             schedule: l.schedule.clone(),
-            last_check: last.iter().find(|c| c.line_id == l.id).map(|c| c.at),
+            last_check: last.get(&l.id).copied(),
         })
         .collect())
 }
