@@ -10,7 +10,7 @@ use chrono::Utc;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::http::{self, Http};
+use super::http::{Common, Http, REQUEST_TIMEOUT};
 use super::{Carrier, CarrierError, Lookup, Order, Reports, Submitted};
 use crate::config::secret::{Secret, SecretSource};
 use crate::config::validate::Problems;
@@ -47,13 +47,17 @@ pub struct AiraloConfig {
 
 impl AiraloConfig {
     pub fn validate(&self, key: &str, p: &mut Problems) {
-        p.check(&format!("{key}.client_secret"), self.secret());
-        p.opt(
-            &format!("{key}.timeout"),
-            self.timeout.as_ref(),
-            crate::money::parse_duration,
-        );
-        p.url(&format!("{key}.base_url"), self.base_url.as_ref());
+        self.common().validate(key, p);
+    }
+
+    /// The keys every HTTP carrier has.
+    fn common(&self) -> Common<'_> {
+        Common {
+            secret_key: "client_secret",
+            secret: self.secret(),
+            base_url: self.base_url.as_ref(),
+            timeout: self.timeout.as_ref(),
+        }
     }
 
     /// Where the secret comes from (not read yet).
@@ -75,16 +79,10 @@ pub struct Airalo {
 impl Airalo {
     /// Reads the secret and builds the client; no network I/O.
     pub fn new(name: &str, c: &AiraloConfig) -> Result<Self, CarrierError> {
-        let setup = |detail: String| CarrierError::Setup {
-            carrier: name.to_string(),
-            detail,
-        };
-        let secret = c
-            .secret()
-            .and_then(|s| s.resolve())
-            .map_err(|e| setup(format!("client_secret: {e}")))?;
-        let base = http::base_url(name, c.base_url.as_deref(), DEFAULT_BASE_URL)?;
-        let http = Http::new(name, http::timeout(name, c.timeout.as_deref())?)?;
+        let common = c.common();
+        let secret = common.resolve_secret(name)?;
+        let base = common.base_url(name, DEFAULT_BASE_URL)?;
+        let http = common.http(name, REQUEST_TIMEOUT)?;
         Ok(Self {
             client: Client::new(http, base, c.client_id.clone(), secret),
         })

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use chrono::Utc;
 use serde::Deserialize;
 
-use super::http::{self, Http};
+use super::http::{Common, Http, REQUEST_TIMEOUT};
 use super::{Carrier, CarrierError, Lookup, Order, Reports, Submitted};
 use crate::config::secret::{Secret, SecretSource};
 use crate::config::validate::Problems;
@@ -41,13 +41,17 @@ pub struct OneNceConfig {
 
 impl OneNceConfig {
     pub fn validate(&self, key: &str, p: &mut Problems) {
-        p.check(&format!("{key}.password"), self.secret());
-        p.opt(
-            &format!("{key}.timeout"),
-            self.timeout.as_ref(),
-            crate::money::parse_duration,
-        );
-        p.url(&format!("{key}.base_url"), self.base_url.as_ref());
+        self.common().validate(key, p);
+    }
+
+    /// The keys every HTTP carrier has.
+    fn common(&self) -> Common<'_> {
+        Common {
+            secret_key: "password",
+            secret: self.secret(),
+            base_url: self.base_url.as_ref(),
+            timeout: self.timeout.as_ref(),
+        }
     }
 
     /// Where the secret comes from (not read yet).
@@ -69,16 +73,10 @@ pub struct OneNce {
 impl OneNce {
     /// Reads the secret and builds the client; no network I/O.
     pub fn new(name: &str, c: &OneNceConfig) -> Result<Self, CarrierError> {
-        let setup = |detail: String| CarrierError::Setup {
-            carrier: name.to_string(),
-            detail,
-        };
-        let password = c
-            .secret()
-            .and_then(|s| s.resolve())
-            .map_err(|e| setup(format!("password: {e}")))?;
-        let base = http::base_url(name, c.base_url.as_deref(), DEFAULT_BASE_URL)?;
-        let http = Http::new(name, http::timeout(name, c.timeout.as_deref())?)?;
+        let common = c.common();
+        let password = common.resolve_secret(name)?;
+        let base = common.base_url(name, DEFAULT_BASE_URL)?;
+        let http = common.http(name, REQUEST_TIMEOUT)?;
         Ok(Self {
             client: Client::new(http, base, c.username.clone(), password),
         })

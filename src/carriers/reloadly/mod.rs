@@ -10,15 +10,16 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use chrono::Utc;
 use serde::Deserialize;
 
+use super::airtime;
+use super::http::{self, Common, TokenCache};
 use super::{Carrier, CarrierError, Lookup, Order, Purchase, Reports, Submitted};
 use crate::config::secret::{Secret, SecretSource};
 use crate::config::validate::Problems;
 use crate::config::{Line, TopUpChoice};
-use crate::model::{LineState, Observation, Offer};
-use crate::money::{Currency, Money, parse_duration};
+use crate::model::{Observation, Offer};
+use crate::money::{Currency, Money};
 
 mod api;
 mod buy;
@@ -34,7 +35,7 @@ const SANDBOX: &str = "https://topups-sandbox.reloadly.com";
 /// Token host for both.
 const AUTH: &str = "https://auth.reloadly.com";
 /// Default time limit per HTTP call.
-const DEFAULT_TIMEOUT: &str = "60s";
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// A `[carriers.NAME]` section with `type = "reloadly"`.
 #[derive(Debug, Clone, Deserialize)]
@@ -59,11 +60,19 @@ pub struct ReloadlyConfig {
 
 impl ReloadlyConfig {
     pub fn validate(&self, key: &str, p: &mut Problems) {
-        p.check(&format!("{key}.client_secret"), self.secret());
-        p.check(&format!("{key}.timeout"), self.timeout());
+        self.common().validate(key, p);
         p.check(&format!("{key}.country"), self.country());
-        p.url(&format!("{key}.base_url"), self.base_url.as_ref());
         p.url(&format!("{key}.auth_url"), self.auth_url.as_ref());
+    }
+
+    /// The keys every HTTP carrier has.
+    fn common(&self) -> Common<'_> {
+        Common {
+            secret_key: "client_secret",
+            secret: self.secret(),
+            base_url: self.base_url.as_ref(),
+            timeout: self.timeout.as_ref(),
+        }
     }
 
     /// Where the secret comes from (not read yet).
@@ -74,10 +83,6 @@ impl ReloadlyConfig {
             self.client_secret_file.as_deref(),
             self.client_secret_env.as_deref(),
         )
-    }
-
-    fn timeout(&self) -> Result<Duration, String> {
-        parse_duration(self.timeout.as_deref().unwrap_or(DEFAULT_TIMEOUT))
     }
 
     fn country(&self) -> Result<String, String> {
@@ -102,22 +107,28 @@ pub struct Reloadly {
 impl Reloadly {
     /// Builds the adapter; reads the secret, does no network I/O.
     pub fn new(name: &str, cfg: &ReloadlyConfig) -> Result<Self, CarrierError> {
-        let setup = |detail: String| CarrierError::Setup {
+        let common = cfg.common();
+        let secret = common.resolve_secret(name)?;
+        let country = cfg.country().map_err(|e| CarrierError::Setup {
             carrier: name.to_string(),
-            detail,
-        };
-        let secret = cfg
-            .secret()
-            .and_then(|s| s.resolve())
-            .map_err(|e| setup(format!("client_secret: {e}")))?;
-        let timeout = cfg.timeout().map_err(|e| setup(format!("timeout: {e}")))?;
-        let country = cfg.country().map_err(|e| setup(format!("country: {e}")))?;
+            detail: format!("country: {e}"),
+        })?;
         let host = if cfg.sandbox { SANDBOX } else { PRODUCTION };
-        let base = cfg.base_url.clone().unwrap_or_else(|| host.to_string());
-        let auth = cfg.auth_url.clone().unwrap_or_else(|| AUTH.to_string());
-        let http = super::net::client(name, timeout)?;
+        let base = common.base_url(name, host)?;
+        let auth = http::url_key(name, "auth_url", cfg.auth_url.as_deref(), AUTH)?;
+        // The token's audience: the airtime host as written, without a trailing slash.
+        let audience = cfg.base_url.as_deref().unwrap_or(host);
+        let http = common.http(name, DEFAULT_TIMEOUT)?;
         Ok(Reloadly {
-            api: Api::new(name, http, base, auth, cfg.client_id.clone(), secret),
+            api: Api {
+                http,
+                audience: audience.trim_end_matches('/').to_string(),
+                base,
+                auth_url: auth,
+                client_id: cfg.client_id.clone(),
+                secret,
+                token: TokenCache::new(),
+            },
             country,
             operators: Mutex::new(HashMap::new()),
             not_before: Mutex::new(HashMap::new()),
@@ -125,7 +136,7 @@ impl Reloadly {
     }
 
     fn name(&self) -> &str {
-        &self.api.name
+        self.api.http.carrier()
     }
 
     /// The line's number as digits with the country code, no `+`.
@@ -152,15 +163,18 @@ impl Reloadly {
         }
         let op: Operator = match line.operator_id {
             Some(id) => {
-                self.api
-                    .get(&format!("operators/{id}"), &[], "operator")
-                    .await?
+                let id = id.to_string();
+                self.api.get(&["operators", &id], &[], "operator").await?
             }
             None => {
-                let path = format!(
-                    "operators/auto-detect/phone/{digits}/countries/{}",
-                    self.country
-                );
+                let path = [
+                    "operators",
+                    "auto-detect",
+                    "phone",
+                    &digits,
+                    "countries",
+                    &self.country,
+                ];
                 self.api.get(&path, &[], "auto-detected operator").await?
             }
         };
@@ -237,7 +251,7 @@ impl Reloadly {
     async fn check_funds(&self, amount: Money) -> Result<(), CarrierError> {
         let b: wire::Balance = self
             .api
-            .get("accounts/balance", &[], "account balance")
+            .get(&["accounts", "balance"], &[], "account balance")
             .await?;
         let Some(cur) = Currency::new(&b.currency_code).filter(|c| *c == amount.currency) else {
             tracing::debug!(carrier = self.name(), account = %b.currency_code, "account currency differs from the top-up; balance not compared");
@@ -288,11 +302,7 @@ impl Carrier for Reloadly {
 
     /// Reloadly knows nothing of the line: an observation with no figures.
     async fn status(&self, _line: &Line) -> Result<Observation, CarrierError> {
-        let mut obs = Observation::empty(Utc::now());
-        obs.state = LineState::Unknown;
-        obs.note =
-            Some("Reloadly does not report balance, data or expiry; renewing by date".into());
-        Ok(obs)
+        Ok(airtime::unreported("Reloadly"))
     }
 
     async fn quote(&self, line: &Line, choice: &TopUpChoice) -> Result<Offer, CarrierError> {
