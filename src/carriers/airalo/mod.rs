@@ -12,7 +12,7 @@ use serde_json::json;
 
 use super::http::{Common, Http, REQUEST_TIMEOUT};
 use super::{Carrier, CarrierError, Lookup, Order, Reports, Submitted};
-use crate::config::secret::{Secret, SecretSource};
+use crate::config::secret::Secret;
 use crate::config::validate::Problems;
 use crate::config::{Line, TopUpChoice};
 use crate::model::{Observation, Offer};
@@ -54,20 +54,12 @@ impl AiraloConfig {
     fn common(&self) -> Common<'_> {
         Common {
             secret_key: "client_secret",
-            secret: self.secret(),
+            secret: self.client_secret.as_ref(),
+            secret_file: self.client_secret_file.as_deref(),
+            secret_env: self.client_secret_env.as_deref(),
             base_url: self.base_url.as_ref(),
             timeout: self.timeout.as_ref(),
         }
-    }
-
-    /// Where the secret comes from (not read yet).
-    pub fn secret(&self) -> Result<SecretSource, String> {
-        SecretSource::from_keys(
-            "client_secret",
-            self.client_secret.as_ref(),
-            self.client_secret_file.as_deref(),
-            self.client_secret_env.as_deref(),
-        )
     }
 }
 

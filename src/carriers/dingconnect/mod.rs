@@ -14,17 +14,18 @@ use serde::Deserialize;
 
 use super::airtime;
 use super::http::{self, Common, Http, Reply};
-use super::{Carrier, CarrierError, Lookup, Order, Purchase, Reports, Submitted};
-use crate::config::secret::{Secret, SecretSource};
+use super::{Carrier, CarrierError, Lookup, Order, Reports, Submitted};
+use crate::config::secret::Secret;
 use crate::config::validate::Problems;
 use crate::config::{Line, TopUpChoice};
 use crate::model::{Observation, Offer};
 use crate::money::{Currency, Money};
 
+mod transfer;
 mod wire;
 
+use wire::Envelope;
 pub use wire::distributor_ref;
-use wire::{Envelope, State, TransferList, TransferReply};
 
 /// Ding's API root.
 const DEFAULT_BASE: &str = "https://api.dingconnect.com/api/V1";
@@ -53,20 +54,12 @@ impl DingConfig {
     fn common(&self) -> Common<'_> {
         Common {
             secret_key: "api_key",
-            secret: self.secret(),
+            secret: self.api_key.as_ref(),
+            secret_file: self.api_key_file.as_deref(),
+            secret_env: self.api_key_env.as_deref(),
             base_url: self.base_url.as_ref(),
             timeout: self.timeout.as_ref(),
         }
-    }
-
-    /// Where the secret comes from (not read yet).
-    pub fn secret(&self) -> Result<SecretSource, String> {
-        SecretSource::from_keys(
-            "api_key",
-            self.api_key.as_ref(),
-            self.api_key_file.as_deref(),
-            self.api_key_env.as_deref(),
-        )
     }
 }
 
@@ -182,57 +175,6 @@ impl Ding {
             _ => Err(wire::classify(&self.http, reply, env.as_ref())),
         }
     }
-
-    /// Judges a `SendTransfer` reply; a duplicate reference sends it to `lookup`.
-    async fn judge(
-        &self,
-        line: &Line,
-        order: &Order,
-        reply: &Reply,
-    ) -> Result<Submitted, CarrierError> {
-        let parsed: Option<TransferReply> = serde_json::from_slice(&reply.body).ok();
-        let dup = parsed.as_ref().is_some_and(|p| {
-            p.error_codes
-                .iter()
-                .any(|c| c.code == "DuplicateTransactionPrevented")
-        });
-        if dup {
-            tracing::warn!(line = %line.id, carrier = self.name(), "Ding says the DistributorRef was used; looking it up");
-            let found = self.lookup(line, order).await?;
-            return airtime::earlier_attempt(found, self.name(), "DuplicateTransactionPrevented");
-        }
-        let t: TransferReply = self.decode(reply, "SendTransfer reply")?;
-        let Some(rec) = t.transfer_record else {
-            return Err(CarrierError::Malformed {
-                carrier: self.name().to_string(),
-                detail: "SendTransfer succeeded without a TransferRecord".into(),
-            });
-        };
-        match rec.state() {
-            State::Done => Ok(Submitted::Confirmed(purchase(&rec))),
-            State::Open => Ok(Submitted::Pending {
-                provider_ref: rec.transfer_id.transfer_ref,
-            }),
-            State::Failed => Err(CarrierError::Refused {
-                carrier: self.name().to_string(),
-                code: rec.processing_state.clone(),
-                message: rec.detail(),
-                retryable: true,
-            }),
-            State::Other => Err(CarrierError::Malformed {
-                carrier: self.name().to_string(),
-                detail: format!("unknown ProcessingState {:?}", rec.processing_state),
-            }),
-        }
-    }
-}
-
-fn purchase(rec: &wire::TransferRecord) -> Purchase {
-    Purchase {
-        provider_ref: rec.transfer_id.transfer_ref.clone(),
-        charged: rec.charged(),
-        detail: Some(rec.detail()),
-    }
 }
 
 #[async_trait]
@@ -319,57 +261,7 @@ impl Carrier for Ding {
         self.judge(line, order, &reply).await
     }
 
-    /// `ListTransferRecords {DistributorRef, Take: 10}`; a completed record wins.
     async fn lookup(&self, line: &Line, order: &Order) -> Result<Lookup, CarrierError> {
-        let reference = distributor_ref(&order.reference);
-        let body =
-            serde_json::json!({ "DistributorRef": reference, "Skip": 0, "Take": 10 }).to_string();
-        let reply = self
-            .call(
-                Method::POST,
-                "ListTransferRecords",
-                &[],
-                Some(body),
-                Some(&reference),
-            )
-            .await?;
-        let list: TransferList = self.decode(&reply, "ListTransferRecords reply")?;
-        let recs: Vec<_> = list
-            .items
-            .into_iter()
-            .filter_map(|i| i.transfer_record)
-            .filter(|r| {
-                r.transfer_id
-                    .distributor_ref
-                    .as_deref()
-                    .is_none_or(|d| d == reference)
-            })
-            .collect();
-        let done: Vec<_> = recs.iter().filter(|r| r.state() == State::Done).collect();
-        if done.len() > 1 {
-            tracing::warn!(line = %line.id, carrier = self.name(), count = done.len(), "Ding holds several completed transfers under one DistributorRef");
-        }
-        if let Some(r) = done.first() {
-            return Ok(Lookup::Confirmed(purchase(r)));
-        }
-        if let Some(r) = recs
-            .iter()
-            .find(|r| matches!(r.state(), State::Open | State::Other))
-        {
-            return Ok(Lookup::Pending {
-                provider_ref: r.transfer_id.transfer_ref.clone(),
-            });
-        }
-        Ok(match recs.first() {
-            Some(r) => Lookup::Failed {
-                reason: format!(
-                    "Ding transfer {} ended {}: {}",
-                    r.transfer_id.transfer_ref.as_deref().unwrap_or("?"),
-                    r.processing_state,
-                    r.detail()
-                ),
-            },
-            None => Lookup::NotFound,
-        })
+        self.find(line, order).await
     }
 }

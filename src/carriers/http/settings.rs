@@ -12,10 +12,14 @@ use crate::config::validate::Problems;
 
 /// The shared keys of one `[carriers.NAME]` section, as written.
 pub struct Common<'a> {
-    /// The secret's key name, e.g. `"client_secret"`, for messages.
+    /// The secret's key name, e.g. `"client_secret"`; `_file` and `_env` are its variants.
     pub secret_key: &'a str,
-    /// Where the secret comes from (inline, `_file` or `_env`), or why that is unclear.
-    pub secret: Result<SecretSource, String>,
+    /// The secret written inline.
+    pub secret: Option<&'a Secret>,
+    /// `<secret_key>_file`: a file holding the secret.
+    pub secret_file: Option<&'a str>,
+    /// `<secret_key>_env`: an environment variable holding the secret.
+    pub secret_env: Option<&'a str>,
     /// `base_url`, when given.
     pub base_url: Option<&'a String>,
     /// `timeout`, when given.
@@ -25,7 +29,7 @@ pub struct Common<'a> {
 impl Common<'_> {
     /// Records a problem for each shared key that is wrong, under `key.<name>`.
     pub fn validate(self, key: &str, p: &mut Problems) {
-        p.check(&format!("{key}.{}", self.secret_key), self.secret);
+        p.check(&format!("{key}.{}", self.secret_key), self.source());
         p.opt(
             &format!("{key}.timeout"),
             self.timeout,
@@ -45,11 +49,19 @@ impl Common<'_> {
         base_url(carrier, self.base_url.map(String::as_str), default)
     }
 
+    /// Where the secret comes from (not read yet), or why that is unclear.
+    pub fn source(&self) -> Result<SecretSource, String> {
+        SecretSource::from_keys(
+            self.secret_key,
+            self.secret,
+            self.secret_file,
+            self.secret_env,
+        )
+    }
+
     /// Reads the secret for `carrier`; the error names the key.
     pub fn resolve_secret(&self, carrier: &str) -> Result<Secret, CarrierError> {
-        self.secret
-            .as_ref()
-            .map_err(|e| e.clone())
+        self.source()
             .and_then(|s| s.resolve())
             .map_err(|e| CarrierError::Setup {
                 carrier: carrier.to_string(),

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::http::{Common, Http, REQUEST_TIMEOUT};
 use super::{Carrier, CarrierError, Lookup, Order, Reports, Submitted};
-use crate::config::secret::{Secret, SecretSource};
+use crate::config::secret::Secret;
 use crate::config::validate::Problems;
 use crate::config::{Line, TopUpChoice};
 use crate::model::{Observation, Offer};
@@ -48,20 +48,12 @@ impl OneNceConfig {
     fn common(&self) -> Common<'_> {
         Common {
             secret_key: "password",
-            secret: self.secret(),
+            secret: self.password.as_ref(),
+            secret_file: self.password_file.as_deref(),
+            secret_env: self.password_env.as_deref(),
             base_url: self.base_url.as_ref(),
             timeout: self.timeout.as_ref(),
         }
-    }
-
-    /// Where the secret comes from (not read yet).
-    pub fn secret(&self) -> Result<SecretSource, String> {
-        SecretSource::from_keys(
-            "password",
-            self.password.as_ref(),
-            self.password_file.as_deref(),
-            self.password_env.as_deref(),
-        )
     }
 }
 

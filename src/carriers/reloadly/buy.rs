@@ -7,8 +7,9 @@ use std::time::Duration;
 use chrono::Duration as Span;
 use reqwest::Method;
 
+use super::Reloadly;
 use super::wire::{self, ApiError, AsyncReply, Report};
-use super::{Reloadly, judge};
+use crate::carriers::Purchase;
 use crate::carriers::{CarrierError, Lookup, Order, Submitted};
 use crate::carriers::{airtime, http};
 use crate::config::Line;
@@ -114,12 +115,7 @@ impl Reloadly {
         {
             let reply = self
                 .api
-                .call(
-                    Method::GET,
-                    &["topups", &id.to_string(), "status"],
-                    &[],
-                    None,
-                )
+                .call(Method::GET, &["topups", id, "status"], &[], None)
                 .await?;
             if reply.is_success() {
                 return Ok(judge(
@@ -157,5 +153,33 @@ impl Reloadly {
             Some(t) => judge(self, &digits, t),
             None => Lookup::NotFound,
         })
+    }
+}
+
+/// A transaction as a lookup answer; `FAILED` also starts the 30-minute back-off.
+fn judge(r: &Reloadly, digits: &str, t: &wire::Transaction) -> Lookup {
+    let id = Some(t.transaction_id.to_string());
+    match t.status.as_deref() {
+        Some("SUCCESSFUL") => Lookup::Confirmed(Purchase {
+            provider_ref: id,
+            charged: t.charged(),
+            detail: Some(t.detail()),
+        }),
+        Some("FAILED") => {
+            r.hold(digits, FAILED_BACKOFF);
+            Lookup::Failed {
+                reason: format!(
+                    "Reloadly transaction {} FAILED at the operator; nothing was charged; Reloadly asks to wait 30 minutes before a new attempt",
+                    t.transaction_id
+                ),
+            }
+        }
+        Some("REFUNDED") => Lookup::Failed {
+            reason: format!(
+                "Reloadly transaction {} was REFUNDED: the operator did not complete it",
+                t.transaction_id
+            ),
+        },
+        _ => Lookup::Pending { provider_ref: id },
     }
 }

@@ -14,15 +14,15 @@ use serde::Deserialize;
 
 use super::airtime;
 use super::http::{self, Common, TokenCache};
-use super::{Carrier, CarrierError, Lookup, Order, Purchase, Reports, Submitted};
-use crate::config::secret::{Secret, SecretSource};
+use super::{Carrier, CarrierError, Lookup, Order, Reports, Submitted};
+use crate::config::secret::Secret;
 use crate::config::validate::Problems;
 use crate::config::{Line, TopUpChoice};
 use crate::model::{Observation, Offer};
-use crate::money::{Currency, Money};
 
 mod api;
 mod buy;
+mod offer;
 mod wire;
 
 use api::Api;
@@ -69,20 +69,12 @@ impl ReloadlyConfig {
     fn common(&self) -> Common<'_> {
         Common {
             secret_key: "client_secret",
-            secret: self.secret(),
+            secret: self.client_secret.as_ref(),
+            secret_file: self.client_secret_file.as_deref(),
+            secret_env: self.client_secret_env.as_deref(),
             base_url: self.base_url.as_ref(),
             timeout: self.timeout.as_ref(),
         }
-    }
-
-    /// Where the secret comes from (not read yet).
-    pub fn secret(&self) -> Result<SecretSource, String> {
-        SecretSource::from_keys(
-            "client_secret",
-            self.client_secret.as_ref(),
-            self.client_secret_file.as_deref(),
-            self.client_secret_env.as_deref(),
-        )
     }
 
     fn country(&self) -> Result<String, String> {
@@ -182,95 +174,6 @@ impl Reloadly {
         Ok(op)
     }
 
-    /// Refuses operators that cannot take `offer` hands-off; says whether the amount is local.
-    fn check_offer(&self, line: &Line, op: &Operator, amount: Money) -> Result<bool, CarrierError> {
-        let setup = |detail: String| CarrierError::Setup {
-            carrier: self.name().to_string(),
-            detail,
-        };
-        if op.pin {
-            return Err(setup(format!(
-                "line {}: operator {} ({}) is PIN-based: Reloadly sells a PIN that a person must redeem, so renewd cannot top it up hands-off; pin another operator_id or use another carrier",
-                line.id,
-                op.id().unwrap_or_default(),
-                op.name
-            )));
-        }
-        let code = amount.currency.code();
-        let local =
-            op.destination_currency_code.as_deref() == Some(code) && op.supports_local_amounts;
-        if !local && op.sender_currency_code.as_deref() != Some(code) {
-            return Err(setup(format!(
-                "line {}: operator {} sells in {} (account currency {}), not {code}; write topup_amount in one of those",
-                line.id,
-                op.name,
-                op.destination_currency_code.as_deref().unwrap_or("?"),
-                op.sender_currency_code.as_deref().unwrap_or("?")
-            )));
-        }
-        let (fixed, min, max) = if local {
-            (
-                &op.local_fixed_amounts,
-                op.local_min_amount,
-                op.local_max_amount,
-            )
-        } else {
-            (&op.fixed_amounts, op.min_amount, op.max_amount)
-        };
-        let to_money = |v: f64| Money::from_major_f64(v, amount.currency);
-        if op.denomination_type.eq_ignore_ascii_case("FIXED") {
-            let allowed: Vec<Money> = fixed.iter().filter_map(|v| to_money(*v)).collect();
-            if !allowed.contains(&amount) {
-                let list: Vec<String> = allowed.iter().map(|m| format!("\"{m}\"")).collect();
-                return Err(setup(format!(
-                    "line {}: operator {} sells fixed amounts only; topup_amount = \"{amount}\" is not one of {}",
-                    line.id,
-                    op.name,
-                    list.join(", ")
-                )));
-            }
-        } else {
-            let below = min.and_then(to_money).filter(|m| amount.minor < m.minor);
-            let above = max.and_then(to_money).filter(|m| amount.minor > m.minor);
-            if let Some(limit) = below.or(above) {
-                let side = if below.is_some() {
-                    "below the minimum"
-                } else {
-                    "above the maximum"
-                };
-                return Err(setup(format!(
-                    "line {}: topup_amount = \"{amount}\" is {side} {limit} of operator {}",
-                    line.id, op.name
-                )));
-            }
-        }
-        Ok(local)
-    }
-
-    /// Refuses to buy when the Reloadly account holds less than `amount`.
-    async fn check_funds(&self, amount: Money) -> Result<(), CarrierError> {
-        let b: wire::Balance = self
-            .api
-            .get(&["accounts", "balance"], &[], "account balance")
-            .await?;
-        let Some(cur) = Currency::new(&b.currency_code).filter(|c| *c == amount.currency) else {
-            tracing::debug!(carrier = self.name(), account = %b.currency_code, "account currency differs from the top-up; balance not compared");
-            return Ok(());
-        };
-        let have = Money::from_major_f64(b.balance, cur).unwrap_or(Money::new(0, cur));
-        if have.minor < amount.minor {
-            return Err(CarrierError::Refused {
-                carrier: self.name().to_string(),
-                code: "INSUFFICIENT_BALANCE".into(),
-                message: format!(
-                    "the Reloadly account holds {have}, less than the {amount} top-up; fund the account, then the next check buys"
-                ),
-                retryable: false,
-            });
-        }
-        Ok(())
-    }
-
     /// Holds purchases to `digits` back for `wait`.
     fn hold(&self, digits: &str, wait: Duration) {
         lock(&self.not_before).insert(digits.to_string(), Instant::now() + wait);
@@ -333,33 +236,5 @@ impl Carrier for Reloadly {
 
     async fn lookup(&self, line: &Line, order: &Order) -> Result<Lookup, CarrierError> {
         self.find(line, order).await
-    }
-}
-
-/// A transaction as a lookup answer; `FAILED` also starts the 30-minute back-off.
-fn judge(r: &Reloadly, digits: &str, t: &wire::Transaction) -> Lookup {
-    let id = Some(t.transaction_id.to_string());
-    match t.status.as_deref() {
-        Some("SUCCESSFUL") => Lookup::Confirmed(Purchase {
-            provider_ref: id,
-            charged: t.charged(),
-            detail: Some(t.detail()),
-        }),
-        Some("FAILED") => {
-            r.hold(digits, buy::FAILED_BACKOFF);
-            Lookup::Failed {
-                reason: format!(
-                    "Reloadly transaction {} FAILED at the operator; nothing was charged; Reloadly asks to wait 30 minutes before a new attempt",
-                    t.transaction_id
-                ),
-            }
-        }
-        Some("REFUNDED") => Lookup::Failed {
-            reason: format!(
-                "Reloadly transaction {} was REFUNDED: the operator did not complete it",
-                t.transaction_id
-            ),
-        },
-        _ => Lookup::Pending { provider_ref: id },
     }
 }
