@@ -75,12 +75,8 @@ pub struct Ding {
 impl Ding {
     /// Builds the adapter; reads the key, does no network I/O.
     pub fn new(name: &str, cfg: &DingConfig) -> Result<Self, CarrierError> {
-        let common = cfg.common();
-        Ok(Ding {
-            key: common.resolve_secret(name)?,
-            base: common.base_url(name, DEFAULT_BASE)?,
-            http: common.http(name, DEFAULT_TIMEOUT)?,
-        })
+        let (key, base, http) = cfg.common().open(name, DEFAULT_BASE, DEFAULT_TIMEOUT)?;
+        Ok(Ding { http, base, key })
     }
 
     fn name(&self) -> &str {

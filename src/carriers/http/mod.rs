@@ -20,7 +20,7 @@ pub mod token;
 
 pub use build::{endpoint, json_with_decimal};
 pub use limit::{KeyedLimiter, Limiter};
-pub use settings::{Common, base_url, timeout, url_key};
+pub use settings::{Common, base_url, iccid, timeout, url_key};
 pub use token::TokenCache;
 
 /// Default time to open a connection.

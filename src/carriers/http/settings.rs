@@ -7,6 +7,7 @@ use reqwest::Url;
 
 use super::Http;
 use crate::carriers::CarrierError;
+use crate::config::Line;
 use crate::config::secret::{Secret, SecretSource};
 use crate::config::validate::Problems;
 
@@ -36,6 +37,21 @@ impl Common<'_> {
             crate::money::parse_duration,
         );
         p.url(&format!("{key}.base_url"), self.base_url);
+    }
+
+    /// What every HTTP adapter builds first: its secret, its API root (`base_url` or
+    /// `default_base`) and its client (`timeout` or `default_timeout`).
+    pub fn open(
+        &self,
+        carrier: &str,
+        default_base: &str,
+        default_timeout: Duration,
+    ) -> Result<(Secret, Url, Http), CarrierError> {
+        Ok((
+            self.resolve_secret(carrier)?,
+            self.base_url(carrier, default_base)?,
+            self.http(carrier, default_timeout)?,
+        ))
     }
 
     /// The client for `carrier`, with `timeout` or the carrier's default time limit.
@@ -109,4 +125,13 @@ pub fn timeout(
             detail: format!("timeout: {e}"),
         }),
     }
+}
+
+/// The line's `iccid`, which an eSIM/IoT carrier needs; `example` says what to write,
+/// e.g. `an Airalo line needs iccid = "8910300000000000001"`.
+pub fn iccid<'a>(http: &Http, line: &'a Line, example: &str) -> Result<&'a str, CarrierError> {
+    line.iccid
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .ok_or_else(|| http.setup(format!("line {} has no iccid; {example}", line.id)))
 }

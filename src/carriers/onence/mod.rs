@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use chrono::Utc;
 use serde::Deserialize;
 
-use super::http::{Common, Http, REQUEST_TIMEOUT};
+use super::http::{self, Common, Http, REQUEST_TIMEOUT};
 use super::{Carrier, CarrierError, Lookup, Order, Reports, Submitted};
 use crate::config::secret::Secret;
 use crate::config::validate::Problems;
@@ -65,10 +65,7 @@ pub struct OneNce {
 impl OneNce {
     /// Reads the secret and builds the client; no network I/O.
     pub fn new(name: &str, c: &OneNceConfig) -> Result<Self, CarrierError> {
-        let common = c.common();
-        let password = common.resolve_secret(name)?;
-        let base = common.base_url(name, DEFAULT_BASE_URL)?;
-        let http = common.http(name, REQUEST_TIMEOUT)?;
+        let (password, base, http) = c.common().open(name, DEFAULT_BASE_URL, REQUEST_TIMEOUT)?;
         Ok(Self {
             client: Client::new(http, base, c.username.clone(), password),
         })
@@ -79,15 +76,11 @@ impl OneNce {
     }
 
     fn iccid<'a>(&self, line: &'a Line) -> Result<&'a str, CarrierError> {
-        line.iccid
-            .as_deref()
-            .filter(|s| !s.trim().is_empty())
-            .ok_or_else(|| {
-                self.http().setup(format!(
-                    "line {} has no iccid; a 1NCE line needs iccid = \"8988228000000000001\"",
-                    line.id
-                ))
-            })
+        http::iccid(
+            self.http(),
+            line,
+            "a 1NCE line needs iccid = \"8988228000000000001\"",
+        )
     }
 }
 

@@ -99,18 +99,14 @@ pub struct Reloadly {
 impl Reloadly {
     /// Builds the adapter; reads the secret, does no network I/O.
     pub fn new(name: &str, cfg: &ReloadlyConfig) -> Result<Self, CarrierError> {
-        let common = cfg.common();
-        let secret = common.resolve_secret(name)?;
-        let country = cfg.country().map_err(|e| CarrierError::Setup {
-            carrier: name.to_string(),
-            detail: format!("country: {e}"),
-        })?;
         let host = if cfg.sandbox { SANDBOX } else { PRODUCTION };
-        let base = common.base_url(name, host)?;
+        let (secret, base, http) = cfg.common().open(name, host, DEFAULT_TIMEOUT)?;
+        let country = cfg
+            .country()
+            .map_err(|e| http.setup(format!("country: {e}")))?;
         let auth = http::url_key(name, "auth_url", cfg.auth_url.as_deref(), AUTH)?;
         // The token's audience: the airtime host as written, without a trailing slash.
         let audience = cfg.base_url.as_deref().unwrap_or(host);
-        let http = common.http(name, DEFAULT_TIMEOUT)?;
         Ok(Reloadly {
             api: Api {
                 http,
