@@ -17,10 +17,10 @@ use crate::config::{Line, TopUpChoice};
 use crate::model::{Observation, Offer};
 
 pub mod airalo;
+pub mod airtime;
 pub mod command;
 pub mod dingconnect;
 pub mod http;
-pub mod net;
 pub mod onence;
 pub mod reloadly;
 pub mod simulated;

@@ -9,9 +9,7 @@ use serde::Deserialize;
 
 use super::errors::classify;
 use crate::carriers::CarrierError;
-use crate::carriers::http::{
-    Http, KeyedLimiter, Limiter, Reply, TokenCache, before_sending, endpoint,
-};
+use crate::carriers::http::{Http, KeyedLimiter, Limiter, Reply, TokenCache, endpoint};
 use crate::config::Secret;
 
 /// The longest Airalo's docs say to use one token for.
@@ -80,27 +78,9 @@ impl Client {
             .take(COMPANY_WAIT)
             .await
             .map_err(|w| self.http.rate_limited(Some(w)))?;
-        let mut retried = false;
-        loop {
-            let token = self
-                .token
-                .get(|| self.fetch_token())
-                .await
-                .map_err(before_sending)?;
-            let req = build(self.http.client())
-                .bearer_auth(token.expose())
-                .header(ACCEPT, "application/json");
-            let reply = self.http.send(req).await?;
-            if reply.status.as_u16() != 401 || retried {
-                return Ok(reply);
-            }
-            tracing::info!(
-                carrier = self.http.carrier(),
-                "Airalo rejected the cached token; fetching a new one"
-            );
-            self.token.forget(&token).await;
-            retried = true;
-        }
+        self.token
+            .send_json(&self.http, || self.fetch_token(), build)
+            .await
     }
 
     /// `POST /token` with the client credentials as a form.

@@ -8,11 +8,12 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::Utc;
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use serde_json::json;
 
-use super::http::{self, Http};
+use super::http::{self, Common, Http, REQUEST_TIMEOUT};
 use super::{Carrier, CarrierError, Lookup, Order, Reports, Submitted};
-use crate::config::secret::{Secret, SecretSource};
+use crate::config::secret::Secret;
 use crate::config::validate::Problems;
 use crate::config::{Line, TopUpChoice};
 use crate::model::{Observation, Offer};
@@ -47,23 +48,19 @@ pub struct AiraloConfig {
 
 impl AiraloConfig {
     pub fn validate(&self, key: &str, p: &mut Problems) {
-        p.check(&format!("{key}.client_secret"), self.secret());
-        p.opt(
-            &format!("{key}.timeout"),
-            self.timeout.as_ref(),
-            crate::money::parse_duration,
-        );
-        p.url(&format!("{key}.base_url"), self.base_url.as_ref());
+        self.common().validate(key, p);
     }
 
-    /// Where the secret comes from (not read yet).
-    pub fn secret(&self) -> Result<SecretSource, String> {
-        SecretSource::from_keys(
-            "client_secret",
-            self.client_secret.as_ref(),
-            self.client_secret_file.as_deref(),
-            self.client_secret_env.as_deref(),
-        )
+    /// The keys every HTTP carrier has.
+    fn common(&self) -> Common<'_> {
+        Common {
+            secret_key: "client_secret",
+            secret: self.client_secret.as_ref(),
+            secret_file: self.client_secret_file.as_deref(),
+            secret_env: self.client_secret_env.as_deref(),
+            base_url: self.base_url.as_ref(),
+            timeout: self.timeout.as_ref(),
+        }
     }
 }
 
@@ -75,16 +72,7 @@ pub struct Airalo {
 impl Airalo {
     /// Reads the secret and builds the client; no network I/O.
     pub fn new(name: &str, c: &AiraloConfig) -> Result<Self, CarrierError> {
-        let setup = |detail: String| CarrierError::Setup {
-            carrier: name.to_string(),
-            detail,
-        };
-        let secret = c
-            .secret()
-            .and_then(|s| s.resolve())
-            .map_err(|e| setup(format!("client_secret: {e}")))?;
-        let base = http::base_url(name, c.base_url.as_deref(), DEFAULT_BASE_URL)?;
-        let http = Http::new(name, http::timeout(name, c.timeout.as_deref())?)?;
+        let (secret, base, http) = c.common().open(name, DEFAULT_BASE_URL, REQUEST_TIMEOUT)?;
         Ok(Self {
             client: Client::new(http, base, c.client_id.clone(), secret),
         })
@@ -95,31 +83,34 @@ impl Airalo {
     }
 
     fn iccid<'a>(&self, line: &'a Line) -> Result<&'a str, CarrierError> {
-        line.iccid
-            .as_deref()
-            .filter(|s| !s.trim().is_empty())
-            .ok_or_else(|| {
-                self.http().setup(format!(
-                    "line {} has no iccid; an Airalo line needs iccid = \"8910300000000000001\"",
-                    line.id
-                ))
-            })
+        http::iccid(
+            self.http(),
+            line,
+            "an Airalo line needs iccid = \"8910300000000000001\"",
+        )
     }
 
-    /// `GET /sims/{iccid}/topups`: the packages this eSIM accepts.
-    async fn topups(&self, iccid: &str) -> Result<Vec<Package>, CarrierError> {
-        let url = self.client.url(&["sims", iccid, "topups"]);
+    /// `GET /sims/{iccid}/{leaf}`, its `data` decoded as `T`; a non-2xx reply is classified.
+    async fn sim_get<T: DeserializeOwned>(
+        &self,
+        iccid: &str,
+        leaf: &str,
+        what: &str,
+    ) -> Result<T, CarrierError> {
+        let url = self.client.url(&["sims", iccid, leaf]);
         let reply = self
             .client
             .call(Some(iccid), |c| c.get(url.clone()))
             .await?;
-        if !reply.status.is_success() {
+        if !reply.is_success() {
             return Err(classify(self.http(), &reply));
         }
-        Ok(self
-            .http()
-            .json::<Envelope<Vec<Package>>>(&reply, "top-up package list")?
-            .data)
+        Ok(self.http().json::<Envelope<T>>(&reply, what)?.data)
+    }
+
+    /// `GET /sims/{iccid}/topups`: the packages this eSIM accepts.
+    async fn topups(&self, iccid: &str) -> Result<Vec<Package>, CarrierError> {
+        self.sim_get(iccid, "topups", "top-up package list").await
     }
 
     /// Turns the line's choice into one of the offered packages.
@@ -211,17 +202,8 @@ impl Carrier for Airalo {
 
     async fn status(&self, line: &Line) -> Result<Observation, CarrierError> {
         let iccid = self.iccid(line)?;
-        let url = self.client.url(&["sims", iccid, "usage"]);
-        let reply = self
-            .client
-            .call(Some(iccid), |c| c.get(url.clone()))
-            .await?;
-        if !reply.status.is_success() {
-            return Err(classify(self.http(), &reply));
-        }
-        let usage: Envelope<Usage> = self.http().json(&reply, "usage reply")?;
+        let usage: Usage = self.sim_get(iccid, "usage", "usage reply").await?;
         usage
-            .data
             .observation(Utc::now())
             .map_err(|e| self.http().malformed(format!("usage reply: {e}")))
     }

@@ -12,23 +12,25 @@ use chrono::Utc;
 use reqwest::Method;
 use serde::Deserialize;
 
-use super::net::{self, Reply};
-use super::{Carrier, CarrierError, Lookup, Order, Purchase, Reports, Submitted};
-use crate::config::secret::{Secret, SecretSource};
+use super::airtime;
+use super::http::{self, Common, Http, Reply};
+use super::{Carrier, CarrierError, Lookup, Order, Reports, Submitted};
+use crate::config::secret::Secret;
 use crate::config::validate::Problems;
 use crate::config::{Line, TopUpChoice};
-use crate::model::{LineState, Observation, Offer};
-use crate::money::{Currency, Money, parse_duration};
+use crate::model::{Observation, Offer};
+use crate::money::{Currency, Money};
 
+mod transfer;
 mod wire;
 
+use wire::Envelope;
 pub use wire::distributor_ref;
-use wire::{Envelope, State, TransferList, TransferReply};
 
 /// Ding's API root.
 const DEFAULT_BASE: &str = "https://api.dingconnect.com/api/V1";
 /// Above Ding's 90 s provider time limit, as its docs advise.
-const DEFAULT_TIMEOUT: &str = "120s";
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// A `[carriers.NAME]` section with `type = "dingconnect"`.
 #[derive(Debug, Clone, Deserialize)]
@@ -45,57 +47,40 @@ pub struct DingConfig {
 
 impl DingConfig {
     pub fn validate(&self, key: &str, p: &mut Problems) {
-        p.check(&format!("{key}.api_key"), self.secret());
-        p.check(&format!("{key}.timeout"), self.timeout());
-        p.url(&format!("{key}.base_url"), self.base_url.as_ref());
+        self.common().validate(key, p);
     }
 
-    /// Where the secret comes from (not read yet).
-    pub fn secret(&self) -> Result<SecretSource, String> {
-        SecretSource::from_keys(
-            "api_key",
-            self.api_key.as_ref(),
-            self.api_key_file.as_deref(),
-            self.api_key_env.as_deref(),
-        )
-    }
-
-    fn timeout(&self) -> Result<Duration, String> {
-        parse_duration(self.timeout.as_deref().unwrap_or(DEFAULT_TIMEOUT))
+    /// The keys every HTTP carrier has.
+    fn common(&self) -> Common<'_> {
+        Common {
+            secret_key: "api_key",
+            secret: self.api_key.as_ref(),
+            secret_file: self.api_key_file.as_deref(),
+            secret_env: self.api_key_env.as_deref(),
+            base_url: self.base_url.as_ref(),
+            timeout: self.timeout.as_ref(),
+        }
     }
 }
 
 /// The DingConnect adapter.
 pub struct Ding {
-    /// The carrier's config name, for errors and logs.
-    name: String,
-    http: reqwest::Client,
-    base: String,
+    /// The client, bound to the carrier's config name (for errors and logs).
+    http: Http,
+    /// API root, e.g. `https://api.dingconnect.com/api/V1`.
+    base: reqwest::Url,
     key: Secret,
 }
 
 impl Ding {
     /// Builds the adapter; reads the key, does no network I/O.
     pub fn new(name: &str, cfg: &DingConfig) -> Result<Self, CarrierError> {
-        let setup = |detail: String| CarrierError::Setup {
-            carrier: name.to_string(),
-            detail,
-        };
-        let key = cfg
-            .secret()
-            .and_then(|s| s.resolve())
-            .map_err(|e| setup(format!("api_key: {e}")))?;
-        let timeout = cfg.timeout().map_err(|e| setup(format!("timeout: {e}")))?;
-        let base = cfg
-            .base_url
-            .clone()
-            .unwrap_or_else(|| DEFAULT_BASE.to_string());
-        Ok(Ding {
-            name: name.to_string(),
-            http: net::client(name, timeout)?,
-            base,
-            key,
-        })
+        let (key, base, http) = cfg.common().open(name, DEFAULT_BASE, DEFAULT_TIMEOUT)?;
+        Ok(Ding { http, base, key })
+    }
+
+    fn name(&self) -> &str {
+        self.http.carrier()
     }
 
     /// One call with the `api_key` header; `correlation` goes out as `X-Correlation-Id`.
@@ -107,9 +92,10 @@ impl Ding {
         body: Option<String>,
         correlation: Option<&str>,
     ) -> Result<Reply, CarrierError> {
-        let url = net::join(&self.base, path);
+        let url = http::endpoint(&self.base, &[path]);
         let mut req = self
             .http
+            .client()
             .request(method, url)
             .query(query)
             .header("api_key", self.key.expose())
@@ -120,14 +106,11 @@ impl Ding {
         if let Some(b) = body {
             req = req.header("Content-Type", "application/json").body(b);
         }
-        net::send(&self.name, req).await
+        self.http.send(req).await
     }
 
     fn setup(&self, detail: String) -> CarrierError {
-        CarrierError::Setup {
-            carrier: self.name.clone(),
-            detail,
-        }
+        self.http.setup(detail)
     }
 
     fn sku<'a>(&self, line: &'a Line) -> Result<&'a str, CarrierError> {
@@ -164,7 +147,7 @@ impl Ding {
         );
         body.insert("DistributorRef".into(), reference.into());
         body.insert("ValidateOnly".into(), validate_only.into());
-        let body = net::json_with_decimal(body, "SendValue", &amount.major_string());
+        let body = http::json_with_decimal(body, "SendValue", &amount.major_string());
         self.call(
             Method::POST,
             "SendTransfer",
@@ -182,71 +165,11 @@ impl Ding {
         reply: &Reply,
         what: &str,
     ) -> Result<T, CarrierError> {
-        let env: Option<Envelope> = serde_json::from_str(&reply.body).ok();
+        let env: Option<Envelope> = serde_json::from_slice(&reply.body).ok();
         match &env {
-            Some(e) if e.result_code == 1 => reply.json(&self.name, what),
-            _ => Err(wire::classify(&self.name, reply, env.as_ref())),
+            Some(e) if e.result_code == 1 => self.http.json(reply, what),
+            _ => Err(wire::classify(&self.http, reply, env.as_ref())),
         }
-    }
-
-    /// Judges a `SendTransfer` reply; a duplicate reference sends it to `lookup`.
-    async fn judge(
-        &self,
-        line: &Line,
-        order: &Order,
-        reply: &Reply,
-    ) -> Result<Submitted, CarrierError> {
-        let parsed: Option<TransferReply> = serde_json::from_str(&reply.body).ok();
-        let dup = parsed.as_ref().is_some_and(|p| {
-            p.error_codes
-                .iter()
-                .any(|c| c.code == "DuplicateTransactionPrevented")
-        });
-        if dup {
-            tracing::warn!(line = %line.id, carrier = %self.name, "Ding says the DistributorRef was used; looking it up");
-            return match self.lookup(line, order).await? {
-                Lookup::Confirmed(p) => Ok(Submitted::Confirmed(p)),
-                Lookup::Pending { provider_ref } => Ok(Submitted::Pending { provider_ref }),
-                Lookup::NotFound => Ok(Submitted::Pending { provider_ref: None }),
-                Lookup::Failed { reason } => Err(CarrierError::Refused {
-                    carrier: self.name.clone(),
-                    code: "DuplicateTransactionPrevented".into(),
-                    message: reason,
-                    retryable: true,
-                }),
-            };
-        }
-        let t: TransferReply = self.decode(reply, "SendTransfer reply")?;
-        let Some(rec) = t.transfer_record else {
-            return Err(CarrierError::Malformed {
-                carrier: self.name.clone(),
-                detail: "SendTransfer succeeded without a TransferRecord".into(),
-            });
-        };
-        match rec.state() {
-            State::Done => Ok(Submitted::Confirmed(purchase(&rec))),
-            State::Open => Ok(Submitted::Pending {
-                provider_ref: rec.transfer_id.transfer_ref,
-            }),
-            State::Failed => Err(CarrierError::Refused {
-                carrier: self.name.clone(),
-                code: rec.processing_state.clone(),
-                message: rec.detail(),
-                retryable: true,
-            }),
-            State::Other => Err(CarrierError::Malformed {
-                carrier: self.name.clone(),
-                detail: format!("unknown ProcessingState {:?}", rec.processing_state),
-            }),
-        }
-    }
-}
-
-fn purchase(rec: &wire::TransferRecord) -> Purchase {
-    Purchase {
-        provider_ref: rec.transfer_id.transfer_ref.clone(),
-        charged: rec.charged(),
-        detail: Some(rec.detail()),
     }
 }
 
@@ -258,11 +181,7 @@ impl Carrier for Ding {
 
     /// Ding knows nothing of the line: an observation with no figures.
     async fn status(&self, _line: &Line) -> Result<Observation, CarrierError> {
-        let mut obs = Observation::empty(Utc::now());
-        obs.state = LineState::Unknown;
-        obs.note =
-            Some("DingConnect does not report balance, data or expiry; renewing by date".into());
-        Ok(obs)
+        Ok(airtime::unreported("DingConnect"))
     }
 
     /// Checks the amount against the product's Minimum..Maximum (`GetProducts?skuCodes=`).
@@ -338,57 +257,7 @@ impl Carrier for Ding {
         self.judge(line, order, &reply).await
     }
 
-    /// `ListTransferRecords {DistributorRef, Take: 10}`; a completed record wins.
     async fn lookup(&self, line: &Line, order: &Order) -> Result<Lookup, CarrierError> {
-        let reference = distributor_ref(&order.reference);
-        let body =
-            serde_json::json!({ "DistributorRef": reference, "Skip": 0, "Take": 10 }).to_string();
-        let reply = self
-            .call(
-                Method::POST,
-                "ListTransferRecords",
-                &[],
-                Some(body),
-                Some(&reference),
-            )
-            .await?;
-        let list: TransferList = self.decode(&reply, "ListTransferRecords reply")?;
-        let recs: Vec<_> = list
-            .items
-            .into_iter()
-            .filter_map(|i| i.transfer_record)
-            .filter(|r| {
-                r.transfer_id
-                    .distributor_ref
-                    .as_deref()
-                    .is_none_or(|d| d == reference)
-            })
-            .collect();
-        let done: Vec<_> = recs.iter().filter(|r| r.state() == State::Done).collect();
-        if done.len() > 1 {
-            tracing::warn!(line = %line.id, carrier = %self.name, count = done.len(), "Ding holds several completed transfers under one DistributorRef");
-        }
-        if let Some(r) = done.first() {
-            return Ok(Lookup::Confirmed(purchase(r)));
-        }
-        if let Some(r) = recs
-            .iter()
-            .find(|r| matches!(r.state(), State::Open | State::Other))
-        {
-            return Ok(Lookup::Pending {
-                provider_ref: r.transfer_id.transfer_ref.clone(),
-            });
-        }
-        Ok(match recs.first() {
-            Some(r) => Lookup::Failed {
-                reason: format!(
-                    "Ding transfer {} ended {}: {}",
-                    r.transfer_id.transfer_ref.as_deref().unwrap_or("?"),
-                    r.processing_state,
-                    r.detail()
-                ),
-            },
-            None => Lookup::NotFound,
-        })
+        self.find(line, order).await
     }
 }

@@ -4,7 +4,7 @@
 use serde::Deserialize;
 
 use crate::carriers::CarrierError;
-use crate::carriers::net::{Reply, snippet};
+use crate::carriers::http::{Http, Reply};
 use crate::money::{Currency, Money};
 
 /// Longest `DistributorRef` renewd sends (Ding's limit is unconfirmed; 64 is a third-party guess).
@@ -154,25 +154,18 @@ pub fn distributor_ref(reference: &str) -> String {
 }
 
 /// Turns Ding's `ResultCode`/`ErrorCodes` (or, failing that, the HTTP status) into an error.
-pub fn classify(carrier: &str, reply: &Reply, env: Option<&Envelope>) -> CarrierError {
-    let carrier = carrier.to_string();
+pub fn classify(http: &Http, reply: &Reply, env: Option<&Envelope>) -> CarrierError {
+    let carrier = http.carrier().to_string();
     let Some(env) = env else {
-        return match reply.status {
-            401 => CarrierError::Setup {
-                carrier,
-                detail:
-                    "DingConnect refused the api_key (HTTP 401); check api_key_file / api_key_env"
-                        .into(),
-            },
-            s if s >= 500 => CarrierError::Server {
-                carrier,
-                status: s,
-                detail: snippet(&reply.body),
-            },
-            s => CarrierError::Malformed {
-                carrier,
-                detail: format!("HTTP {s} without a Ding envelope: {}", snippet(&reply.body)),
-            },
+        return match reply.status.as_u16() {
+            401 => http.setup(
+                "DingConnect refused the api_key (HTTP 401); check api_key_file / api_key_env",
+            ),
+            s if s >= 500 => http.server(reply),
+            s => http.malformed(format!(
+                "HTTP {s} without a Ding envelope: {}",
+                reply.snippet()
+            )),
         };
     };
     let first = env.error_codes.first().cloned().unwrap_or_default();

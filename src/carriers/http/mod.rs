@@ -1,21 +1,26 @@
 //! Shared HTTP plumbing for the carrier adapters: one reqwest client with timeouts, replies
-//! read whole, transport errors sorted into "nothing sent" and "no answer", `Retry-After`,
-//! URLs built from a `base_url`, plus a token cache and rate limiters (submodules).
+//! read whole, transport errors sorted into "nothing sent" and "no answer", `Retry-After`;
+//! submodules: the shared config keys, URLs and exact-decimal bodies, a token cache and
+//! rate limiters.
 //!
 //! Generic on purpose: nothing here knows a provider's paths or error shapes.
 
 use std::time::Duration;
 
+use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
-use reqwest::{StatusCode, Url};
 use serde::de::DeserializeOwned;
 
 use super::CarrierError;
 
+pub mod build;
 pub mod limit;
+pub mod settings;
 pub mod token;
 
+pub use build::{endpoint, json_with_decimal};
 pub use limit::{KeyedLimiter, Limiter};
+pub use settings::{Common, base_url, iccid, timeout, url_key};
 pub use token::TokenCache;
 
 /// Default time to open a connection.
@@ -56,6 +61,11 @@ impl Reply {
     /// The `Retry-After` header, in seconds or as an HTTP date.
     pub fn retry_after(&self) -> Option<Duration> {
         retry_after(&self.headers, chrono::Utc::now())
+    }
+
+    /// A 2xx status.
+    pub fn is_success(&self) -> bool {
+        self.status.is_success()
     }
 
     /// A response header as text.
@@ -105,10 +115,16 @@ impl Http {
         })
     }
 
-    /// Sorts a reqwest error; the URL is dropped from the text.
+    /// Sorts a reqwest error; the URL is dropped from the text. A request that could not
+    /// be built never left, so it is a setup problem.
     fn transport(&self, e: reqwest::Error) -> CarrierError {
         let carrier = self.carrier.clone();
-        if e.is_connect() {
+        if e.is_builder() {
+            CarrierError::Setup {
+                carrier,
+                detail: format!("bad request URL or body: {}", describe(e)),
+            }
+        } else if e.is_connect() {
             CarrierError::NotSent {
                 carrier,
                 detail: describe(e),
@@ -128,8 +144,13 @@ impl Http {
 
     /// Parses a JSON body, or says which reply was not in the documented shape.
     pub fn json<T: DeserializeOwned>(&self, reply: &Reply, what: &str) -> Result<T, CarrierError> {
-        serde_json::from_slice(&reply.body)
-            .map_err(|e| self.malformed(format!("{what}: {e}; body: {}", reply.snippet())))
+        serde_json::from_slice(&reply.body).map_err(|e| {
+            self.malformed(format!(
+                "{what}: {e} (HTTP {}, body: {})",
+                reply.status.as_u16(),
+                reply.snippet()
+            ))
+        })
     }
 
     pub fn malformed(&self, detail: impl Into<String>) -> CarrierError {
@@ -210,42 +231,6 @@ pub fn retry_after(headers: &HeaderMap, now: chrono::DateTime<chrono::Utc>) -> O
             .to_std()
             .unwrap_or_default(),
     )
-}
-
-/// Parses a `base_url` (a default when not given); the error says what to write.
-pub fn base_url(carrier: &str, given: Option<&str>, default: &str) -> Result<Url, CarrierError> {
-    let text = given.unwrap_or(default);
-    let url = Url::parse(text).map_err(|e| CarrierError::Setup {
-        carrier: carrier.to_string(),
-        detail: format!("base_url {text:?} is not a URL ({e}); e.g. base_url = \"{default}\""),
-    })?;
-    if !matches!(url.scheme(), "http" | "https") || url.cannot_be_a_base() {
-        return Err(CarrierError::Setup {
-            carrier: carrier.to_string(),
-            detail: format!("base_url {text:?} must be an http(s) URL, e.g. \"{default}\""),
-        });
-    }
-    Ok(url)
-}
-
-/// `base` with path segments appended, each percent-encoded (an ICCID cannot break out).
-pub fn endpoint(base: &Url, segments: &[&str]) -> Url {
-    let mut url = base.clone();
-    if let Ok(mut path) = url.path_segments_mut() {
-        path.pop_if_empty().extend(segments);
-    }
-    url
-}
-
-/// The optional `timeout` key, or the 30 s default.
-pub fn timeout(carrier: &str, given: Option<&str>) -> Result<Duration, CarrierError> {
-    match given {
-        None => Ok(REQUEST_TIMEOUT),
-        Some(t) => crate::money::parse_duration(t).map_err(|e| CarrierError::Setup {
-            carrier: carrier.to_string(),
-            detail: format!("timeout: {e}"),
-        }),
-    }
 }
 
 #[cfg(test)]

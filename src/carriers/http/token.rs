@@ -1,12 +1,15 @@
 //! A cached bearer token: fetched once, shared, refreshed before it runs out or when the
-//! provider rejects it.
+//! provider rejects it; and the send that retries once with a new token after a rejection.
 
 use std::future::Future;
 use std::time::Duration;
 
+use reqwest::header::ACCEPT;
+use reqwest::{RequestBuilder, StatusCode};
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
+use super::{Http, Reply, before_sending};
 use crate::carriers::CarrierError;
 use crate::config::Secret;
 
@@ -56,6 +59,59 @@ impl TokenCache {
         if slot.as_ref().is_some_and(|c| &c.token == token) {
             *slot = None;
         }
+    }
+}
+
+impl TokenCache {
+    /// Sends `build(client, token)` with the cached token; when `rejected` says the provider
+    /// refused the token, drops it and sends once more with a new one. A failure to get a
+    /// token means the real request was not sent (see `before_sending`).
+    pub async fn send<F, Fut>(
+        &self,
+        http: &Http,
+        fetch: F,
+        build: impl Fn(&reqwest::Client, &Secret) -> RequestBuilder,
+        rejected: impl Fn(&Reply) -> bool,
+    ) -> Result<Reply, CarrierError>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<(Secret, Duration), CarrierError>>,
+    {
+        let mut retried = false;
+        loop {
+            let token = self.get(&fetch).await.map_err(before_sending)?;
+            let reply = http.send(build(http.client(), &token)).await?;
+            if retried || !rejected(&reply) {
+                return Ok(reply);
+            }
+            tracing::info!(
+                carrier = http.carrier(),
+                "the provider rejected the cached token; fetching a new one"
+            );
+            self.forget(&token).await;
+            retried = true;
+        }
+    }
+
+    /// `send` with the common rules: the token as `Bearer`, `Accept: application/json`,
+    /// and a 401 reply meaning the token was rejected.
+    pub async fn send_json<F, Fut>(
+        &self,
+        http: &Http,
+        fetch: F,
+        build: impl Fn(&reqwest::Client) -> RequestBuilder,
+    ) -> Result<Reply, CarrierError>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<(Secret, Duration), CarrierError>>,
+    {
+        let build = |c: &reqwest::Client, token: &Secret| {
+            build(c)
+                .bearer_auth(token.expose())
+                .header(ACCEPT, "application/json")
+        };
+        let rejected = |r: &Reply| r.status == StatusCode::UNAUTHORIZED;
+        self.send(http, fetch, build, rejected).await
     }
 }
 

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::errors::token_error;
 use crate::carriers::CarrierError;
-use crate::carriers::http::{Http, Limiter, Reply, TokenCache, before_sending, endpoint};
+use crate::carriers::http::{Http, Limiter, Reply, TokenCache, endpoint};
 use crate::config::Secret;
 
 /// The longest renewd waits for the `/sims` limit before giving up for now.
@@ -71,27 +71,9 @@ impl Client {
             Group::Orders => self.orders_limit.take(Duration::ZERO).await,
         };
         limited.map_err(|w| self.http.rate_limited(Some(w)))?;
-        let mut retried = false;
-        loop {
-            let token = self
-                .token
-                .get(|| self.fetch_token())
-                .await
-                .map_err(before_sending)?;
-            let req = build(self.http.client())
-                .bearer_auth(token.expose())
-                .header(ACCEPT, "application/json");
-            let reply = self.http.send(req).await?;
-            if reply.status.as_u16() != 401 || retried {
-                return Ok(reply);
-            }
-            tracing::info!(
-                carrier = self.http.carrier(),
-                "1NCE rejected the cached token; fetching a new one"
-            );
-            self.token.forget(&token).await;
-            retried = true;
-        }
+        self.token
+            .send_json(&self.http, || self.fetch_token(), build)
+            .await
     }
 
     /// `POST /oauth/token`: Basic auth, JSON body `{"grant_type": "client_credentials"}`.

@@ -7,9 +7,9 @@ use async_trait::async_trait;
 use chrono::Utc;
 use serde::Deserialize;
 
-use super::http::{self, Http};
+use super::http::{self, Common, Http, REQUEST_TIMEOUT};
 use super::{Carrier, CarrierError, Lookup, Order, Reports, Submitted};
-use crate::config::secret::{Secret, SecretSource};
+use crate::config::secret::Secret;
 use crate::config::validate::Problems;
 use crate::config::{Line, TopUpChoice};
 use crate::model::{Observation, Offer};
@@ -41,23 +41,19 @@ pub struct OneNceConfig {
 
 impl OneNceConfig {
     pub fn validate(&self, key: &str, p: &mut Problems) {
-        p.check(&format!("{key}.password"), self.secret());
-        p.opt(
-            &format!("{key}.timeout"),
-            self.timeout.as_ref(),
-            crate::money::parse_duration,
-        );
-        p.url(&format!("{key}.base_url"), self.base_url.as_ref());
+        self.common().validate(key, p);
     }
 
-    /// Where the secret comes from (not read yet).
-    pub fn secret(&self) -> Result<SecretSource, String> {
-        SecretSource::from_keys(
-            "password",
-            self.password.as_ref(),
-            self.password_file.as_deref(),
-            self.password_env.as_deref(),
-        )
+    /// The keys every HTTP carrier has.
+    fn common(&self) -> Common<'_> {
+        Common {
+            secret_key: "password",
+            secret: self.password.as_ref(),
+            secret_file: self.password_file.as_deref(),
+            secret_env: self.password_env.as_deref(),
+            base_url: self.base_url.as_ref(),
+            timeout: self.timeout.as_ref(),
+        }
     }
 }
 
@@ -69,16 +65,7 @@ pub struct OneNce {
 impl OneNce {
     /// Reads the secret and builds the client; no network I/O.
     pub fn new(name: &str, c: &OneNceConfig) -> Result<Self, CarrierError> {
-        let setup = |detail: String| CarrierError::Setup {
-            carrier: name.to_string(),
-            detail,
-        };
-        let password = c
-            .secret()
-            .and_then(|s| s.resolve())
-            .map_err(|e| setup(format!("password: {e}")))?;
-        let base = http::base_url(name, c.base_url.as_deref(), DEFAULT_BASE_URL)?;
-        let http = Http::new(name, http::timeout(name, c.timeout.as_deref())?)?;
+        let (password, base, http) = c.common().open(name, DEFAULT_BASE_URL, REQUEST_TIMEOUT)?;
         Ok(Self {
             client: Client::new(http, base, c.username.clone(), password),
         })
@@ -89,15 +76,11 @@ impl OneNce {
     }
 
     fn iccid<'a>(&self, line: &'a Line) -> Result<&'a str, CarrierError> {
-        line.iccid
-            .as_deref()
-            .filter(|s| !s.trim().is_empty())
-            .ok_or_else(|| {
-                self.http().setup(format!(
-                    "line {} has no iccid; a 1NCE line needs iccid = \"8988228000000000001\"",
-                    line.id
-                ))
-            })
+        http::iccid(
+            self.http(),
+            line,
+            "a 1NCE line needs iccid = \"8988228000000000001\"",
+        )
     }
 }
 

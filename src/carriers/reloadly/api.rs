@@ -1,97 +1,60 @@
-//! Reloadly HTTP access: the OAuth client-credentials token (cached, refreshed on expiry)
-//! and authenticated GET/POST calls with Reloadly's versioned `Accept` header.
+//! Reloadly HTTP access: the OAuth client-credentials token (cached, refreshed before its
+//! end and when Reloadly says it expired) and authenticated calls with Reloadly's versioned
+//! `Accept` header.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use reqwest::Method;
+use reqwest::{Method, StatusCode, Url};
 use serde::de::DeserializeOwned;
-use tokio::sync::Mutex;
 
 use super::wire::{self, ApiError, TokenReply};
 use crate::carriers::CarrierError;
-use crate::carriers::net::{self, Reply};
+use crate::carriers::http::{Http, Reply, TokenCache, endpoint};
 use crate::config::secret::Secret;
 
 /// Reloadly's versioned media type for the airtime API.
 const ACCEPT: &str = "application/com.reloadly.topups-v1+json";
-
-/// A token and when to stop using it.
-struct Token {
-    value: Secret,
-    /// Refreshed a minute before this.
-    until: Option<Instant>,
-}
+/// How long a token without `expires_in` is used before a new one is fetched anyway.
+const TOKEN_DEFAULT: Duration = Duration::from_secs(24 * 3600);
 
 /// One Reloadly account on one host.
 pub struct Api {
-    /// The carrier's config name, for errors and logs.
-    pub name: String,
-    http: reqwest::Client,
+    /// The client, bound to the carrier's config name.
+    pub http: Http,
     /// Airtime API root.
-    base: String,
+    pub base: Url,
     /// Token endpoint root (`/oauth/token` is appended).
-    auth_url: String,
+    pub auth_url: Url,
     /// The token's audience: the airtime host it is good for.
-    audience: String,
-    client_id: String,
-    secret: Secret,
-    token: Mutex<Option<Token>>,
+    pub audience: String,
+    pub client_id: String,
+    pub secret: Secret,
+    pub token: TokenCache,
 }
 
 impl Api {
-    pub fn new(
-        name: &str,
-        http: reqwest::Client,
-        base: String,
-        auth_url: String,
-        client_id: String,
-        secret: Secret,
-    ) -> Self {
-        Api {
-            name: name.to_string(),
-            http,
-            audience: base.trim_end_matches('/').to_string(),
-            base,
-            auth_url,
-            client_id,
-            secret,
-            token: Mutex::new(None),
-        }
-    }
-
-    /// The cached token, or a new one when there is none, it is near expiry, or `fresh`.
-    async fn token(&self, fresh: bool) -> Result<Secret, CarrierError> {
-        let mut slot = self.token.lock().await;
-        let usable = slot
-            .as_ref()
-            .filter(|t| !fresh && t.until.is_none_or(|u| Instant::now() < u));
-        if let Some(t) = usable {
-            return Ok(t.value.clone());
-        }
+    /// `POST /oauth/token` with the client credentials and the audience.
+    async fn fetch_token(&self) -> Result<(Secret, Duration), CarrierError> {
         let body = serde_json::json!({
             "client_id": self.client_id,
             "client_secret": self.secret.expose(),
             "grant_type": "client_credentials",
             "audience": self.audience,
         });
-        let req = self
+        let url = endpoint(&self.auth_url, &["oauth", "token"]);
+        let reply = self
             .http
-            .post(net::join(&self.auth_url, "oauth/token"))
-            .json(&body);
-        let reply = net::send(&self.name, req).await?;
-        if !(200..300).contains(&reply.status) {
-            return Err(wire::classify(&self.name, &reply));
+            .send(self.http.client().post(url).json(&body))
+            .await?;
+        if !reply.is_success() {
+            return Err(wire::classify(self.http.carrier(), &reply));
         }
-        let t: TokenReply = reply.json(&self.name, "token reply")?;
-        let until = t
+        let t: TokenReply = self.http.json(&reply, "token reply")?;
+        let life = t
             .expires_in
-            .map(|s| Instant::now() + Duration::from_secs(s.saturating_sub(60)));
-        let value = Secret::new(t.access_token);
-        *slot = Some(Token {
-            value: value.clone(),
-            until,
-        });
-        Ok(value)
+            .map(Duration::from_secs)
+            .unwrap_or(TOKEN_DEFAULT);
+        Ok((Secret::new(t.access_token), life))
     }
 
     /// Sends one call; on a 401 saying the token expired, fetches a new token and sends it
@@ -99,51 +62,44 @@ impl Api {
     pub async fn call(
         &self,
         method: Method,
-        path: &str,
+        path: &[&str],
         query: &[(&str, String)],
         body: Option<&str>,
     ) -> Result<Reply, CarrierError> {
-        let mut fresh = false;
-        loop {
-            let token = self
-                .token(fresh)
-                .await
-                .map_err(CarrierError::before_purchase)?;
-            let mut req = self
-                .http
-                .request(method.clone(), net::join(&self.base, path))
+        let url = endpoint(&self.base, path);
+        let build = |c: &reqwest::Client, token: &Secret| {
+            let req = c
+                .request(method.clone(), url.clone())
                 .bearer_auth(token.expose())
                 .header("Accept", ACCEPT)
                 .query(query);
-            if let Some(b) = body {
-                req = req
+            match body {
+                Some(b) => req
                     .header("Content-Type", "application/json")
-                    .body(b.to_string());
+                    .body(b.to_string()),
+                None => req,
             }
-            let reply = net::send(&self.name, req).await?;
-            let expired = reply.status == 401
-                && matches!(
-                    ApiError::of(&reply).code(),
-                    "TOKEN_EXPIRED" | "INVALID_TOKEN"
-                );
-            if !expired || fresh {
-                return Ok(reply);
-            }
-            fresh = true;
-        }
+        };
+        let expired = |r: &Reply| {
+            r.status == StatusCode::UNAUTHORIZED
+                && matches!(ApiError::of(r).code(), "TOKEN_EXPIRED" | "INVALID_TOKEN")
+        };
+        self.token
+            .send(&self.http, || self.fetch_token(), build, expired)
+            .await
     }
 
     /// A GET whose 2xx body is decoded as `T`; anything else is classified.
     pub async fn get<T: DeserializeOwned>(
         &self,
-        path: &str,
+        path: &[&str],
         query: &[(&str, String)],
         what: &str,
     ) -> Result<T, CarrierError> {
         let reply = self.call(Method::GET, path, query, None).await?;
-        if !(200..300).contains(&reply.status) {
-            return Err(wire::classify(&self.name, &reply));
+        if !reply.is_success() {
+            return Err(wire::classify(self.http.carrier(), &reply));
         }
-        reply.json(&self.name, what)
+        self.http.json(&reply, what)
     }
 }

@@ -7,10 +7,11 @@ use std::time::Duration;
 use chrono::Duration as Span;
 use reqwest::Method;
 
+use super::Reloadly;
 use super::wire::{self, ApiError, AsyncReply, Report};
-use super::{Reloadly, judge};
-use crate::carriers::net;
+use crate::carriers::Purchase;
 use crate::carriers::{CarrierError, Lookup, Order, Submitted};
+use crate::carriers::{airtime, http};
 use crate::config::Line;
 
 /// Reloadly: after a FAILED transaction, wait this long before re-initiating.
@@ -43,13 +44,13 @@ impl Reloadly {
             "recipientPhone".into(),
             serde_json::json!({ "countryCode": self.country, "number": digits }),
         );
-        let body = net::json_with_decimal(body, "amount", &order.offer.amount.major_string());
+        let body = http::json_with_decimal(body, "amount", &order.offer.amount.major_string());
         let reply = self
             .api
-            .call(Method::POST, "topups-async", &[], Some(&body))
+            .call(Method::POST, &["topups-async"], &[], Some(&body))
             .await?;
-        if (200..300).contains(&reply.status) {
-            let accepted: AsyncReply = reply.json(self.name(), "async top-up reply")?;
+        if reply.is_success() {
+            let accepted: AsyncReply = self.api.http.json(&reply, "async top-up reply")?;
             tracing::info!(line = %line.id, carrier = self.name(), transaction = accepted.transaction_id, "Reloadly accepted the top-up");
             return self.first_status(&digits, accepted.transaction_id).await;
         }
@@ -71,13 +72,18 @@ impl Reloadly {
         };
         let reply = match self
             .api
-            .call(Method::GET, &format!("topups/{id}/status"), &[], None)
+            .call(
+                Method::GET,
+                &["topups", &id.to_string(), "status"],
+                &[],
+                None,
+            )
             .await
         {
-            Ok(r) if (200..300).contains(&r.status) => r,
+            Ok(r) if r.is_success() => r,
             _ => return Ok(pending),
         };
-        let Ok(t) = wire::parse_status(&reply, self.name()) else {
+        let Ok(t) = wire::parse_status(&self.api.http, &reply) else {
             return Ok(pending);
         };
         match judge(self, digits, &t) {
@@ -95,18 +101,8 @@ impl Reloadly {
     /// The reference was used before: the earlier attempt exists, so look it up.
     async fn already_used(&self, line: &Line, order: &Order) -> Result<Submitted, CarrierError> {
         tracing::info!(line = %line.id, carrier = self.name(), reference = %order.reference, "customIdentifier already used; looking the earlier attempt up");
-        match self.find(line, order).await? {
-            Lookup::Confirmed(p) => Ok(Submitted::Confirmed(p)),
-            Lookup::Pending { provider_ref } => Ok(Submitted::Pending { provider_ref }),
-            // Reloadly holds it but the report does not show it yet: still not a failure.
-            Lookup::NotFound => Ok(Submitted::Pending { provider_ref: None }),
-            Lookup::Failed { reason } => Err(CarrierError::Refused {
-                carrier: self.name().to_string(),
-                code: "CUSTOM_IDENTIFIER_ALREADY_USED".into(),
-                message: format!("the earlier attempt under this reference failed: {reason}"),
-                retryable: true,
-            }),
-        }
+        let found = self.find(line, order).await?;
+        airtime::earlier_attempt(found, self.name(), "CUSTOM_IDENTIFIER_ALREADY_USED")
     }
 
     /// Looks the purchase up: by transaction id when known, else by `customIdentifier`.
@@ -119,16 +115,16 @@ impl Reloadly {
         {
             let reply = self
                 .api
-                .call(Method::GET, &format!("topups/{id}/status"), &[], None)
+                .call(Method::GET, &["topups", id, "status"], &[], None)
                 .await?;
-            if (200..300).contains(&reply.status) {
+            if reply.is_success() {
                 return Ok(judge(
                     self,
                     &digits,
-                    &wire::parse_status(&reply, self.name())?,
+                    &wire::parse_status(&self.api.http, &reply)?,
                 ));
             }
-            if reply.status != 404 {
+            if reply.status != reqwest::StatusCode::NOT_FOUND {
                 return Err(wire::classify(self.name(), &reply));
             }
         }
@@ -142,7 +138,11 @@ impl Reloadly {
         ];
         let report: Report = self
             .api
-            .get("topups/reports/transactions", &query, "transaction report")
+            .get(
+                &["topups", "reports", "transactions"],
+                &query,
+                "transaction report",
+            )
             .await?;
         let found = report.content.iter().find(|t| {
             t.custom_identifier
@@ -153,5 +153,33 @@ impl Reloadly {
             Some(t) => judge(self, &digits, t),
             None => Lookup::NotFound,
         })
+    }
+}
+
+/// A transaction as a lookup answer; `FAILED` also starts the 30-minute back-off.
+fn judge(r: &Reloadly, digits: &str, t: &wire::Transaction) -> Lookup {
+    let id = Some(t.transaction_id.to_string());
+    match t.status.as_deref() {
+        Some("SUCCESSFUL") => Lookup::Confirmed(Purchase {
+            provider_ref: id,
+            charged: t.charged(),
+            detail: Some(t.detail()),
+        }),
+        Some("FAILED") => {
+            r.hold(digits, FAILED_BACKOFF);
+            Lookup::Failed {
+                reason: format!(
+                    "Reloadly transaction {} FAILED at the operator; nothing was charged; Reloadly asks to wait 30 minutes before a new attempt",
+                    t.transaction_id
+                ),
+            }
+        }
+        Some("REFUNDED") => Lookup::Failed {
+            reason: format!(
+                "Reloadly transaction {} was REFUNDED: the operator did not complete it",
+                t.transaction_id
+            ),
+        },
+        _ => Lookup::Pending { provider_ref: id },
     }
 }

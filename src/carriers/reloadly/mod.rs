@@ -10,18 +10,19 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use chrono::Utc;
 use serde::Deserialize;
 
-use super::{Carrier, CarrierError, Lookup, Order, Purchase, Reports, Submitted};
-use crate::config::secret::{Secret, SecretSource};
+use super::airtime;
+use super::http::{self, Common, TokenCache};
+use super::{Carrier, CarrierError, Lookup, Order, Reports, Submitted};
+use crate::config::secret::Secret;
 use crate::config::validate::Problems;
 use crate::config::{Line, TopUpChoice};
-use crate::model::{LineState, Observation, Offer};
-use crate::money::{Currency, Money, parse_duration};
+use crate::model::{Observation, Offer};
 
 mod api;
 mod buy;
+mod offer;
 mod wire;
 
 use api::Api;
@@ -34,7 +35,7 @@ const SANDBOX: &str = "https://topups-sandbox.reloadly.com";
 /// Token host for both.
 const AUTH: &str = "https://auth.reloadly.com";
 /// Default time limit per HTTP call.
-const DEFAULT_TIMEOUT: &str = "60s";
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// A `[carriers.NAME]` section with `type = "reloadly"`.
 #[derive(Debug, Clone, Deserialize)]
@@ -59,25 +60,21 @@ pub struct ReloadlyConfig {
 
 impl ReloadlyConfig {
     pub fn validate(&self, key: &str, p: &mut Problems) {
-        p.check(&format!("{key}.client_secret"), self.secret());
-        p.check(&format!("{key}.timeout"), self.timeout());
+        self.common().validate(key, p);
         p.check(&format!("{key}.country"), self.country());
-        p.url(&format!("{key}.base_url"), self.base_url.as_ref());
         p.url(&format!("{key}.auth_url"), self.auth_url.as_ref());
     }
 
-    /// Where the secret comes from (not read yet).
-    pub fn secret(&self) -> Result<SecretSource, String> {
-        SecretSource::from_keys(
-            "client_secret",
-            self.client_secret.as_ref(),
-            self.client_secret_file.as_deref(),
-            self.client_secret_env.as_deref(),
-        )
-    }
-
-    fn timeout(&self) -> Result<Duration, String> {
-        parse_duration(self.timeout.as_deref().unwrap_or(DEFAULT_TIMEOUT))
+    /// The keys every HTTP carrier has.
+    fn common(&self) -> Common<'_> {
+        Common {
+            secret_key: "client_secret",
+            secret: self.client_secret.as_ref(),
+            secret_file: self.client_secret_file.as_deref(),
+            secret_env: self.client_secret_env.as_deref(),
+            base_url: self.base_url.as_ref(),
+            timeout: self.timeout.as_ref(),
+        }
     }
 
     fn country(&self) -> Result<String, String> {
@@ -102,22 +99,24 @@ pub struct Reloadly {
 impl Reloadly {
     /// Builds the adapter; reads the secret, does no network I/O.
     pub fn new(name: &str, cfg: &ReloadlyConfig) -> Result<Self, CarrierError> {
-        let setup = |detail: String| CarrierError::Setup {
-            carrier: name.to_string(),
-            detail,
-        };
-        let secret = cfg
-            .secret()
-            .and_then(|s| s.resolve())
-            .map_err(|e| setup(format!("client_secret: {e}")))?;
-        let timeout = cfg.timeout().map_err(|e| setup(format!("timeout: {e}")))?;
-        let country = cfg.country().map_err(|e| setup(format!("country: {e}")))?;
         let host = if cfg.sandbox { SANDBOX } else { PRODUCTION };
-        let base = cfg.base_url.clone().unwrap_or_else(|| host.to_string());
-        let auth = cfg.auth_url.clone().unwrap_or_else(|| AUTH.to_string());
-        let http = super::net::client(name, timeout)?;
+        let (secret, base, http) = cfg.common().open(name, host, DEFAULT_TIMEOUT)?;
+        let country = cfg
+            .country()
+            .map_err(|e| http.setup(format!("country: {e}")))?;
+        let auth = http::url_key(name, "auth_url", cfg.auth_url.as_deref(), AUTH)?;
+        // The token's audience: the airtime host as written, without a trailing slash.
+        let audience = cfg.base_url.as_deref().unwrap_or(host);
         Ok(Reloadly {
-            api: Api::new(name, http, base, auth, cfg.client_id.clone(), secret),
+            api: Api {
+                http,
+                audience: audience.trim_end_matches('/').to_string(),
+                base,
+                auth_url: auth,
+                client_id: cfg.client_id.clone(),
+                secret,
+                token: TokenCache::new(),
+            },
             country,
             operators: Mutex::new(HashMap::new()),
             not_before: Mutex::new(HashMap::new()),
@@ -125,7 +124,7 @@ impl Reloadly {
     }
 
     fn name(&self) -> &str {
-        &self.api.name
+        self.api.http.carrier()
     }
 
     /// The line's number as digits with the country code, no `+`.
@@ -152,109 +151,23 @@ impl Reloadly {
         }
         let op: Operator = match line.operator_id {
             Some(id) => {
-                self.api
-                    .get(&format!("operators/{id}"), &[], "operator")
-                    .await?
+                let id = id.to_string();
+                self.api.get(&["operators", &id], &[], "operator").await?
             }
             None => {
-                let path = format!(
-                    "operators/auto-detect/phone/{digits}/countries/{}",
-                    self.country
-                );
+                let path = [
+                    "operators",
+                    "auto-detect",
+                    "phone",
+                    &digits,
+                    "countries",
+                    &self.country,
+                ];
                 self.api.get(&path, &[], "auto-detected operator").await?
             }
         };
         lock(&self.operators).insert(key, op.clone());
         Ok(op)
-    }
-
-    /// Refuses operators that cannot take `offer` hands-off; says whether the amount is local.
-    fn check_offer(&self, line: &Line, op: &Operator, amount: Money) -> Result<bool, CarrierError> {
-        let setup = |detail: String| CarrierError::Setup {
-            carrier: self.name().to_string(),
-            detail,
-        };
-        if op.pin {
-            return Err(setup(format!(
-                "line {}: operator {} ({}) is PIN-based: Reloadly sells a PIN that a person must redeem, so renewd cannot top it up hands-off; pin another operator_id or use another carrier",
-                line.id,
-                op.id().unwrap_or_default(),
-                op.name
-            )));
-        }
-        let code = amount.currency.code();
-        let local =
-            op.destination_currency_code.as_deref() == Some(code) && op.supports_local_amounts;
-        if !local && op.sender_currency_code.as_deref() != Some(code) {
-            return Err(setup(format!(
-                "line {}: operator {} sells in {} (account currency {}), not {code}; write topup_amount in one of those",
-                line.id,
-                op.name,
-                op.destination_currency_code.as_deref().unwrap_or("?"),
-                op.sender_currency_code.as_deref().unwrap_or("?")
-            )));
-        }
-        let (fixed, min, max) = if local {
-            (
-                &op.local_fixed_amounts,
-                op.local_min_amount,
-                op.local_max_amount,
-            )
-        } else {
-            (&op.fixed_amounts, op.min_amount, op.max_amount)
-        };
-        let to_money = |v: f64| Money::from_major_f64(v, amount.currency);
-        if op.denomination_type.eq_ignore_ascii_case("FIXED") {
-            let allowed: Vec<Money> = fixed.iter().filter_map(|v| to_money(*v)).collect();
-            if !allowed.contains(&amount) {
-                let list: Vec<String> = allowed.iter().map(|m| format!("\"{m}\"")).collect();
-                return Err(setup(format!(
-                    "line {}: operator {} sells fixed amounts only; topup_amount = \"{amount}\" is not one of {}",
-                    line.id,
-                    op.name,
-                    list.join(", ")
-                )));
-            }
-        } else {
-            let below = min.and_then(to_money).filter(|m| amount.minor < m.minor);
-            let above = max.and_then(to_money).filter(|m| amount.minor > m.minor);
-            if let Some(limit) = below.or(above) {
-                let side = if below.is_some() {
-                    "below the minimum"
-                } else {
-                    "above the maximum"
-                };
-                return Err(setup(format!(
-                    "line {}: topup_amount = \"{amount}\" is {side} {limit} of operator {}",
-                    line.id, op.name
-                )));
-            }
-        }
-        Ok(local)
-    }
-
-    /// Refuses to buy when the Reloadly account holds less than `amount`.
-    async fn check_funds(&self, amount: Money) -> Result<(), CarrierError> {
-        let b: wire::Balance = self
-            .api
-            .get("accounts/balance", &[], "account balance")
-            .await?;
-        let Some(cur) = Currency::new(&b.currency_code).filter(|c| *c == amount.currency) else {
-            tracing::debug!(carrier = self.name(), account = %b.currency_code, "account currency differs from the top-up; balance not compared");
-            return Ok(());
-        };
-        let have = Money::from_major_f64(b.balance, cur).unwrap_or(Money::new(0, cur));
-        if have.minor < amount.minor {
-            return Err(CarrierError::Refused {
-                carrier: self.name().to_string(),
-                code: "INSUFFICIENT_BALANCE".into(),
-                message: format!(
-                    "the Reloadly account holds {have}, less than the {amount} top-up; fund the account, then the next check buys"
-                ),
-                retryable: false,
-            });
-        }
-        Ok(())
     }
 
     /// Holds purchases to `digits` back for `wait`.
@@ -288,11 +201,7 @@ impl Carrier for Reloadly {
 
     /// Reloadly knows nothing of the line: an observation with no figures.
     async fn status(&self, _line: &Line) -> Result<Observation, CarrierError> {
-        let mut obs = Observation::empty(Utc::now());
-        obs.state = LineState::Unknown;
-        obs.note =
-            Some("Reloadly does not report balance, data or expiry; renewing by date".into());
-        Ok(obs)
+        Ok(airtime::unreported("Reloadly"))
     }
 
     async fn quote(&self, line: &Line, choice: &TopUpChoice) -> Result<Offer, CarrierError> {
@@ -323,33 +232,5 @@ impl Carrier for Reloadly {
 
     async fn lookup(&self, line: &Line, order: &Order) -> Result<Lookup, CarrierError> {
         self.find(line, order).await
-    }
-}
-
-/// A transaction as a lookup answer; `FAILED` also starts the 30-minute back-off.
-fn judge(r: &Reloadly, digits: &str, t: &wire::Transaction) -> Lookup {
-    let id = Some(t.transaction_id.to_string());
-    match t.status.as_deref() {
-        Some("SUCCESSFUL") => Lookup::Confirmed(Purchase {
-            provider_ref: id,
-            charged: t.charged(),
-            detail: Some(t.detail()),
-        }),
-        Some("FAILED") => {
-            r.hold(digits, buy::FAILED_BACKOFF);
-            Lookup::Failed {
-                reason: format!(
-                    "Reloadly transaction {} FAILED at the operator; nothing was charged; Reloadly asks to wait 30 minutes before a new attempt",
-                    t.transaction_id
-                ),
-            }
-        }
-        Some("REFUNDED") => Lookup::Failed {
-            reason: format!(
-                "Reloadly transaction {} was REFUNDED: the operator did not complete it",
-                t.transaction_id
-            ),
-        },
-        _ => Lookup::Pending { provider_ref: id },
     }
 }

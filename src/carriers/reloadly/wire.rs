@@ -5,7 +5,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::carriers::CarrierError;
-use crate::carriers::net::{Reply, snippet};
+use crate::carriers::http::{Http, Reply};
 use crate::money::{Currency, Money};
 
 /// `POST /oauth/token` reply.
@@ -119,8 +119,8 @@ impl Transaction {
 }
 
 /// `GET /topups/{id}/status`: the flat transaction, or the SDK's `{status, transaction}` wrapper.
-pub fn parse_status(reply: &Reply, carrier: &str) -> Result<Transaction, CarrierError> {
-    let v: serde_json::Value = reply.json(carrier, "top-up status")?;
+pub fn parse_status(http: &Http, reply: &Reply) -> Result<Transaction, CarrierError> {
+    let v: serde_json::Value = http.json(reply, "top-up status")?;
     let (inner, outer_status) = match v.get("transaction") {
         Some(t) if t.is_object() => (
             t.clone(),
@@ -128,11 +128,8 @@ pub fn parse_status(reply: &Reply, carrier: &str) -> Result<Transaction, Carrier
         ),
         _ => (v, None),
     };
-    let mut t: Transaction =
-        serde_json::from_value(inner).map_err(|e| CarrierError::Malformed {
-            carrier: carrier.to_string(),
-            detail: format!("top-up status: {e} (body {})", snippet(&reply.body)),
-        })?;
+    let mut t: Transaction = serde_json::from_value(inner)
+        .map_err(|e| http.malformed(format!("top-up status: {e} (body {})", reply.snippet())))?;
     if outer_status.is_some() {
         t.status = outer_status;
     }
@@ -155,7 +152,7 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn of(reply: &Reply) -> ApiError {
-        serde_json::from_str(&reply.body).unwrap_or_default()
+        serde_json::from_slice(&reply.body).unwrap_or_default()
     }
 
     pub fn code(&self) -> &str {
@@ -170,7 +167,8 @@ pub const RECHARGE_GAP: Duration = Duration::from_secs(120);
 pub fn classify(carrier: &str, reply: &Reply) -> CarrierError {
     let e = ApiError::of(reply);
     let code = e.code().to_string();
-    let message = e.message.clone().unwrap_or_else(|| snippet(&reply.body));
+    let message = e.message.clone().unwrap_or_else(|| reply.snippet());
+    let status = reply.status.as_u16();
     let refused = |retryable: bool, extra: &str| CarrierError::Refused {
         carrier: carrier.to_string(),
         code: code.clone(),
@@ -213,16 +211,16 @@ pub fn classify(carrier: &str, reply: &Reply) -> CarrierError {
         },
         c if TRANSIENT.contains(&c) => refused(true, ""),
         c if PERMANENT.contains(&c) => refused(false, ""),
-        "" if reply.status == 401 => setup("the token was refused"),
-        "" if reply.status == 404 => setup("wrong URL; check base_url"),
-        _ if reply.status >= 500 => CarrierError::Server {
+        "" if status == 401 => setup("the token was refused"),
+        "" if status == 404 => setup("wrong URL; check base_url"),
+        _ if status >= 500 => CarrierError::Server {
             carrier: carrier.to_string(),
-            status: reply.status,
+            status,
             detail: format!("{code} {message}"),
         },
         "" => CarrierError::Malformed {
             carrier: carrier.to_string(),
-            detail: format!("HTTP {} without an errorCode: {message}", reply.status),
+            detail: format!("HTTP {status} without an errorCode: {message}"),
         },
         _ => refused(false, ""),
     }
