@@ -98,6 +98,33 @@ pub struct Reports {
     pub expiry: bool,
 }
 
+impl Reports {
+    /// A config's `reports = ["balance", "data", "expiry"]` list; all three when absent.
+    pub fn from_list(list: Option<&[String]>) -> Result<Reports, String> {
+        let Some(list) = list else {
+            return Ok(Reports {
+                balance: true,
+                data: true,
+                expiry: true,
+            });
+        };
+        if let Some(bad) = list
+            .iter()
+            .find(|r| !["balance", "data", "expiry"].contains(&r.as_str()))
+        {
+            return Err(format!(
+                "{bad:?} is not a figure; use \"balance\", \"data\" or \"expiry\""
+            ));
+        }
+        let has = |s: &str| list.iter().any(|r| r == s);
+        Ok(Reports {
+            balance: has("balance"),
+            data: has("data"),
+            expiry: has("expiry"),
+        })
+    }
+}
+
 /// A purchase renewd has committed to the ledger and is now sending.
 #[derive(Debug, Clone)]
 pub struct Order {

@@ -105,6 +105,22 @@ async fn buy(
     submitted(ctx, line, &t, result).await
 }
 
+/// Records a purchase without a definite answer as `unknown`: looked up at the next check.
+fn leave_unknown(ctx: &Ctx, line: &Line, t: &TopUp, reason: String) -> Result<Report, LedgerError> {
+    let t = ctx.ledger.settle(
+        t.id,
+        &Settlement::Unknown {
+            reason: reason.clone(),
+        },
+        Utc::now(),
+        None,
+    )?;
+    Ok(Report {
+        topup: Some(t),
+        ..report(line, "unknown", reason)
+    })
+}
+
 /// Commits the intent, with the caps checked in the same transaction.
 fn plan(
     ctx: &Ctx,
@@ -148,36 +164,18 @@ async fn submitted(
             if let Some(r) = &provider_ref {
                 ctx.ledger.set_provider_ref(t.id, r)?;
             }
-            let reason = "accepted by the provider; waiting for the result".to_string();
-            let t = ctx.ledger.settle(
-                t.id,
-                &Settlement::Unknown {
-                    reason: reason.clone(),
-                },
-                Utc::now(),
-                None,
-            )?;
-            Ok(Report {
-                topup: Some(t),
-                ..report(line, "unknown", reason)
-            })
+            leave_unknown(
+                ctx,
+                line,
+                t,
+                "accepted by the provider; waiting for the result".into(),
+            )
         }
         Err(e) if e.outcome_unknown() => {
             let reason = format!(
                 "no definite answer: {e}; it will be looked up by reference, never re-sent"
             );
-            let t = ctx.ledger.settle(
-                t.id,
-                &Settlement::Unknown {
-                    reason: reason.clone(),
-                },
-                Utc::now(),
-                None,
-            )?;
-            Ok(Report {
-                topup: Some(t),
-                ..report(line, "unknown", reason)
-            })
+            leave_unknown(ctx, line, t, reason)
         }
         Err(e) => fail(ctx, line, t, &note_for(&e)),
     }

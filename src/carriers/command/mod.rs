@@ -87,27 +87,7 @@ impl CommandConfig {
     }
 
     fn reports(&self) -> Result<Reports, String> {
-        let Some(list) = &self.reports else {
-            return Ok(Reports {
-                balance: true,
-                data: true,
-                expiry: true,
-            });
-        };
-        if let Some(bad) = list
-            .iter()
-            .find(|r| !["balance", "data", "expiry"].contains(&r.as_str()))
-        {
-            return Err(format!(
-                "{bad:?} is not a figure; use \"balance\", \"data\" or \"expiry\""
-            ));
-        }
-        let has = |s: &str| list.iter().any(|r| r == s);
-        Ok(Reports {
-            balance: has("balance"),
-            data: has("data"),
-            expiry: has("expiry"),
-        })
+        Reports::from_list(self.reports.as_deref())
     }
 }
 

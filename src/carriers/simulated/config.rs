@@ -95,7 +95,7 @@ impl SimulatedConfig {
             package_data: get("package_data", &self.package_data, "1 GB", str::parse)?,
             package_price: get("package_price", &self.package_price, &price, str::parse)?,
             validity: get("validity", &self.validity, "30d", parse_duration)?,
-            reports: reports(self.reports.as_deref())?,
+            reports: Reports::from_list(self.reports.as_deref()).map_err(|e| ("reports", e))?,
         })
     }
 
@@ -123,30 +123,4 @@ fn get<T>(
     f: impl Fn(&str) -> Result<T, String>,
 ) -> Result<T, (&'static str, String)> {
     f(v.as_deref().unwrap_or(default)).map_err(|e| (field, e))
-}
-
-/// The `reports` list: which figures `status` gives (default all three).
-fn reports(list: Option<&[String]>) -> Result<Reports, (&'static str, String)> {
-    let Some(list) = list else {
-        return Ok(Reports {
-            balance: true,
-            data: true,
-            expiry: true,
-        });
-    };
-    if let Some(bad) = list
-        .iter()
-        .find(|r| !["balance", "data", "expiry"].contains(&r.as_str()))
-    {
-        return Err((
-            "reports",
-            format!("{bad:?} is not a figure; use \"balance\", \"data\" or \"expiry\""),
-        ));
-    }
-    let has = |s: &str| list.iter().any(|r| r == s);
-    Ok(Reports {
-        balance: has("balance"),
-        data: has("data"),
-        expiry: has("expiry"),
-    })
 }
