@@ -211,3 +211,42 @@ fn check_reads_the_email_password_so_a_missing_credential_fails_early() {
         "{err}"
     );
 }
+
+#[test]
+fn a_cap_blocks_the_purchase_and_warns_once() {
+    let env = Env::new(
+        r#"
+[carriers.sim]
+type = "simulated"
+balance = "4.00 USD"
+
+[[lines]]
+id = "phone"
+carrier = "sim"
+[lines.policy]
+balance_below = "50.00 USD"
+topup_amount = "10.00 USD"
+monthly_cap = "15.00 USD"
+"#,
+    );
+    let decisions: Vec<String> = (0..3)
+        .map(|_| {
+            let out = env.renewd(&["once", "--json"]);
+            let r: serde_json::Value = serde_json::from_str(stdout(&out).trim()).expect("json");
+            r["decision"].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert_eq!(decisions, ["topup", "blocked", "blocked"]);
+    assert_eq!(env.history().len(), 1, "nothing past the cap");
+    let warnings = env.outbox("cap_phone_");
+    assert_eq!(
+        warnings.len(),
+        1,
+        "one warning, not one per check: {warnings:?}"
+    );
+    let eml = read(&warnings[0]);
+    assert!(
+        eml.contains("10.00 USD of 15.00 USD") || eml.contains("10.00 USD"),
+        "{eml}"
+    );
+}

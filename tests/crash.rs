@@ -90,3 +90,29 @@ fn kill_9_mid_purchase_leaves_it_open_and_never_buys_twice() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(env.history()[0]["state"], "failed");
 }
+
+#[test]
+fn an_unknown_outcome_left_for_half_an_hour_asks_a_person_once() {
+    let env = Env::new(&config("latency = \"3s\""));
+    let mut d = env.spawn_daemon();
+    d.wait_log("buying", 30);
+    d.signal("KILL");
+    d.wait_exit(5).expect("killed");
+    env.write_config(&config(""));
+    // Half an hour passes with the top-up still open.
+    let db = rusqlite::Connection::open(env.state().join("ledger.sqlite3")).unwrap();
+    db.execute(
+        "UPDATE top_ups SET created_at = created_at - 1860000, sent_at = sent_at - 1860000",
+        [],
+    )
+    .unwrap();
+    for _ in 0..2 {
+        let out = env.renewd(&["once"]);
+        assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    }
+    let asks = env.outbox("unknown_");
+    assert_eq!(asks.len(), 1, "{asks:?}");
+    let eml = common::read(&asks[0]);
+    assert!(eml.contains("renewd resolve 1 --paid"), "{eml}");
+    assert_eq!(purchases(&env), 0);
+}

@@ -106,9 +106,18 @@ pub async fn check_line(ctx: &Ctx, line: &Line) -> Result<Report, CheckError> {
         settle: ctx.config.daemon.settle.max(status_carrier.min_settle()),
     };
     let decision = policy::decide(line, &facts);
-    act::on_decision(ctx, line, decision, observation)
+    let mut report = act::on_decision(ctx, line, decision, observation)
         .await
-        .map_err(led)
+        .map_err(led)?;
+    // Waiting on a top-up whose outcome is unknown is not "fine": it may need a person.
+    if report.decision == "wait"
+        && open
+            .as_ref()
+            .is_some_and(|t| t.state == crate::model::TopUpState::Unknown)
+    {
+        report.decision = "unknown";
+    }
+    Ok(report)
 }
 
 /// The adapter named `name`, for `line`.
