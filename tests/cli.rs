@@ -250,3 +250,21 @@ monthly_cap = "15.00 USD"
         "{eml}"
     );
 }
+
+#[test]
+fn json_logs_carry_one_event_per_decision_with_the_line_id() {
+    let env = Env::new(&sim_line("balance = \"4.00 USD\"", "every 6h"));
+    let out = env.renewd(&["--log-format", "json", "once"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let events: Vec<serde_json::Value> = stderr(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let decisions: Vec<_> = events
+        .iter()
+        .filter(|e| e["fields"]["decision"].is_string())
+        .collect();
+    assert_eq!(decisions.len(), 1, "{events:?}");
+    assert_eq!(decisions[0]["fields"]["line"], "phone");
+    assert_eq!(decisions[0]["fields"]["decision"], "topup");
+}
