@@ -7,7 +7,12 @@ use super::rows::{self, CHECK_COLS, OBSERVATION_COLS, SqlResultExt, ms, opt_ms};
 use super::{CheckRecord, LedgerError};
 use crate::model::Observation;
 
-/// Inserts the reading and marks the line's last check as a success, in one transaction.
+/// How long readings are kept; older ones are dropped as new ones arrive (the forecast
+/// and `status` only look at the latest few).
+pub const KEEP_READINGS: chrono::Duration = chrono::Duration::days(90);
+
+/// Inserts the reading and marks the line's last check as a success, in one transaction;
+/// drops the line's readings older than `KEEP_READINGS`.
 pub fn record(conn: &mut Connection, line_id: &str, obs: &Observation) -> Result<(), LedgerError> {
     let doing = "recording an observation";
     let tx = conn.transaction().write(doing)?;
@@ -31,6 +36,11 @@ pub fn record(conn: &mut Connection, line_id: &str, obs: &Observation) -> Result
         "INSERT INTO checks (line_id, at, error, failing_since) VALUES (?1, ?2, NULL, NULL) \
          ON CONFLICT (line_id) DO UPDATE SET at = excluded.at, error = NULL, failing_since = NULL",
         params![line_id, ms(obs.at)],
+    )
+    .write(doing)?;
+    tx.execute(
+        "DELETE FROM observations WHERE line_id = ?1 AND at < ?2",
+        params![line_id, ms(obs.at - KEEP_READINGS)],
     )
     .write(doing)?;
     tx.commit().write(doing)

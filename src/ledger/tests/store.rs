@@ -181,6 +181,32 @@ fn observations_come_back_oldest_first_and_last() {
 }
 
 #[test]
+fn readings_older_than_ninety_days_are_dropped_per_line() {
+    let l = mem();
+    let at = |s: &str| Observation::empty(t(s));
+    l.record_observation("a", &at("2026-08-01T00:00:00Z"))
+        .unwrap();
+    l.record_observation("b", &at("2026-08-01T00:00:00Z"))
+        .unwrap();
+    l.record_observation("a", &at("2026-09-01T00:00:00Z"))
+        .unwrap();
+    l.record_observation("a", &at("2026-11-30T00:00:00Z"))
+        .unwrap(); // Sep 1 is 90 days back
+    let kept: Vec<_> = l
+        .recent_observations("a", 10)
+        .unwrap()
+        .iter()
+        .map(|o| o.at)
+        .collect();
+    assert_eq!(kept, [t("2026-09-01T00:00:00Z"), t("2026-11-30T00:00:00Z")]);
+    assert_eq!(
+        l.recent_observations("b", 10).unwrap().len(),
+        1,
+        "other lines keep theirs"
+    );
+}
+
+#[test]
 fn failing_checks_keep_their_start_and_a_success_clears_it() {
     let l = mem();
     let first = l
