@@ -10,100 +10,133 @@ use super::locate::{Entry, closest, entries, line_col};
 /// The one problem a failed `toml::from_str` reports.
 pub fn parse_problem(text: &str, e: &toml::de::Error) -> Problem {
     let msg = e.message().trim();
-    let span = e.span();
-    let position = span.as_ref().map(|s| line_col(text, s.start));
-    let (Some(all), Some(span)) = (entries(text), span) else {
-        let message = format!("not valid TOML: {msg}");
+    let position = e.span().map(|s| line_col(text, s.start));
+    let (Some(all), Some(span)) = (entries(text), e.span()) else {
         return Problem {
             key: "(file)".into(),
-            message,
+            message: format!("not valid TOML: {msg}"),
             position,
         };
     };
     let target = target(&all, &span);
-    let base = target.map_or("", |t| t.path.as_str());
-    // Where a key path is written: its key (unknown keys) or its value (wrong values).
-    let at = |path: &str, value: bool| {
-        let e = all.iter().find(|e| e.path == path)?;
-        if value {
-            e.value.clone().or(e.key.clone())
-        } else {
-            e.key.clone().or(e.value.clone())
-        }
+    let at = Site {
+        text,
+        all: &all,
+        target,
+        base: target.map_or("", |t| t.path.as_str()),
+        position,
     };
-    let problem = |key: String, message: String, value: bool| {
-        let position = at(&key, value)
-            .map(|r| line_col(text, r.start))
-            .or(position);
+    if let Some(rest) = msg.strip_prefix("unknown field ") {
+        return at.unknown_field(rest);
+    }
+    if let Some(rest) = msg.strip_prefix("unknown variant ") {
+        return at.unknown_variant(rest);
+    }
+    if let Some(rest) = msg.strip_prefix("missing field ") {
+        return at.missing_field(rest);
+    }
+    if let Some(rest) = msg.strip_prefix("invalid type: ") {
+        return at.invalid_type(rest);
+    }
+    let key = if at.base.is_empty() {
+        "(file)".into()
+    } else {
+        at.base.to_string()
+    };
+    Problem {
+        key,
+        message: msg.to_string(),
+        position,
+    }
+}
+
+/// Where in the file a serde error happened.
+struct Site<'a> {
+    text: &'a str,
+    /// Every key and value of the document with its key path.
+    all: &'a [Entry],
+    /// The entry the error's span points at.
+    target: Option<&'a Entry>,
+    /// The target's key path ("" at the top level).
+    base: &'a str,
+    /// The error's own position, when nothing better is found.
+    position: Option<(usize, usize)>,
+}
+
+impl Site<'_> {
+    /// A problem at `key`, positioned at its value (`value`) or at the key itself.
+    fn problem(&self, key: String, message: String, value: bool) -> Problem {
+        let found = self.all.iter().find(|e| e.path == key);
+        let range = found.and_then(|e| {
+            if value {
+                e.value.clone().or(e.key.clone())
+            } else {
+                e.key.clone().or(e.value.clone())
+            }
+        });
+        let position = range
+            .map(|r| line_col(self.text, r.start))
+            .or(self.position);
         Problem {
             key,
             message,
             position,
         }
-    };
-    if let Some(rest) = msg.strip_prefix("unknown field ") {
+    }
+
+    fn unknown_field(&self, rest: &str) -> Problem {
         let names = ticked(rest);
         let (field, allowed) = names.split_first().map_or(("", &[][..]), |(f, a)| (*f, a));
-        let key = if base.rsplit(['.', ']']).next() == Some(field) {
-            base.to_string()
+        let key = if self.base.rsplit(['.', ']']).next() == Some(field) {
+            self.base.to_string()
         } else {
-            join(base, field)
+            join(self.base, field)
         };
-        return problem(key, unknown("key", field, allowed), false);
+        self.problem(key, unknown("key", field, allowed), false)
     }
-    if let Some(rest) = msg.strip_prefix("unknown variant ") {
+
+    fn unknown_variant(&self, rest: &str) -> Problem {
         let names = ticked(rest);
         let (value, allowed) = names.split_first().map_or(("", &[][..]), |(f, a)| (*f, a));
-        let what = if base.ends_with(".type") {
+        let what = if self.base.ends_with(".type") {
             "carrier type"
         } else {
             "value"
         };
-        return problem(base.to_string(), unknown(what, value, allowed), true);
+        self.problem(self.base.to_string(), unknown(what, value, allowed), true)
     }
-    if let Some(rest) = msg.strip_prefix("missing field ") {
+
+    fn missing_field(&self, rest: &str) -> Problem {
         let field = ticked(rest).first().copied().unwrap_or_default();
         let hint = example(field)
             .map(|ex| format!("; e.g. {ex}"))
             .unwrap_or_default();
-        let key = join(base, field);
-        return Problem {
-            key,
+        Problem {
+            key: join(self.base, field),
             message: format!("is required{hint}"),
-            position,
-        };
+            position: self.position,
+        }
     }
-    if let Some(rest) = msg.strip_prefix("invalid type: ") {
+
+    fn invalid_type(&self, rest: &str) -> Problem {
         let (found, expected) = rest
             .split_once(", expected ")
             .unwrap_or((rest, "another type"));
-        let key = match target.and_then(|t| t.children.as_ref()) {
-            Some(children) => child_with_value(text, &all, base, children, found)
-                .unwrap_or_else(|| base.to_string()),
-            None => base.to_string(),
+        let key = match self.target.and_then(|t| t.children.as_ref()) {
+            Some(children) => child_with_value(self.text, self.all, self.base, children, found)
+                .unwrap_or_else(|| self.base.to_string()),
+            None => self.base.to_string(),
         };
         let last = key.rsplit('.').next().unwrap_or_default();
         let hint = example(last)
             .map(|ex| format!("; e.g. {ex}"))
             .unwrap_or_default();
-        return problem(
-            key.clone(),
-            format!(
-                "is {} but must be {}{hint}",
-                found.replace('`', ""),
-                plain_type(expected)
-            ),
-            true,
+        let message = format!(
+            "is {} but must be {}{hint}",
+            found.replace('`', ""),
+            plain_type(expected)
         );
-    }
-    Problem {
-        key: if base.is_empty() {
-            "(file)".into()
-        } else {
-            base.to_string()
-        },
-        message: msg.to_string(),
-        position,
+        self.problem(key, message, true)
     }
 }
 
