@@ -220,30 +220,43 @@ fn state_dir(raw: &RawDaemon, _path: &Path) -> PathBuf {
 }
 
 fn email(raw: &RawEmail, p: &mut Problems) -> Option<Email> {
-    let url_ok = ["smtp://", "smtps://"]
-        .iter()
-        .any(|s| raw.smtp_url.starts_with(s));
-    if !url_ok {
-        p.add("email.smtp_url", format!("{:?} is not an SMTP URL; e.g. \"smtps://smtp.example.com:465\" or \"smtp://smtp.example.com:587?tls=required\"", raw.smtp_url));
-    }
-    if raw.smtp_url.contains('@') {
-        p.add("email.smtp_url", "holds credentials; put the user in email.username and the password in email.password_file");
-    }
+    email_url(&raw.smtp_url, p);
     let has_password =
         raw.password.is_some() || raw.password_file.is_some() || raw.password_env.is_some();
-    let password = if has_password {
-        p.check(
-            "email.password",
-            SecretSource::from_keys(
+    let password = has_password
+        .then(|| {
+            let source = SecretSource::from_keys(
                 "password",
                 raw.password.as_ref(),
                 raw.password_file.as_deref(),
                 raw.password_env.as_deref(),
-            ),
-        )
-    } else {
-        None
-    };
+            );
+            p.check("email.password", source)
+        })
+        .flatten();
+    email_addresses(raw, p);
+    Some(Email {
+        smtp_url: raw.smtp_url.clone(),
+        username: raw.username.clone(),
+        password,
+        from: raw.from.clone(),
+        to: raw.to.clone(),
+        send: email_send(raw.send.as_deref(), p),
+    })
+}
+
+/// An SMTP URL in one of lettre's forms, without credentials.
+fn email_url(url: &str, p: &mut Problems) {
+    if !["smtp://", "smtps://"].iter().any(|s| url.starts_with(s)) {
+        p.add("email.smtp_url", format!("{url:?} is not an SMTP URL; e.g. \"smtps://smtp.example.com:465\" or \"smtp://smtp.example.com:587?tls=required\""));
+    }
+    if url.contains('@') {
+        p.add("email.smtp_url", "holds credentials; put the user in email.username and the password in email.password_file");
+    }
+}
+
+/// `to` (at least one) and `from` are addresses.
+fn email_addresses(raw: &RawEmail, p: &mut Problems) {
     if raw.to.is_empty() {
         p.add(
             "email.to",
@@ -267,31 +280,24 @@ fn email(raw: &RawEmail, p: &mut Problems) -> Option<Email> {
             ),
         );
     }
-    let send = match &raw.send {
-        None => vec![
+}
+
+/// The kinds to email; all three when `send` is absent.
+fn email_send(list: Option<&[String]>, p: &mut Problems) -> Vec<MessageKind> {
+    let Some(list) = list else {
+        return vec![
             MessageKind::Receipt,
             MessageKind::Failure,
             MessageKind::Warning,
-        ],
-        Some(list) => list
-            .iter()
-            .enumerate()
-            .filter_map(|(i, k)| {
-                let r = MessageKind::parse(k).ok_or_else(|| {
-                    format!(
-                        "{k:?} is not a message kind; use \"receipt\", \"failure\" or \"warning\""
-                    )
-                });
-                p.check(&format!("email.send[{i}]"), r)
-            })
-            .collect(),
+        ];
     };
-    Some(Email {
-        smtp_url: raw.smtp_url.clone(),
-        username: raw.username.clone(),
-        password,
-        from: raw.from.clone(),
-        to: raw.to.clone(),
-        send,
-    })
+    let kind = |k: &String| {
+        MessageKind::parse(k).ok_or_else(|| {
+            format!("{k:?} is not a message kind; use \"receipt\", \"failure\" or \"warning\"")
+        })
+    };
+    list.iter()
+        .enumerate()
+        .filter_map(|(i, k)| p.check(&format!("email.send[{i}]"), kind(k)))
+        .collect()
 }
