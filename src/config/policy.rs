@@ -47,6 +47,29 @@ pub fn policy(
         raw.monthly_cap.as_ref(),
         super::validate::money,
     );
+    trigger_checks(raw, key, expires_within, runs_out_within, p);
+    let plan_days = plan_days(raw.plan_days, &k("plan_days"), p);
+    let topup = topup_choice(raw, amount, min_data, key, p);
+    money_checks(key, balance_below, amount, monthly_cap, global_cap, p);
+    Some(Policy {
+        balance_below,
+        data_below,
+        expires_within,
+        runs_out_within,
+        topup: topup?,
+        monthly_cap,
+        plan_days,
+    })
+}
+
+/// At least one trigger, and no zero-length time trigger.
+fn trigger_checks(
+    raw: &RawPolicy,
+    key: &str,
+    expires_within: Option<Duration>,
+    runs_out_within: Option<Duration>,
+    p: &mut Problems,
+) {
     let triggers = [
         &raw.balance_below,
         &raw.data_below,
@@ -62,31 +85,24 @@ pub fn policy(
     ] {
         if d == Some(Duration::ZERO) {
             p.add(
-                k(name),
+                format!("{key}.{name}"),
                 "is zero, so it would only act once the line is already dead; write e.g. \"2d\"",
             );
         }
     }
-    let plan_days = match raw.plan_days {
+}
+
+/// `plan_days`, 1 to 366.
+fn plan_days(raw: Option<i64>, key: &str, p: &mut Problems) -> Option<u32> {
+    match raw {
         Some(n) if !(1..=366).contains(&n) => p.check(
-            &k("plan_days"),
+            key,
             Err(format!(
                 "{n} is out of range; write the plan length in days, from 1 to 366, e.g. 30"
             )),
         ),
         other => other.map(|n| n as u32),
-    };
-    let topup = topup_choice(raw, amount, min_data, key, p);
-    money_checks(key, balance_below, amount, monthly_cap, global_cap, p);
-    Some(Policy {
-        balance_below,
-        data_below,
-        expires_within,
-        runs_out_within,
-        topup: topup?,
-        monthly_cap,
-        plan_days,
-    })
+    }
 }
 
 /// Exactly one way to top up: an amount, a package (optionally with its price), or the
