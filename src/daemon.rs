@@ -158,7 +158,7 @@ impl Running {
             if let Some(line) = lines.get(&*fire.line) {
                 let _permit = sem.acquire_owned().await;
                 match check::check_line(&ctx, line).await {
-                    Ok(report) => metrics.check_finished(report.decision),
+                    Ok(report) => metrics.check_finished(report.decision.as_str()),
                     Err(e) => {
                         metrics.check_finished("error");
                         tracing::error!(line = %fire.line, "check stopped: {e}");

@@ -6,7 +6,7 @@
 use chrono::Utc;
 
 use super::outcome::{confirm, fail, note_for};
-use super::{Ctx, Report, describe, log, report};
+use super::{Ctx, Outcome, Report, describe, report};
 use crate::carriers::{CarrierError, Submitted};
 use crate::config::Line;
 use crate::ledger::{Caps, Intent, LedgerError, Planned, Settlement};
@@ -22,8 +22,8 @@ pub async fn on_decision(
     obs: Observation,
 ) -> Result<Report, LedgerError> {
     let mut r = match decision {
-        Decision::Hold { reason } => report(line, "hold", reason),
-        Decision::Wait { reason } => report(line, "wait", reason),
+        Decision::Hold { reason } => report(line, Outcome::Hold, reason),
+        Decision::Wait { reason } => report(line, Outcome::Wait, reason),
         Decision::CannotAct { reason } => {
             let month = month_of(Utc::now(), ctx.config.daemon.timezone).label;
             let key = format!("cannotact:{}:{}-{:02}", line.id, month.0, month.1);
@@ -37,7 +37,7 @@ pub async fn on_decision(
                 outro,
             );
             ctx.ledger.enqueue(&draft, Utc::now())?;
-            report(line, "cannot_act", reason)
+            report(line, Outcome::CannotAct, reason)
         }
         Decision::Dead { reason } => {
             let draft = compose::warning(
@@ -49,12 +49,11 @@ pub async fn on_decision(
                 "Replace the SIM/eSIM and update the config.",
             );
             ctx.ledger.enqueue(&draft, Utc::now())?;
-            report(line, "dead", reason)
+            report(line, Outcome::Dead, reason)
         }
         Decision::TopUp { trigger } => buy(ctx, line, &trigger, &obs).await?,
     };
     r.observation = Some(obs);
-    log(&r);
     Ok(r)
 }
 
@@ -68,7 +67,7 @@ async fn buy(
     let Some(carrier) = ctx.carriers.get(&line.carrier) else {
         return Ok(report(
             line,
-            "failed",
+            Outcome::Failed,
             format!("carrier {} is not configured", line.carrier),
         ));
     };
@@ -85,7 +84,7 @@ async fn buy(
         // Ask the provider to validate without buying, where it can (DingConnect ValidateOnly).
         if let Err(e) = carrier.dry_run(line, &offer).await {
             let detail = format!("{trigger}; {what} would be refused: {}", describe(&e));
-            return Ok(report(line, "failed", detail));
+            return Ok(report(line, Outcome::Failed, detail));
         }
         return dry_run(ctx, line, trigger, &what);
     }
@@ -96,7 +95,7 @@ async fn buy(
                 "{trigger}, but {what} would pass the {} cap ({} spent of {})",
                 hit.scope, hit.spent, hit.cap
             );
-            return Ok(report(line, "blocked", detail));
+            return Ok(report(line, Outcome::Blocked, detail));
         }
     };
     ctx.ledger.mark_submitting(t.id, Utc::now())?;
@@ -117,7 +116,7 @@ fn leave_unknown(ctx: &Ctx, line: &Line, t: &TopUp, reason: String) -> Result<Re
     )?;
     Ok(Report {
         topup: Some(t),
-        ..report(line, "unknown", reason)
+        ..report(line, Outcome::Unknown, reason)
     })
 }
 
@@ -208,7 +207,7 @@ fn no_offer(
     ctx.ledger.enqueue(&draft, now)?;
     Ok(report(
         line,
-        "failed",
+        Outcome::Failed,
         format!("{trigger}, but no offer: {}", describe(e)),
     ))
 }
@@ -222,7 +221,7 @@ fn dry_run(ctx: &Ctx, line: &Line, trigger: &str, what: &str) -> Result<Report, 
     }
     Ok(report(
         line,
-        "dry_run",
+        Outcome::DryRun,
         format!("would buy {what}: {trigger}"),
     ))
 }

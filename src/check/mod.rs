@@ -43,8 +43,8 @@ pub enum CheckError {
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub line: String,
-    /// hold, topup, wait, cannot_act, dead, check_failed, blocked, dry_run, failed, unknown.
-    pub decision: &'static str,
+    /// What came of the check.
+    pub decision: Outcome,
     /// Human words: the trigger, the reason, the error.
     pub detail: String,
     pub observation: Option<Observation>,
@@ -52,13 +52,67 @@ pub struct Report {
     pub at: DateTime<Utc>,
 }
 
+/// What came of one check (`decision` in `renewd once --json`, `outcome` in metrics).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// No threshold crossed.
+    Hold,
+    /// Something must settle first (an open top-up, a fresh purchase, a retry pause).
+    Wait,
+    /// Bought, confirmed.
+    Topup,
+    /// Would have bought; dry run.
+    DryRun,
+    /// A cap stopped the purchase.
+    Blocked,
+    /// The purchase (or its quote) definitely failed.
+    Failed,
+    /// A purchase without a definite answer is open.
+    Unknown,
+    /// Nothing the carrier reports can tell whether to buy.
+    CannotAct,
+    /// The SIM can never be topped up again.
+    Dead,
+    /// The status could not be read.
+    CheckFailed,
+}
+
+impl Outcome {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Outcome::Hold => "hold",
+            Outcome::Wait => "wait",
+            Outcome::Topup => "topup",
+            Outcome::DryRun => "dry_run",
+            Outcome::Blocked => "blocked",
+            Outcome::Failed => "failed",
+            Outcome::Unknown => "unknown",
+            Outcome::CannotAct => "cannot_act",
+            Outcome::Dead => "dead",
+            Outcome::CheckFailed => "check_failed",
+        }
+    }
+
+    /// Whether `renewd once` counts it as fine (exit 0).
+    pub fn ok(&self) -> bool {
+        matches!(
+            self,
+            Outcome::Hold | Outcome::Wait | Outcome::Topup | Outcome::DryRun
+        )
+    }
+}
+
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl Report {
     /// Whether `renewd once` counts this line as fine (exit 0).
     pub fn ok(&self) -> bool {
-        !matches!(
-            self.decision,
-            "check_failed" | "failed" | "unknown" | "dead" | "cannot_act" | "blocked"
-        )
+        self.decision.ok()
     }
 }
 
@@ -110,13 +164,14 @@ pub async fn check_line(ctx: &Ctx, line: &Line) -> Result<Report, CheckError> {
         .await
         .map_err(led)?;
     // Waiting on a top-up whose outcome is unknown is not "fine": it may need a person.
-    if report.decision == "wait"
+    if report.decision == Outcome::Wait
         && open
             .as_ref()
             .is_some_and(|t| t.state == crate::model::TopUpState::Unknown)
     {
-        report.decision = "unknown";
+        report.decision = Outcome::Unknown;
     }
+    log(&report);
     Ok(report)
 }
 
@@ -142,7 +197,7 @@ pub fn describe(e: &CarrierError) -> String {
 }
 
 /// A report without an observation or top-up.
-fn report(line: &Line, decision: &'static str, detail: impl Into<String>) -> Report {
+fn report(line: &Line, decision: Outcome, detail: impl Into<String>) -> Report {
     Report {
         line: line.id.clone(),
         decision,
@@ -155,11 +210,11 @@ fn report(line: &Line, decision: &'static str, detail: impl Into<String>) -> Rep
 
 /// Logs the decision, one event with the line id.
 fn log(r: &Report) {
+    let decision = r.decision.as_str();
     match r.decision {
-        "hold" | "wait" => tracing::info!(line = %r.line, decision = r.decision, "{}", r.detail),
-        "topup" | "dry_run" => {
-            tracing::info!(line = %r.line, decision = r.decision, "{}", r.detail)
+        Outcome::Hold | Outcome::Wait | Outcome::Topup | Outcome::DryRun => {
+            tracing::info!(line = %r.line, decision, "{}", r.detail)
         }
-        _ => tracing::warn!(line = %r.line, decision = r.decision, "{}", r.detail),
+        _ => tracing::warn!(line = %r.line, decision, "{}", r.detail),
     }
 }

@@ -2,7 +2,7 @@
 
 use chrono::Utc;
 
-use super::{Ctx, Report, carrier, describe, log, report};
+use super::{Ctx, Outcome, Report, carrier, describe, log, report};
 use crate::config::Line;
 use crate::ledger::LedgerError;
 use crate::model::Observation;
@@ -15,7 +15,7 @@ pub async fn read(ctx: &Ctx, line: &Line) -> Result<Result<Observation, Report>,
     let Ok(c) = carrier(ctx, name, line) else {
         let r = report(
             line,
-            "check_failed",
+            Outcome::CheckFailed,
             format!("carrier {name} is not configured"),
         );
         log(&r);
@@ -39,7 +39,7 @@ pub async fn read(ctx: &Ctx, line: &Line) -> Result<Result<Observation, Report>,
             }
             let r = report(
                 line,
-                "check_failed",
+                Outcome::CheckFailed,
                 format!("cannot read status through {name}: {text}"),
             );
             log(&r);

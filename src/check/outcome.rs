@@ -3,7 +3,7 @@
 
 use chrono::Utc;
 
-use super::{Ctx, Report, report};
+use super::{Ctx, Outcome, Report, report};
 use crate::carriers::{CarrierError, Purchase};
 use crate::config::{Line, TopUpChoice};
 use crate::ledger::{LedgerError, Settlement};
@@ -53,7 +53,7 @@ pub async fn confirm(
     );
     Ok(Report {
         topup: Some(t),
-        ..report(line, "topup", detail)
+        ..report(line, Outcome::Topup, detail)
     })
 }
 
@@ -74,7 +74,7 @@ pub fn fail(ctx: &Ctx, line: &Line, t: &TopUp, note: &FailureNote) -> Result<Rep
     )?;
     Ok(Report {
         topup: Some(t),
-        ..report(line, "failed", reason)
+        ..report(line, Outcome::Failed, reason)
     })
 }
 
