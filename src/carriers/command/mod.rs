@@ -20,7 +20,7 @@ use crate::money::parse_duration;
 mod reply;
 mod run;
 
-use reply::Vars;
+use reply::{Reply, Vars};
 use run::{Ended, Who};
 
 /// Time limit per call unless `timeout` says otherwise.
@@ -174,6 +174,24 @@ impl CommandCarrier {
     }
 
     /// The error for a call that did not exit 0 with a usable reply.
+    /// Runs one program and reads its answer: exit 0 and one JSON object on stdout.
+    async fn answer(
+        &self,
+        call: &str,
+        argv: Option<&Vec<String>>,
+        line: &Line,
+        order: Option<&Order>,
+    ) -> Result<Reply, CarrierError> {
+        let ended = self.call(call, argv, line, vars(line, order)).await?;
+        let Ended::Exited {
+            code: 0, stdout, ..
+        } = &ended
+        else {
+            return Err(self.failure(call, &ended));
+        };
+        reply::parse(stdout).map_err(|e| self.malformed(call, e))
+    }
+
     fn failure(&self, call: &str, ended: &Ended) -> CarrierError {
         let carrier = self.name.clone();
         let said = |stdout: &[u8]| {
@@ -231,17 +249,11 @@ impl Carrier for CommandCarrier {
     }
 
     async fn status(&self, line: &Line) -> Result<Observation, CarrierError> {
-        let ended = self
-            .call("status", self.cfg.status.as_ref(), line, vars(line, None))
+        let reply = self
+            .answer("status", self.cfg.status.as_ref(), line, None)
             .await?;
-        let Ended::Exited {
-            code: 0, stdout, ..
-        } = &ended
-        else {
-            return Err(self.failure("status", &ended));
-        };
-        reply::parse(stdout)
-            .and_then(|r| r.observation(Utc::now()))
+        reply
+            .observation(Utc::now())
             .map_err(|e| self.malformed("status", e))
     }
 
@@ -273,21 +285,9 @@ impl Carrier for CommandCarrier {
     }
 
     async fn top_up(&self, line: &Line, order: &Order) -> Result<Submitted, CarrierError> {
-        let ended = self
-            .call(
-                "topup",
-                self.cfg.topup.as_ref(),
-                line,
-                vars(line, Some(order)),
-            )
+        let reply = self
+            .answer("topup", self.cfg.topup.as_ref(), line, Some(order))
             .await?;
-        let Ended::Exited {
-            code: 0, stdout, ..
-        } = &ended
-        else {
-            return Err(self.failure("topup", &ended));
-        };
-        let reply = reply::parse(stdout).map_err(|e| self.malformed("topup", e))?;
         reply.submitted().map_err(|e| match e {
             Ok(message) => CarrierError::Refused {
                 carrier: self.name.clone(),
@@ -309,22 +309,9 @@ impl Carrier for CommandCarrier {
                 ),
             });
         }
-        let ended = self
-            .call(
-                "lookup",
-                self.cfg.lookup.as_ref(),
-                line,
-                vars(line, Some(order)),
-            )
+        let reply = self
+            .answer("lookup", self.cfg.lookup.as_ref(), line, Some(order))
             .await?;
-        let Ended::Exited {
-            code: 0, stdout, ..
-        } = &ended
-        else {
-            return Err(self.failure("lookup", &ended));
-        };
-        reply::parse(stdout)
-            .and_then(|r| r.lookup())
-            .map_err(|e| self.malformed("lookup", e))
+        reply.lookup().map_err(|e| self.malformed("lookup", e))
     }
 }
