@@ -11,8 +11,6 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use thiserror::Error;
 
-use crate::config::raw::RawLine;
-use crate::config::validate::Problems;
 use crate::config::{Line, TopUpChoice};
 use crate::model::{Observation, Offer};
 
@@ -24,71 +22,9 @@ pub mod http;
 pub mod onence;
 pub mod reloadly;
 pub mod simulated;
+mod spec;
 
-/// A `[carriers.NAME]` section, by its `type`.
-#[derive(Debug, Clone, serde::Deserialize)]
-#[serde(tag = "type", rename_all = "lowercase")]
-pub enum CarrierSpec {
-    Simulated(simulated::SimulatedConfig),
-    Airalo(airalo::AiraloConfig),
-    #[serde(rename = "1nce")]
-    OneNce(onence::OneNceConfig),
-    Reloadly(reloadly::ReloadlyConfig),
-    Dingconnect(dingconnect::DingConfig),
-    Command(command::CommandConfig),
-}
-
-impl CarrierSpec {
-    /// The `type` value, as written in the config.
-    pub fn type_name(&self) -> &'static str {
-        match self {
-            CarrierSpec::Simulated(_) => "simulated",
-            CarrierSpec::Airalo(_) => "airalo",
-            CarrierSpec::OneNce(_) => "1nce",
-            CarrierSpec::Reloadly(_) => "reloadly",
-            CarrierSpec::Dingconnect(_) => "dingconnect",
-            CarrierSpec::Command(_) => "command",
-        }
-    }
-
-    /// Checks the section's own keys; `key` is `carriers.NAME`.
-    pub fn validate(&self, key: &str, p: &mut Problems) {
-        match self {
-            CarrierSpec::Simulated(c) => c.validate(key, p),
-            CarrierSpec::Airalo(c) => c.validate(key, p),
-            CarrierSpec::OneNce(c) => c.validate(key, p),
-            CarrierSpec::Reloadly(c) => c.validate(key, p),
-            CarrierSpec::Dingconnect(c) => c.validate(key, p),
-            CarrierSpec::Command(c) => c.validate(key, p),
-        }
-    }
-
-    /// Checks what a line on this carrier must have (an ICCID, a number, a SKU...).
-    pub fn validate_line(&self, line: &RawLine, key: &str, p: &mut Problems) {
-        let need = |p: &mut Problems, field: &str, v: &Option<String>, example: &str| {
-            if v.is_none() {
-                p.add(
-                    format!("{key}.{field}"),
-                    format!(
-                        "is needed for a {} line; e.g. {field} = {example}",
-                        self.type_name()
-                    ),
-                );
-            }
-        };
-        match self {
-            CarrierSpec::Airalo(_) | CarrierSpec::OneNce(_) => {
-                need(p, "iccid", &line.iccid, "\"8901260000000000001\"")
-            }
-            CarrierSpec::Reloadly(_) => need(p, "number", &line.number, "\"+15551234567\""),
-            CarrierSpec::Dingconnect(_) => {
-                need(p, "number", &line.number, "\"+15551234567\"");
-                need(p, "sku_code", &line.sku_code, "\"XXUS12345\"");
-            }
-            CarrierSpec::Simulated(_) | CarrierSpec::Command(_) => {}
-        }
-    }
-}
+pub use spec::CarrierSpec;
 
 /// What a carrier can report about a line; the policy only uses what is reported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -234,8 +170,8 @@ impl CarrierError {
         }
     }
 
-    /// For a step before a purchase request (token, operator, funds): whatever went wrong,
-    /// nothing was bought, so an "unknown" error becomes `NotSent`.
+    /// For a step before the real request (token, operator, funds): whatever went wrong,
+    /// the request itself was not sent, so an "unknown" error becomes `NotSent`.
     pub fn before_purchase(self) -> CarrierError {
         if !self.outcome_unknown() {
             return self;
@@ -248,7 +184,7 @@ impl CarrierError {
         };
         CarrierError::NotSent {
             carrier,
-            detail: format!("before the purchase was sent: {self}"),
+            detail: format!("an earlier step failed, nothing was sent: {self}"),
         }
     }
 
@@ -331,3 +267,6 @@ pub fn build(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests;

@@ -185,27 +185,6 @@ impl Http {
     }
 }
 
-/// An error from a step before the real request (getting a token): whatever it was,
-/// the real request was not sent, so it cannot leave a purchase's outcome unknown.
-pub fn before_sending(e: CarrierError) -> CarrierError {
-    match e {
-        CarrierError::NoAnswer { carrier, detail }
-        | CarrierError::Malformed { carrier, detail } => CarrierError::NotSent {
-            carrier,
-            detail: format!("while getting an access token: {detail}"),
-        },
-        CarrierError::Server {
-            carrier,
-            status,
-            detail,
-        } => CarrierError::NotSent {
-            carrier,
-            detail: format!("while getting an access token: HTTP {status}: {detail}"),
-        },
-        other => other,
-    }
-}
-
 /// A reqwest error and its causes, without the URL.
 fn describe(e: reqwest::Error) -> String {
     let e = e.without_url();

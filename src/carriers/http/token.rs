@@ -9,7 +9,7 @@ use reqwest::{RequestBuilder, StatusCode};
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
-use super::{Http, Reply, before_sending};
+use super::{Http, Reply};
 use crate::carriers::CarrierError;
 use crate::config::Secret;
 
@@ -65,7 +65,7 @@ impl TokenCache {
 impl TokenCache {
     /// Sends `build(client, token)` with the cached token; when `rejected` says the provider
     /// refused the token, drops it and sends once more with a new one. A failure to get a
-    /// token means the real request was not sent (see `before_sending`).
+    /// token means the real request was not sent (see `CarrierError::before_purchase`).
     pub async fn send<F, Fut>(
         &self,
         http: &Http,
@@ -79,7 +79,10 @@ impl TokenCache {
     {
         let mut retried = false;
         loop {
-            let token = self.get(&fetch).await.map_err(before_sending)?;
+            let token = self
+                .get(&fetch)
+                .await
+                .map_err(CarrierError::before_purchase)?;
             let reply = http.send(build(http.client(), &token)).await?;
             if retried || !rejected(&reply) {
                 return Ok(reply);

@@ -194,16 +194,6 @@ pub struct FailureNote {
     pub you_can: String,
 }
 
-/// A top-up the provider definitely refused.
-pub fn topup_failed(line: &Line, t: &TopUp, reason: &str, next: &str, tz: Tz) -> Draft {
-    let note = FailureNote {
-        provider_text: reason.to_string(),
-        next: next.to_string(),
-        ..FailureNote::default()
-    };
-    topup_failed_with(line, t, &note, tz)
-}
-
 /// A top-up the provider definitely refused, with its code and the next steps spelled out.
 pub fn topup_failed_with(line: &Line, t: &TopUp, note: &FailureNote, tz: Tz) -> Draft {
     let subject = format!("renewd: top-up FAILED for {}", line.name);

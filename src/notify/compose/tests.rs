@@ -135,7 +135,12 @@ fn failure_gives_the_provider_words_and_the_next_steps() {
             "Nothing was charged",
         ],
     );
-    let plain = topup_failed(&line(), &top_up(), "declined", "tries again", NY);
+    let note = FailureNote {
+        provider_text: "declined".into(),
+        next: "tries again".into(),
+        ..FailureNote::default()
+    };
+    let plain = topup_failed_with(&line(), &top_up(), &note, NY);
     has_all(&plain, &["declined", "tries again"]);
 }
 
