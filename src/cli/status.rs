@@ -8,8 +8,9 @@ use serde_json::{Value, json};
 use super::history::json_row;
 use super::wiring::{load_config, open_ledger};
 use crate::config::{Config, Line};
-use crate::ledger::{Ledger, Month};
+use crate::ledger::{CheckRecord, Ledger, Month};
 use crate::model::Observation;
+use crate::model::TopUp;
 use crate::money::{Money, format_duration};
 use crate::notify::compose::local_time;
 use crate::policy::{forecast, month_of};
@@ -20,10 +21,17 @@ pub fn status(path: &Path, json: bool) -> anyhow::Result<i32> {
     let ledger = open_ledger(&config)?;
     let now = Utc::now();
     let month = month_of(now, config.daemon.timezone);
+    // Read once for all lines, not once per line.
+    let shared = Shared {
+        checks: ledger.last_checks()?,
+        open: ledger.open_top_ups()?,
+        month,
+        now,
+    };
     let lines = config
         .lines
         .iter()
-        .map(|l| line_json(&config, ledger.as_ref(), l, &month, now))
+        .map(|l| line_json(&config, ledger.as_ref(), l, &shared))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let global = pick(ledger.month_spend(None, &month)?, config.monthly_cap);
     let outbox = ledger.outbox_counts()?;
@@ -59,35 +67,40 @@ fn pick(spend: Vec<Money>, cap: Option<Money>) -> Option<Money> {
     }
 }
 
+/// What every line's entry reads from the ledger, read once.
+struct Shared {
+    checks: Vec<CheckRecord>,
+    open: Vec<TopUp>,
+    month: Month,
+    now: DateTime<Utc>,
+}
+
 fn line_json(
     config: &Config,
     ledger: &dyn Ledger,
     line: &Line,
-    month: &Month,
-    now: DateTime<Utc>,
+    shared: &Shared,
 ) -> anyhow::Result<Value> {
+    let now = shared.now;
     let history = ledger.recent_observations(&line.id, 50)?;
     let last = history.last();
-    let check = ledger
-        .last_checks()?
-        .into_iter()
-        .find(|c| c.line_id == line.id);
-    let open: Vec<Value> = ledger
-        .open_top_ups()?
+    let check = shared.checks.iter().find(|c| c.line_id == line.id);
+    let open: Vec<Value> = shared
+        .open
         .iter()
         .filter(|t| t.line_id == line.id)
         .map(json_row)
         .collect();
     let spent = pick(
-        ledger.month_spend(Some(&line.id), month)?,
+        ledger.month_spend(Some(&line.id), &shared.month)?,
         line.policy.monthly_cap,
     );
     let left = forecast(&history, None, now);
     Ok(json!({
         "id": line.id, "name": line.name, "carrier": line.carrier,
         "observation": last,
-        "last_check": check.as_ref().map(|c| json!({"at": c.at, "error": c.error, "failing_since": c.failing_since})),
-        "next_check": next_due(&line.schedule, check.as_ref().map(|c| c.at), now, config.daemon.timezone),
+        "last_check": check.map(|c| json!({"at": c.at, "error": c.error, "failing_since": c.failing_since})),
+        "next_check": next_due(&line.schedule, check.map(|c| c.at), now, config.daemon.timezone),
         "open_topups": open,
         "month_spend": { "spent": spent.map(|m| m.to_string()), "cap": line.policy.monthly_cap.map(|m| m.to_string()) },
         "forecast_seconds_left": left.map(|d| d.as_secs()),
