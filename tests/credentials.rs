@@ -25,7 +25,9 @@ impl Smtp {
         let maildir = dir.join("mail");
         std::fs::create_dir_all(&maildir).unwrap();
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/smtp/server.py");
-        let mut child = Command::new("python3")
+        // .ci/test points PYTHON at the venv that has aiosmtpd.
+        let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+        let mut child = Command::new(python)
             .args([
                 script,
                 "--port",
