@@ -22,6 +22,8 @@ use crate::service::Service;
 
 /// How long in-flight checks get to finish after a stop is asked for.
 pub const STOP_GRACE: Duration = Duration::from_secs(8);
+/// How often open top-ups of SIMs no longer in the config are looked up again.
+pub const ORPHAN_SWEEP: Duration = Duration::from_secs(15 * 60);
 
 /// The longest the scheduler loop sleeps; three ticks without a loop count as stuck
 /// (the watchdog stops pinging and `/healthz` answers 503).
@@ -81,6 +83,8 @@ struct Running {
     tasks: JoinSet<()>,
     /// Tells the scheduler, sender and service to stop.
     stop_tx: watch::Sender<bool>,
+    /// When open top-ups of unconfigured SIMs are next reconciled (`None`: with the next check).
+    orphans_at: Option<tokio::time::Instant>,
 }
 
 impl Running {
@@ -142,6 +146,7 @@ impl Running {
             sender_task,
             tasks: JoinSet::new(),
             stop_tx,
+            orphans_at: None,
         })
     }
 
@@ -154,9 +159,15 @@ impl Running {
             self.wake.clone(),
             self.service.metrics(),
         );
+        let orphans = self.orphans_due();
         self.tasks.spawn(async move {
             if let Some(line) = lines.get(&*fire.line) {
                 let _permit = sem.acquire_owned().await;
+                if orphans {
+                    if let Err(e) = check::reconcile_unconfigured(&ctx).await {
+                        tracing::error!("reconciling top-ups of lines no longer configured: {e}");
+                    }
+                }
                 match check::check_line(&ctx, line).await {
                     Ok(report) => metrics.check_finished(report.decision.as_str()),
                     Err(e) => {
@@ -168,6 +179,17 @@ impl Running {
             }
             let _ = commands.send(Command::Done { line: fire.line });
         });
+    }
+
+    /// Whether a check should also reconcile open top-ups of SIMs no longer configured:
+    /// with the first check after start or reload, then every `ORPHAN_SWEEP`.
+    fn orphans_due(&mut self) -> bool {
+        let now = tokio::time::Instant::now();
+        let due = self.orphans_at.is_none_or(|at| now >= at);
+        if due {
+            self.orphans_at = Some(now + ORPHAN_SWEEP);
+        }
+        due
     }
 
     /// Swaps in a new config and its carriers; the scheduler keeps unchanged lines' times.
@@ -183,6 +205,7 @@ impl Running {
             ledger: self.ledger.clone(),
         };
         self.lines = index(&self.ctx.config);
+        self.orphans_at = None;
         let entries = entries(&self.ctx.config, self.ledger.as_ref())?;
         let _ = self.sched.commands.send(Command::Replace {
             entries,

@@ -17,6 +17,7 @@ use crate::policy::{self, Facts};
 
 mod act;
 mod observe;
+mod orphans;
 mod outcome;
 mod reconcile;
 
@@ -116,6 +117,8 @@ impl Report {
     }
 }
 
+pub use orphans::reconcile_unconfigured;
+
 /// Checks one line and acts on it like the daemon would.
 pub async fn check_line(ctx: &Ctx, line: &Line) -> Result<Report, CheckError> {
     let now = Utc::now();
@@ -128,19 +131,20 @@ pub async fn check_line(ctx: &Ctx, line: &Line) -> Result<Report, CheckError> {
         Ok(obs) => obs,
         Err(report) => return Ok(report),
     };
+    let sim = line.sim();
     let open = ctx
         .ledger
         .open_top_ups()
         .map_err(led)?
         .into_iter()
-        .find(|t| t.line_id == line.id);
-    let last_confirmed = ctx.ledger.last_confirmed(&line.id).map_err(led)?;
-    let history = ctx.ledger.recent_observations(&line.id, 50).map_err(led)?;
+        .find(|t| t.sim == sim);
+    let mut last_confirmed = ctx.ledger.last_confirmed(&sim).map_err(led)?;
+    if let Some(t) = last_confirmed.as_mut() {
+        outcome::note_shown(ctx, t, &observation).map_err(led)?;
+    }
+    let history = ctx.ledger.recent_observations(&sim, 50).map_err(led)?;
     let day_ago = now - chrono::Duration::days(1);
-    let recent = ctx
-        .ledger
-        .history(Some(&line.id), Some(day_ago))
-        .map_err(led)?;
+    let recent = ctx.ledger.history(Some(&sim), Some(day_ago)).map_err(led)?;
     let last_failed = recent
         .iter()
         .rev()

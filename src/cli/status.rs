@@ -34,6 +34,14 @@ pub fn status(path: &Path, json: bool) -> anyhow::Result<i32> {
         .map(|l| line_json(&config, ledger.as_ref(), l, &shared))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let global = pick(ledger.month_spend(None, &month)?, config.monthly_cap);
+    // Open top-ups of SIMs no configured line has any more: still reconciled, shown here.
+    let sims: std::collections::HashSet<String> = config.lines.iter().map(Line::sim).collect();
+    let orphans: Vec<Value> = shared
+        .open
+        .iter()
+        .filter(|t| !sims.contains(&t.sim))
+        .map(json_row)
+        .collect();
     let outbox = ledger.outbox_counts()?;
     let dead: Vec<Value> = ledger
         .dead_messages()?
@@ -45,6 +53,7 @@ pub fn status(path: &Path, json: bool) -> anyhow::Result<i32> {
         "month_spend": { "spent": global.map(|m| m.to_string()), "cap": config.monthly_cap.map(|m| m.to_string()) },
         "outbox": { "queued": outbox.queued, "sent": outbox.sent, "dead": outbox.dead, "dead_messages": dead },
         "lines": lines,
+        "unconfigured_open_topups": orphans,
     });
     if json {
         println!("{}", serde_json::to_string_pretty(&doc)?);
@@ -82,17 +91,18 @@ fn line_json(
     shared: &Shared,
 ) -> anyhow::Result<Value> {
     let now = shared.now;
-    let history = ledger.recent_observations(&line.id, 50)?;
+    let sim = line.sim();
+    let history = ledger.recent_observations(&sim, 50)?;
     let last = history.last();
     let check = shared.checks.iter().find(|c| c.line_id == line.id);
     let open: Vec<Value> = shared
         .open
         .iter()
-        .filter(|t| t.line_id == line.id)
+        .filter(|t| t.sim == sim)
         .map(json_row)
         .collect();
     let spent = pick(
-        ledger.month_spend(Some(&line.id), &shared.month)?,
+        ledger.month_spend(Some(&sim), &shared.month)?,
         line.policy.monthly_cap,
     );
     let left = forecast(&history, None, now);
@@ -155,6 +165,21 @@ fn print_text(doc: &Value, config: &Config) {
                 format_duration(std::time::Duration::from_secs(secs))
             );
         }
+    }
+    for t in doc["unconfigured_open_topups"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        println!(
+            "OPEN top-up #{} {} {} {} of {} (no longer in the config; renewd resolve {} --paid|--failed)",
+            t["id"],
+            s(&t["state"]),
+            s(&t["amount"]),
+            s(&t["currency"]),
+            s(&t["line"]),
+            t["id"]
+        );
     }
     println!(
         "all lines this month: {} of cap {}",

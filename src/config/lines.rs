@@ -34,7 +34,29 @@ pub fn lines(raw: &RawConfig, global_cap: Option<Money>, p: &mut Problems) -> Ve
             out.push(line);
         }
     }
+    one_line_per_sim(raw, p);
     out
+}
+
+/// Two lines on one SIM would each buy for it: refused, naming both.
+fn one_line_per_sim(raw: &RawConfig, p: &mut Problems) {
+    let mut first: std::collections::HashMap<String, &str> = std::collections::HashMap::new();
+    for (i, l) in raw.lines.iter().enumerate() {
+        let sim = super::sim_key(l.iccid.as_deref(), l.number.as_deref(), &l.id);
+        match first.get(sim.as_str()) {
+            Some(other) => p.add(
+                format!("lines[{i}]"),
+                format!(
+                    "line {:?} is on the same SIM ({sim}) as line {other:?}; a SIM is one line: \
+                     remove one of them, or give each its own iccid/number",
+                    l.id
+                ),
+            ),
+            None => {
+                first.insert(sim, &l.id);
+            }
+        }
+    }
 }
 
 fn line(

@@ -132,6 +132,25 @@ impl Line {
     pub fn status_carrier(&self) -> &str {
         self.status_from.as_deref().unwrap_or(&self.carrier)
     }
+
+    /// What the ledger keys this line by: the SIM, not the config id (a label that may be
+    /// renamed). See [`sim_key`].
+    pub fn sim(&self) -> String {
+        sim_key(self.iccid.as_deref(), self.number.as_deref(), &self.id)
+    }
+}
+
+/// A SIM's identity in the ledger: `iccid:<ICCID>`, else `number:<E.164>`, else
+/// `line:<id>` for a line the carrier knows by neither (a command or simulated line).
+/// An ICCID or a number is globally unique, so open top-ups, caps and readings follow the
+/// SIM through renames and moves between carrier sections.
+pub fn sim_key(iccid: Option<&str>, number: Option<&str>, id: &str) -> String {
+    let clean = |s: &str| -> String { s.chars().filter(|c| !c.is_whitespace()).collect() };
+    match (iccid, number) {
+        (Some(i), _) if !i.trim().is_empty() => format!("iccid:{}", clean(i)),
+        (_, Some(n)) if !n.trim().is_empty() => format!("number:{}", clean(n)),
+        _ => format!("line:{id}"),
+    }
 }
 
 /// When and what to buy for a line.

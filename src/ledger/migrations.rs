@@ -75,6 +75,28 @@ pub const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE sent_at IS NULL AND dead = 0;
     "#,
+    // 2: a line is its SIM. Top-ups and readings are keyed by the SIM (`iccid:...`,
+    // `number:...`, or `line:<id>`), not the config id, which becomes a label. Rows written
+    // before this are keyed `line:<id>`; `legacy_lines` lists those ids until the first
+    // start with a config re-keys them to their SIM (`Ledger::adopt_legacy`).
+    // `shown_at`: when a reading first showed a confirmed top-up (old rows: assumed shown).
+    r#"
+    ALTER TABLE top_ups ADD COLUMN sim TEXT NOT NULL DEFAULT '';
+    UPDATE top_ups SET sim = 'line:' || line_id;
+    ALTER TABLE top_ups ADD COLUMN shown_at INTEGER;
+    UPDATE top_ups SET shown_at = settled_at WHERE state = 'confirmed';
+    DROP INDEX top_ups_one_open_per_line;
+    CREATE UNIQUE INDEX top_ups_one_open_per_sim ON top_ups (sim)
+        WHERE state IN ('planned', 'submitting', 'unknown');
+    CREATE INDEX top_ups_sim_created ON top_ups (sim, created_at);
+
+    ALTER TABLE observations RENAME COLUMN line_id TO sim;
+    UPDATE observations SET sim = 'line:' || sim;
+
+    CREATE TABLE legacy_lines (line_id TEXT PRIMARY KEY) STRICT;
+    INSERT OR IGNORE INTO legacy_lines (line_id) SELECT line_id FROM top_ups;
+    INSERT OR IGNORE INTO legacy_lines (line_id) SELECT substr(sim, 6) FROM observations;
+    "#,
 ];
 
 /// The schema version a database is at.

@@ -11,16 +11,21 @@ use crate::model::Observation;
 /// and `status` only look at the latest few).
 pub const KEEP_READINGS: chrono::Duration = chrono::Duration::days(90);
 
-/// Inserts the reading and marks the line's last check as a success, in one transaction;
-/// drops the line's readings older than `KEEP_READINGS`.
-pub fn record(conn: &mut Connection, line_id: &str, obs: &Observation) -> Result<(), LedgerError> {
+/// Inserts the SIM's reading and marks the line's last check as a success, in one
+/// transaction; drops the SIM's readings older than `KEEP_READINGS`.
+pub fn record(
+    conn: &mut Connection,
+    line_id: &str,
+    sim: &str,
+    obs: &Observation,
+) -> Result<(), LedgerError> {
     let doing = "recording an observation";
     let tx = conn.transaction().write(doing)?;
     tx.execute(
-        "INSERT INTO observations (line_id, at, balance_minor, balance_currency, data_kb, unlimited, \
+        "INSERT INTO observations (sim, at, balance_minor, balance_currency, data_kb, unlimited, \
          expires_at, state, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![
-            line_id,
+            sim,
             ms(obs.at),
             obs.balance.map(|m| m.minor),
             obs.balance.map(|m| m.currency.code().to_string()),
@@ -39,27 +44,23 @@ pub fn record(conn: &mut Connection, line_id: &str, obs: &Observation) -> Result
     )
     .write(doing)?;
     tx.execute(
-        "DELETE FROM observations WHERE line_id = ?1 AND at < ?2",
-        params![line_id, ms(obs.at - KEEP_READINGS)],
+        "DELETE FROM observations WHERE sim = ?1 AND at < ?2",
+        params![sim, ms(obs.at - KEEP_READINGS)],
     )
     .write(doing)?;
     tx.commit().write(doing)
 }
 
-/// The latest `limit` readings of a line, oldest first.
-pub fn recent(
-    conn: &Connection,
-    line_id: &str,
-    limit: usize,
-) -> Result<Vec<Observation>, LedgerError> {
+/// The latest `limit` readings of a SIM, oldest first.
+pub fn recent(conn: &Connection, sim: &str, limit: usize) -> Result<Vec<Observation>, LedgerError> {
     let doing = "reading recent observations";
     let sql = format!(
-        "SELECT {OBSERVATION_COLS} FROM observations WHERE line_id = ?1 ORDER BY at DESC, id DESC LIMIT ?2"
+        "SELECT {OBSERVATION_COLS} FROM observations WHERE sim = ?1 ORDER BY at DESC, id DESC LIMIT ?2"
     );
     let mut stmt = conn.prepare_cached(&sql).read(doing)?;
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     let mut list: Vec<Observation> = stmt
-        .query_map(params![line_id, limit], rows::observation)
+        .query_map(params![sim, limit], rows::observation)
         .read(doing)?
         .collect::<Result<_, _>>()
         .read(doing)?;
@@ -67,8 +68,8 @@ pub fn recent(
     Ok(list)
 }
 
-pub fn last(conn: &Connection, line_id: &str) -> Result<Option<Observation>, LedgerError> {
-    Ok(recent(conn, line_id, 1)?.pop())
+pub fn last(conn: &Connection, sim: &str) -> Result<Option<Observation>, LedgerError> {
+    Ok(recent(conn, sim, 1)?.pop())
 }
 
 /// Records a failed check, keeping the start of the current run of failures.

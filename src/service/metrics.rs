@@ -153,7 +153,7 @@ impl Metrics {
         let last = ledger.last_checks()?;
         for line in &config.lines {
             let label = || vec![Label::new("line", line.id.clone())];
-            if let Some(obs) = ledger.last_observation(&line.id)? {
+            if let Some(obs) = ledger.last_observation(&line.sim())? {
                 let age = (now - obs.at).num_milliseconds() as f64 / 1000.0;
                 self.gauge("renewd_last_success_age_seconds", label(), age.max(0.0));
             }

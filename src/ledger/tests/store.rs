@@ -165,7 +165,7 @@ fn observations_come_back_oldest_first_and_last() {
         o.data = Some(crate::money::DataSize::from_mb(500 - i as i64));
         o.expires_at = Some(t("2026-12-01T00:00:00Z"));
         o.note = Some(format!("n{i}"));
-        l.record_observation("a", &o).unwrap();
+        l.record_observation("a", "a", &o).unwrap();
     }
     let recent = l.recent_observations("a", 2).unwrap();
     assert_eq!(
@@ -184,13 +184,13 @@ fn observations_come_back_oldest_first_and_last() {
 fn readings_older_than_ninety_days_are_dropped_per_line() {
     let l = mem();
     let at = |s: &str| Observation::empty(t(s));
-    l.record_observation("a", &at("2026-08-01T00:00:00Z"))
+    l.record_observation("a", "a", &at("2026-08-01T00:00:00Z"))
         .unwrap();
-    l.record_observation("b", &at("2026-08-01T00:00:00Z"))
+    l.record_observation("b", "b", &at("2026-08-01T00:00:00Z"))
         .unwrap();
-    l.record_observation("a", &at("2026-09-01T00:00:00Z"))
+    l.record_observation("a", "a", &at("2026-09-01T00:00:00Z"))
         .unwrap();
-    l.record_observation("a", &at("2026-11-30T00:00:00Z"))
+    l.record_observation("a", "a", &at("2026-11-30T00:00:00Z"))
         .unwrap(); // Sep 1 is 90 days back
     let kept: Vec<_> = l
         .recent_observations("a", 10)
@@ -221,7 +221,7 @@ fn failing_checks_keep_their_start_and_a_success_clears_it() {
         (t("2026-11-01T06:00:00Z"), Some(t("2026-11-01T00:00:00Z")))
     );
     assert_eq!(second.error.as_deref(), Some("HTTP 503"));
-    l.record_observation("a", &Observation::empty(t("2026-11-01T12:00:00Z")))
+    l.record_observation("a", "a", &Observation::empty(t("2026-11-01T12:00:00Z")))
         .unwrap();
     l.record_check_failure("b", t("2026-11-01T13:00:00Z"), "x")
         .unwrap();
