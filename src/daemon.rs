@@ -163,10 +163,8 @@ impl Running {
         self.tasks.spawn(async move {
             if let Some(line) = lines.get(&*fire.line) {
                 let _permit = sem.acquire_owned().await;
-                if orphans {
-                    if let Err(e) = check::reconcile_unconfigured(&ctx).await {
-                        tracing::error!("reconciling top-ups of lines no longer configured: {e}");
-                    }
+                if orphans && let Err(e) = check::reconcile_unconfigured(&ctx).await {
+                    tracing::error!("reconciling top-ups of lines no longer configured: {e}");
                 }
                 match check::check_line(&ctx, line).await {
                     Ok(report) => metrics.check_finished(report.decision.as_str()),

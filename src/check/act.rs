@@ -22,6 +22,7 @@ pub async fn on_decision(
     obs: Observation,
 ) -> Result<Report, LedgerError> {
     let mut r = match decision {
+        Decision::Hold { reason } if ctx.dry_run => super::dry::hold(line, &obs, &reason),
         Decision::Hold { reason } => report(line, Outcome::Hold, reason),
         Decision::Wait { reason } => report(line, Outcome::Wait, reason),
         Decision::CannotAct { reason } => {
@@ -129,7 +130,16 @@ async fn buy(
             let detail = format!("{trigger}; {what} would be refused: {}", describe(&e));
             return Ok(report(line, Outcome::Failed, detail));
         }
-        return dry_run(ctx, line, trigger, &what);
+        return match super::dry::caps(ctx, line, offer.amount)? {
+            Ok(spend) => dry_run(ctx, line, trigger, &format!("{what} ({spend})")),
+            Err(hit) => {
+                let detail = format!(
+                    "{trigger}, but {what} would pass the {} cap ({} spent of {}): would buy nothing",
+                    hit.scope, hit.spent, hit.cap
+                );
+                Ok(report(line, Outcome::Blocked, detail))
+            }
+        };
     }
     let t = match plan(ctx, line, trigger, obs, &offer)? {
         Planned::Ok(t) => t,

@@ -16,6 +16,7 @@ use crate::model::{Observation, TopUp};
 use crate::policy::{self, Facts};
 
 mod act;
+mod dry;
 mod observe;
 mod orphans;
 mod outcome;

@@ -241,7 +241,6 @@ fn triggers(line: &Line, f: &Facts) -> (Vec<Crossed>, Vec<String>) {
         );
         cross(text, true);
     }
-    drop(cross);
     if obs.is_some_and(|o| o.state == LineState::Expired)
         && crossed.is_empty()
         && p.expires_within.is_some()
