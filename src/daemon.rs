@@ -8,6 +8,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use anyhow::Context;
 use tokio::sync::{Notify, Semaphore, mpsc, watch};
 use tokio::task::{JoinHandle, JoinSet};
 
@@ -85,6 +86,8 @@ struct Running {
     stop_tx: watch::Sender<bool>,
     /// When open top-ups of unconfigured SIMs are next reconciled (`None`: with the next check).
     orphans_at: Option<tokio::time::Instant>,
+    /// Hands the current `ctx` to the control socket (replaced on reload).
+    ctx_tx: watch::Sender<Ctx>,
 }
 
 impl Running {
@@ -97,6 +100,8 @@ impl Running {
             carriers: Arc::new(deps.carriers),
             ledger: ledger.clone(),
         };
+        let listener = crate::control::server::bind(&ctx.config.daemon.state_dir)
+            .context("while opening the control socket in the state directory")?;
         let (stop_tx, stop_rx) = watch::channel(false);
         let stopped = move || {
             let mut rx = stop_rx.clone();
@@ -131,6 +136,8 @@ impl Running {
             wake.clone(),
             stopped(),
         ));
+        let (ctx_tx, ctx_rx) = watch::channel(ctx.clone());
+        tokio::spawn(crate::control::server::serve(listener, ctx_rx, stopped()));
         tracing::info!(lines = ctx.config.lines.len(), "renewd running");
         service.ready();
         Ok(Running {
@@ -147,6 +154,7 @@ impl Running {
             tasks: JoinSet::new(),
             stop_tx,
             orphans_at: None,
+            ctx_tx,
         })
     }
 
@@ -204,6 +212,7 @@ impl Running {
         };
         self.lines = index(&self.ctx.config);
         self.orphans_at = None;
+        let _ = self.ctx_tx.send(self.ctx.clone());
         let entries = entries(&self.ctx.config, self.ledger.as_ref())?;
         let _ = self.sched.commands.send(Command::Replace {
             entries,

@@ -78,6 +78,8 @@ pub enum Outcome {
     Dead,
     /// The status could not be read.
     CheckFailed,
+    /// A person paused the line (`renewd pause`): not checked, nothing bought.
+    Paused,
 }
 
 impl Outcome {
@@ -93,6 +95,7 @@ impl Outcome {
             Outcome::CannotAct => "cannot_act",
             Outcome::Dead => "dead",
             Outcome::CheckFailed => "check_failed",
+            Outcome::Paused => "paused",
         }
     }
 
@@ -100,7 +103,7 @@ impl Outcome {
     pub fn ok(&self) -> bool {
         matches!(
             self,
-            Outcome::Hold | Outcome::Wait | Outcome::Topup | Outcome::DryRun
+            Outcome::Hold | Outcome::Wait | Outcome::Topup | Outcome::DryRun | Outcome::Paused
         )
     }
 }
@@ -120,13 +123,42 @@ impl Report {
 
 pub use orphans::reconcile_unconfigured;
 
+/// Why a line is checked: on its schedule, or because a person asked to buy now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// The daemon's schedule or `renewd once`: buys when a threshold says so.
+    Scheduled,
+    /// `renewd topup LINE`: buys now, through the same open-top-up rule, caps and ledger.
+    Requested,
+}
+
 /// Checks one line and acts on it like the daemon would.
 pub async fn check_line(ctx: &Ctx, line: &Line) -> Result<Report, CheckError> {
+    check(ctx, line, Mode::Scheduled).await
+}
+
+/// Checks one line and buys now (`renewd topup`), unless a top-up is open, the SIM is
+/// dead, the line is paused or a cap stops it.
+pub async fn top_up_now(ctx: &Ctx, line: &Line) -> Result<Report, CheckError> {
+    check(ctx, line, Mode::Requested).await
+}
+
+async fn check(ctx: &Ctx, line: &Line, mode: Mode) -> Result<Report, CheckError> {
     let now = Utc::now();
     let led = |source| CheckError::Ledger {
         line: line.id.clone(),
         source,
     };
+    if let Some(since) = ctx.ledger.paused_since(&line.sim()).map_err(led)? {
+        let detail = format!(
+            "paused since {} by a person; `renewd resume {}` to check it again",
+            since.format("%Y-%m-%d %H:%M UTC"),
+            line.id
+        );
+        let r = report(line, Outcome::Paused, detail);
+        log(&r);
+        return Ok(r);
+    }
     reconcile::open_top_ups(ctx, line).await.map_err(led)?;
     let observation = match observe::read(ctx, line).await.map_err(led)? {
         Ok(obs) => obs,
@@ -164,7 +196,10 @@ pub async fn check_line(ctx: &Ctx, line: &Line) -> Result<Report, CheckError> {
         // A carrier that caches its readings (Airalo: 20 min) needs at least that long.
         settle: ctx.config.daemon.settle.max(status_carrier.min_settle()),
     };
-    let decision = policy::decide(line, &facts);
+    let decision = match mode {
+        Mode::Scheduled => policy::decide(line, &facts),
+        Mode::Requested => policy::decide_now(&facts),
+    };
     let mut report = act::on_decision(ctx, line, decision, observation)
         .await
         .map_err(led)?;

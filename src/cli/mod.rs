@@ -4,7 +4,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::control::Request;
+
 mod check;
+mod control;
 mod history;
 mod once;
 mod resolve;
@@ -50,6 +53,18 @@ pub enum Command {
     TestEmail,
     /// Settle a top-up whose outcome stayed unknown.
     Resolve(ResolveArgs),
+    /// Buy a top-up for a line now, through the same caps and ledger (via the running daemon).
+    Topup(LineArg),
+    /// Stop checks and purchases for a line until `resume` (kept in the ledger).
+    Pause(LineArg),
+    /// Check a paused line on its schedule again.
+    Resume(LineArg),
+}
+
+#[derive(Debug, Args)]
+pub struct LineArg {
+    /// The line's id in the config.
+    pub line: String,
 }
 
 #[derive(Debug, Args)]
@@ -110,5 +125,8 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::History(args) => history::history(&cli.config, &args),
         Command::TestEmail => wiring::test_email(&cli.config).await,
         Command::Resolve(args) => resolve::resolve(&cli.config, &args),
+        Command::Topup(a) => control::control(&cli.config, Request::Topup { line: a.line }).await,
+        Command::Pause(a) => control::control(&cli.config, Request::Pause { line: a.line }).await,
+        Command::Resume(a) => control::control(&cli.config, Request::Resume { line: a.line }).await,
     }
 }

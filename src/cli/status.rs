@@ -106,8 +106,9 @@ fn line_json(
         line.policy.monthly_cap,
     );
     let left = forecast(&history, None, now);
+    let paused = ledger.paused_since(&sim)?;
     Ok(json!({
-        "id": line.id, "name": line.name, "carrier": line.carrier,
+        "id": line.id, "name": line.name, "carrier": line.carrier, "paused_since": paused,
         "observation": last,
         "last_check": check.map(|c| json!({"at": c.at, "error": c.error, "failing_since": c.failing_since})),
         "next_check": next_due(&line.schedule, check.map(|c| c.at), now, config.daemon.timezone),
@@ -129,6 +130,13 @@ fn print_text(doc: &Value, config: &Config) {
     };
     for l in doc["lines"].as_array().into_iter().flatten() {
         println!("{} ({})", s(&l["id"]), s(&l["name"]));
+        if !l["paused_since"].is_null() {
+            println!(
+                "  PAUSED      since {} (renewd resume {})",
+                time(&l["paused_since"]),
+                s(&l["id"])
+            );
+        }
         match serde_json::from_value::<Observation>(l["observation"].clone()) {
             Err(_) => println!("  last seen   never"),
             Ok(o) => println!(

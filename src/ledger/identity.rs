@@ -1,10 +1,38 @@
-//! Rows written before lines were keyed by their SIM: re-keyed once to the SIM of the
-//! configured line that had their id (`legacy_lines` lists the ids still to do).
+//! What the ledger keeps per SIM beyond top-ups: whether a person paused it, and the
+//! re-keying of rows written before lines were keyed by their SIM (`legacy_lines`).
 
-use rusqlite::{Connection, TransactionBehavior, params};
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::LedgerError;
-use super::rows::SqlResultExt;
+use super::rows::{SqlResultExt, ms};
+
+/// Pauses (`at` = `Some`) or resumes a SIM; `true` when the state changed.
+pub fn set_paused(
+    conn: &Connection,
+    line_id: &str,
+    sim: &str,
+    at: Option<DateTime<Utc>>,
+) -> Result<bool, LedgerError> {
+    let doing = "pausing or resuming a line";
+    let changed = match at {
+        Some(at) => conn.execute(
+            "INSERT OR IGNORE INTO paused (sim, line_id, at) VALUES (?1, ?2, ?3)",
+            params![sim, line_id, ms(at)],
+        ),
+        None => conn.execute("DELETE FROM paused WHERE sim = ?1", [sim]),
+    };
+    Ok(changed.write(doing)? == 1)
+}
+
+/// Since when a SIM is paused.
+pub fn paused_since(conn: &Connection, sim: &str) -> Result<Option<DateTime<Utc>>, LedgerError> {
+    let at: Option<i64> = conn
+        .query_row("SELECT at FROM paused WHERE sim = ?1", [sim], |r| r.get(0))
+        .optional()
+        .read("reading whether a line is paused")?;
+    Ok(at.and_then(DateTime::from_timestamp_millis))
+}
 
 /// For each `(line_id, sim)` of the config whose id is still listed in `legacy_lines`:
 /// top-ups and readings keyed `line:<id>` move to `sim`, in one transaction. Ids of lines

@@ -97,6 +97,14 @@ pub const MIGRATIONS: &[&str] = &[
     INSERT OR IGNORE INTO legacy_lines (line_id) SELECT line_id FROM top_ups;
     INSERT OR IGNORE INTO legacy_lines (line_id) SELECT substr(sim, 6) FROM observations;
     "#,
+    // 3: lines a person paused (`renewd pause`): no checks, no purchases until resumed.
+    r#"
+    CREATE TABLE paused (
+        sim TEXT PRIMARY KEY,
+        line_id TEXT NOT NULL,
+        at INTEGER NOT NULL
+    ) STRICT;
+    "#,
 ];
 
 /// The schema version a database is at.

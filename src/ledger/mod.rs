@@ -238,6 +238,15 @@ pub trait Ledger: Send + Sync {
     ) -> Result<Vec<TopUp>, LedgerError>;
     /// Money counting against caps in `month`, per currency: one SIM, or all when `None`.
     fn month_spend(&self, sim: Option<&str>, month: &Month) -> Result<Vec<Money>, LedgerError>;
+    /// Pauses (`at` = `Some`) or resumes (`None`) a SIM; `true` when that changed anything.
+    fn set_paused(
+        &self,
+        line_id: &str,
+        sim: &str,
+        at: Option<DateTime<Utc>>,
+    ) -> Result<bool, LedgerError>;
+    /// Since when a SIM is paused, if it is.
+    fn paused_since(&self, sim: &str) -> Result<Option<DateTime<Utc>>, LedgerError>;
     /// Re-keys rows written before lines were keyed by SIM, given the config's
     /// `(line id, SIM key)` pairs; a no-op once done. Returns the rows moved.
     fn adopt_legacy(&self, lines: &[(String, String)]) -> Result<usize, LedgerError>;

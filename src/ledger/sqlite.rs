@@ -197,6 +197,17 @@ impl Ledger for SqliteLedger {
     fn month_spend(&self, sim: Option<&str>, month: &Month) -> Result<Vec<Money>, LedgerError> {
         topups::month_spend(&self.conn(), sim, month)
     }
+    fn set_paused(
+        &self,
+        line_id: &str,
+        sim: &str,
+        at: Option<DateTime<Utc>>,
+    ) -> Result<bool, LedgerError> {
+        identity::set_paused(&self.conn(), line_id, sim, at)
+    }
+    fn paused_since(&self, sim: &str) -> Result<Option<DateTime<Utc>>, LedgerError> {
+        identity::paused_since(&self.conn(), sim)
+    }
     fn adopt_legacy(&self, lines: &[(String, String)]) -> Result<usize, LedgerError> {
         identity::adopt(&mut self.conn(), lines)
     }

@@ -97,6 +97,30 @@ pub fn decide(line: &Line, f: &Facts) -> Decision {
     }
 }
 
+/// A person asked to buy now (`renewd topup`): buys unless a top-up is still open or the
+/// SIM is dead. Thresholds, settle and retry pauses are the person's call; caps still hold.
+pub fn decide_now(f: &Facts) -> Decision {
+    if let Some(open) = f.open {
+        return Decision::Wait {
+            reason: format!(
+                "top-up #{} is {}; it is settled before anything else is bought",
+                open.id, open.state
+            ),
+        };
+    }
+    if let Some(obs) = f.observation.filter(|o| o.state == LineState::Dead) {
+        return Decision::Dead {
+            reason: obs
+                .note
+                .clone()
+                .unwrap_or_else(|| "the carrier reports the SIM as gone".into()),
+        };
+    }
+    Decision::TopUp {
+        trigger: "requested by a person (renewd topup)".into(),
+    }
+}
+
 /// Why the last confirmed top-up still blocks buying, if it does.
 fn settling(f: &Facts) -> Option<String> {
     let last = f.last_confirmed?;
