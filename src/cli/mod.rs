@@ -46,7 +46,7 @@ pub enum Command {
     /// Check lines now, act on them like the daemon would, print each decision, exit.
     Once(OnceArgs),
     /// Per line: last reading, next check, open top-ups, month spend vs caps.
-    Status(JsonArg),
+    Status(StatusArgs),
     /// The top-up ledger.
     History(HistoryArgs),
     /// Send one test email through the configured transport.
@@ -88,6 +88,25 @@ pub struct JsonArg {
 }
 
 #[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Only this line.
+    #[arg(value_name = "LINE")]
+    pub line: Option<String>,
+    /// Only lines bought through this carrier section.
+    #[arg(long, value_name = "NAME")]
+    pub carrier: Option<String>,
+    /// Only lines that need attention.
+    #[arg(long)]
+    pub attention: bool,
+    /// At most this many lines (those needing attention first).
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    /// One JSON document on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct HistoryArgs {
     /// Only this line.
     #[arg(long = "line", value_name = "ID")]
@@ -121,7 +140,7 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Run => run::run(&cli.config).await,
         Command::Check => check::check(&cli.config),
         Command::Once(args) => once::once(&cli.config, &args).await,
-        Command::Status(args) => status::status(&cli.config, args.json),
+        Command::Status(args) => status::status(&cli.config, &args),
         Command::History(args) => history::history(&cli.config, &args),
         Command::TestEmail => wiring::test_email(&cli.config).await,
         Command::Resolve(args) => resolve::resolve(&cli.config, &args),

@@ -8,6 +8,7 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
+use super::StatusArgs;
 use super::history::json_row;
 use super::history::json_row as history_row;
 use super::wiring::{load_config, open_ledger};
@@ -22,8 +23,18 @@ mod line;
 mod spark;
 mod table;
 
-pub fn status(path: &Path, json: bool) -> anyhow::Result<i32> {
+pub fn status(path: &Path, args: &StatusArgs) -> anyhow::Result<i32> {
     let config = load_config(path)?;
+    if let Some(id) = args
+        .line
+        .as_ref()
+        .filter(|id| !config.lines.iter().any(|l| &l.id == *id))
+    {
+        anyhow::bail!(
+            "no line {id:?} in {}; `renewd check` lists the lines",
+            path.display()
+        );
+    }
     let ledger = open_ledger(&config)?;
     let now = Utc::now();
     let month = month_of(now, config.daemon.timezone);
@@ -35,13 +46,21 @@ pub fn status(path: &Path, json: bool) -> anyhow::Result<i32> {
         month,
         now,
     };
-    let lines = config
-        .lines
-        .iter()
+    let selected = config.lines.iter().filter(|l| {
+        args.line.as_ref().is_none_or(|id| &l.id == id)
+            && args.carrier.as_ref().is_none_or(|c| &l.carrier == c)
+    });
+    let mut lines = selected
         .map(|l| line::gather(&config, ledger.as_ref(), l, &shared))
         .collect::<anyhow::Result<Vec<_>>>()?;
+    lines.retain(|l| !args.attention || !l.row.attention.is_empty());
+    if let Some(limit) = args.limit {
+        // Keep the lines that need a person; JSON is otherwise in config order.
+        lines.sort_by_key(|l| l.row.attention.is_empty());
+        lines.truncate(limit);
+    }
     let doc = document(&config, ledger.as_ref(), &shared, &lines)?;
-    if json {
+    if args.json {
         println!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
         let header = header(&config, &doc, &lines);
