@@ -88,6 +88,8 @@ struct Running {
     orphans_at: Option<tokio::time::Instant>,
     /// Hands the current `ctx` to the control socket (replaced on reload).
     ctx_tx: watch::Sender<Ctx>,
+    /// The month whose previous month's digest was last queued.
+    digest_month: Option<(i32, u32)>,
 }
 
 impl Running {
@@ -155,6 +157,7 @@ impl Running {
             stop_tx,
             orphans_at: None,
             ctx_tx,
+            digest_month: None,
         })
     }
 
@@ -168,11 +171,17 @@ impl Running {
             self.service.metrics(),
         );
         let orphans = self.orphans_due();
+        let digest = self.digest_due();
         self.tasks.spawn(async move {
             if let Some(line) = lines.get(&*fire.line) {
                 let _permit = sem.acquire_owned().await;
                 if orphans && let Err(e) = check::reconcile_unconfigured(&ctx).await {
                     tracing::error!("reconciling top-ups of lines no longer configured: {e}");
+                }
+                if digest
+                    && let Err(e) = check::digest::queue_last_month(&ctx, chrono::Utc::now()).await
+                {
+                    tracing::error!("composing the monthly digest: {e}");
                 }
                 match check::check_line(&ctx, line).await {
                     Ok(report) => metrics.check_finished(report.decision.as_str()),
@@ -194,6 +203,18 @@ impl Running {
         let due = self.orphans_at.is_none_or(|at| now >= at);
         if due {
             self.orphans_at = Some(now + ORPHAN_SWEEP);
+        }
+        due
+    }
+
+    /// Whether a check should also queue last month's digest: once per month the daemon
+    /// sees (the message key keeps it once across restarts), when a delivery asks for it.
+    fn digest_due(&mut self) -> bool {
+        let month =
+            crate::policy::month_of(chrono::Utc::now(), self.ctx.config.daemon.timezone).label;
+        let due = check::digest::wanted(&self.ctx) && self.digest_month != Some(month);
+        if due {
+            self.digest_month = Some(month);
         }
         due
     }

@@ -16,6 +16,7 @@ use crate::model::{Observation, TopUp};
 use crate::policy::{self, Facts};
 
 mod act;
+pub mod digest;
 mod dry;
 mod known;
 mod observe;

@@ -74,17 +74,18 @@ pub struct Email {
     pub password: Option<SecretSource>,
     pub from: String,
     pub to: Vec<String>,
-    /// Which kinds of message are sent: receipt, failure, warning.
+    /// Which kinds of message are sent: receipt, failure, warning (the default), digest.
     pub send: Vec<MessageKind>,
 }
 
-/// The three kinds of email renewd sends.
+/// The kinds of message renewd sends; `digest` (a monthly summary) only when asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MessageKind {
     Receipt,
     Failure,
     Warning,
+    Digest,
 }
 
 impl MessageKind {
@@ -93,6 +94,7 @@ impl MessageKind {
             MessageKind::Receipt => "receipt",
             MessageKind::Failure => "failure",
             MessageKind::Warning => "warning",
+            MessageKind::Digest => "digest",
         }
     }
 
@@ -101,6 +103,7 @@ impl MessageKind {
             "receipt" => MessageKind::Receipt,
             "failure" => MessageKind::Failure,
             "warning" => MessageKind::Warning,
+            "digest" => MessageKind::Digest,
             _ => return None,
         })
     }

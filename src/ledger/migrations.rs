@@ -105,6 +105,29 @@ pub const MIGRATIONS: &[&str] = &[
         at INTEGER NOT NULL
     ) STRICT;
     "#,
+    // 4: the outbox takes `digest`, the opt-in monthly summary. SQLite cannot change a
+    // CHECK, so the table is rebuilt with the same columns and rows.
+    r#"
+    CREATE TABLE outbox_v4 (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL CHECK (kind IN ('receipt', 'failure', 'warning', 'digest')),
+        line_id TEXT,
+        subject TEXT NOT NULL,
+        text TEXT NOT NULL,
+        html TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        sent_at INTEGER,
+        last_error TEXT,
+        dead INTEGER NOT NULL DEFAULT 0 CHECK (dead IN (0, 1))
+    ) STRICT;
+    INSERT INTO outbox_v4 SELECT * FROM outbox;
+    DROP TABLE outbox;
+    ALTER TABLE outbox_v4 RENAME TO outbox;
+    CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE sent_at IS NULL AND dead = 0;
+    "#,
 ];
 
 /// The schema version a database is at.
