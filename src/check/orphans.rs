@@ -66,6 +66,7 @@ pub fn stand_in(t: &TopUp) -> Line {
             },
             monthly_cap: None,
             plan_days: None,
-        },
+        }
+        .into(),
     }
 }

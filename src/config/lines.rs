@@ -1,51 +1,118 @@
 //! The `[[lines]]`: each line's own keys, and the checks that span a line and its carrier
 //! (the carrier exists, the line has what that carrier needs, it can renew on expiry).
+//! Inventory rows (`inventory.rs`) go through the same `LineCheck::line`.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 
-use super::Line;
+use super::policies::Named;
 use super::policy::policy;
-use super::raw::{RawConfig, RawLine};
+use super::raw::{RawConfig, RawLine, RawLinePolicy, RawPolicy};
 use super::validate::Problems;
+use super::{Line, Policy};
 use crate::carriers::CarrierSpec;
 use crate::money::Money;
 use crate::schedule::Schedule;
 
 type Specs = BTreeMap<String, CarrierSpec>;
 
-/// Checks every line; lines with problems are left out (the problems say why).
-pub fn lines(raw: &RawConfig, global_cap: Option<Money>, p: &mut Problems) -> Vec<Line> {
-    let mut seen = HashSet::new();
-    let mut out = Vec::new();
-    for (i, l) in raw.lines.iter().enumerate() {
-        let key = format!("lines[{i}]");
-        if !seen.insert(l.id.as_str()) {
+/// What each line is checked against, and what earlier lines already took.
+pub struct LineCheck<'a> {
+    pub carriers: &'a Specs,
+    /// `[policies.NAME]`, each validated once and shared by the lines that name it.
+    pub named: &'a BTreeMap<String, Named<'a>>,
+    pub global_cap: Option<Money>,
+    /// Line ids seen so far, with where (`lines[3]`, `sims.csv:12`).
+    ids: HashMap<String, String>,
+    /// SIM keys seen so far, with the id of the line on it.
+    sims: HashMap<String, String>,
+    /// Carrier sections and named policies some line refers to (for the unused warnings).
+    pub used_carriers: HashSet<String>,
+    pub used_policies: HashSet<String>,
+}
+
+impl<'a> LineCheck<'a> {
+    pub fn new(
+        carriers: &'a Specs,
+        named: &'a BTreeMap<String, Named<'a>>,
+        global_cap: Option<Money>,
+    ) -> Self {
+        LineCheck {
+            carriers,
+            named,
+            global_cap,
+            ids: HashMap::new(),
+            sims: HashMap::new(),
+            used_carriers: HashSet::new(),
+            used_policies: HashSet::new(),
+        }
+    }
+
+    /// Checks one line; `None` when it has problems (they say why). `key` is its key path
+    /// (`lines[3]`), `place` how a person finds it (`lines[3]` or `sims.csv:12`).
+    pub fn line(&mut self, l: &RawLine, key: &str, place: &str, p: &mut Problems) -> Option<Line> {
+        for name in std::iter::once(&l.carrier).chain(&l.status_from) {
+            if !self.used_carriers.contains(name) {
+                self.used_carriers.insert(name.clone());
+            }
+        }
+        self.unique(l, key, place, p);
+        let (raw_policy, policy) = self.policy(l, key, p);
+        line(l, key, self.carriers, raw_policy, policy, p)
+    }
+
+    /// The line's policy: its own table (checked here) or a named one (checked once).
+    fn policy<'b>(
+        &mut self,
+        l: &'b RawLine,
+        key: &str,
+        p: &mut Problems,
+    ) -> (Option<&'b RawPolicy>, Option<Arc<Policy>>)
+    where
+        'a: 'b,
+    {
+        match &l.policy {
+            RawLinePolicy::Own(raw) => {
+                let parsed = policy(raw, &format!("{key}.policy"), self.global_cap, p);
+                (Some(raw), parsed.map(Arc::new))
+            }
+            RawLinePolicy::Named(name) => match self.named.get(name) {
+                Some(n) => {
+                    if !self.used_policies.contains(name) {
+                        self.used_policies.insert(name.clone());
+                    }
+                    (Some(n.raw), n.parsed.clone())
+                }
+                None => {
+                    p.add(
+                        format!("{key}.policy"),
+                        super::policies::unknown(name, self.named),
+                    );
+                    (None, None)
+                }
+            },
+        }
+    }
+
+    /// Ids are unique, and a SIM is one line.
+    fn unique(&mut self, l: &RawLine, key: &str, place: &str, p: &mut Problems) {
+        if let Some(other) = self.ids.get(&l.id) {
             p.add(
                 format!("{key}.id"),
                 format!(
-                    "{:?} is used by an earlier line; ids must be unique, e.g. \"{}-2\"",
+                    "{:?} is used by an earlier line ({other}); ids must be unique, e.g. \"{}-2\"",
                     l.id, l.id
                 ),
             );
+        } else {
+            self.ids.insert(l.id.clone(), place.to_string());
         }
-        if let Some(line) = line(l, &key, &raw.carriers, global_cap, p) {
-            out.push(line);
-        }
-    }
-    one_line_per_sim(raw, p);
-    out
-}
-
-/// Two lines on one SIM would each buy for it: refused, naming both.
-fn one_line_per_sim(raw: &RawConfig, p: &mut Problems) {
-    let mut first: std::collections::HashMap<String, &str> = std::collections::HashMap::new();
-    for (i, l) in raw.lines.iter().enumerate() {
         let sim = super::sim_key(l.iccid.as_deref(), l.number.as_deref(), &l.id);
-        match first.get(sim.as_str()) {
+        match self.sims.get(&sim) {
             Some(other) => p.add(
-                format!("lines[{i}]"),
+                key,
                 format!(
                     "line {:?} is on the same SIM ({sim}) as line {other:?}; a SIM is one line: \
                      remove one of them, or give each its own iccid/number",
@@ -53,17 +120,30 @@ fn one_line_per_sim(raw: &RawConfig, p: &mut Problems) {
                 ),
             ),
             None => {
-                first.insert(sim, &l.id);
+                self.sims.insert(sim, l.id.clone());
             }
         }
     }
+}
+
+/// Checks every `[[lines]]` entry; lines with problems are left out (the problems say why).
+pub fn lines(raw: &RawConfig, check: &mut LineCheck<'_>, p: &mut Problems) -> Vec<Line> {
+    let mut out = Vec::with_capacity(raw.lines.len());
+    for (i, l) in raw.lines.iter().enumerate() {
+        let key = format!("lines[{i}]");
+        if let Some(line) = check.line(l, &key, &key, p) {
+            out.push(line);
+        }
+    }
+    out
 }
 
 fn line(
     l: &RawLine,
     key: &str,
     carriers: &Specs,
-    global_cap: Option<Money>,
+    raw_policy: Option<&RawPolicy>,
+    policy: Option<Arc<Policy>>,
     p: &mut Problems,
 ) -> Option<Line> {
     let k = |s: &str| format!("{key}.{s}");
@@ -99,12 +179,15 @@ fn line(
         ),
         other => other.map(|n| n as u64),
     };
-    let policy = policy(&l.policy, &k("policy"), global_cap, p);
     if let Some(spec) = carriers.get(&l.carrier) {
         spec.validate_line(l, key, p);
-        carrier_rules(l, key, spec, p);
+        if let Some(raw) = raw_policy {
+            carrier_rules(l, raw, key, spec, p);
+        }
     }
-    expiry_warning(l, key, carriers, p);
+    if let Some(raw) = raw_policy {
+        expiry_warning(l, raw, key, carriers, p);
+    }
     Some(Line {
         id: l.id.clone(),
         name: l.name.clone().unwrap_or_else(|| l.id.clone()),
@@ -171,10 +254,10 @@ fn identifiers(l: &RawLine, key: &str, p: &mut Problems) {
 }
 
 /// What the buying carrier sells, and the keys only one carrier type reads.
-fn carrier_rules(l: &RawLine, key: &str, spec: &CarrierSpec, p: &mut Problems) {
+fn carrier_rules(l: &RawLine, pol: &RawPolicy, key: &str, spec: &CarrierSpec, p: &mut Problems) {
     let k = |s: &str| format!("{key}.{s}");
     let kind = spec.type_name();
-    let (amount, package) = (&l.policy.topup_amount, &l.policy.topup_package);
+    let (amount, package) = (&pol.topup_amount, &pol.topup_package);
     match spec {
         CarrierSpec::OneNce(_) => {
             if amount.is_none() {
@@ -227,14 +310,14 @@ pub fn reports_expiry(spec: &CarrierSpec) -> Option<bool> {
 }
 
 /// `expires_within` on a line whose status carrier cannot report expiry needs a plan date.
-fn expiry_warning(l: &RawLine, key: &str, carriers: &Specs, p: &mut Problems) {
+fn expiry_warning(l: &RawLine, pol: &RawPolicy, key: &str, carriers: &Specs, p: &mut Problems) {
     let name = l.status_from.as_ref().unwrap_or(&l.carrier);
     let Some(spec) = carriers.get(name) else {
         return;
     };
     let knows = reports_expiry(spec);
-    plan_outlasts_window(l, key, knows, p);
-    if l.policy.expires_within.is_none() || l.policy.plan_days.is_some() || knows == Some(true) {
+    plan_outlasts_window(pol, key, knows, p);
+    if pol.expires_within.is_none() || pol.plan_days.is_some() || knows == Some(true) {
         return;
     }
     if knows == Some(false) {
@@ -266,9 +349,8 @@ fn expiry_warning(l: &RawLine, key: &str, carriers: &Specs, p: &mut Problems) {
 
 /// A plan no longer than `expires_within` would end inside the window right after each
 /// purchase: the line would buy at every check.
-fn plan_outlasts_window(l: &RawLine, key: &str, knows: Option<bool>, p: &mut Problems) {
-    let (Some(days), Some(within)) = (l.policy.plan_days, l.policy.expires_within.as_deref())
-    else {
+fn plan_outlasts_window(pol: &RawPolicy, key: &str, knows: Option<bool>, p: &mut Problems) {
+    let (Some(days), Some(within)) = (pol.plan_days, pol.expires_within.as_deref()) else {
         return;
     };
     let Ok(within) = crate::money::parse_duration(within) else {
@@ -288,14 +370,11 @@ fn plan_outlasts_window(l: &RawLine, key: &str, knows: Option<bool>, p: &mut Pro
 }
 
 /// A carrier section no line uses is probably a typo in a line's `carrier`.
-pub fn warn_unused_carriers(raw: &RawConfig, p: &mut Problems) {
-    for name in raw.carriers.keys() {
-        let used = raw
-            .lines
-            .iter()
-            .any(|l| &l.carrier == name || l.status_from.as_ref() == Some(name));
-        if !used && !raw.lines.is_empty() {
-            p.warn(format!("carriers.{name}"), "no line uses this carrier; name it in a line's carrier or status_from, or remove the section");
-        }
+pub fn warn_unused_carriers(raw: &RawConfig, used: &HashSet<String>, p: &mut Problems) {
+    if used.is_empty() {
+        return;
+    }
+    for name in raw.carriers.keys().filter(|n| !used.contains(*n)) {
+        p.warn(format!("carriers.{name}"), "no line uses this carrier; name it in a line's carrier or status_from, or remove the section");
     }
 }

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::NaiveDate;
@@ -15,9 +16,11 @@ use crate::carriers::CarrierSpec;
 use crate::money::{DataSize, Money};
 use crate::schedule::Schedule;
 
+mod inventory;
 mod lines;
 pub mod locate;
 mod parse_error;
+mod policies;
 mod policy;
 pub mod raw;
 pub mod secret;
@@ -127,7 +130,8 @@ pub struct Line {
     pub status_from: Option<String>,
     /// A known plan renewal day, for carriers that cannot report expiry.
     pub renews_on: Option<NaiveDate>,
-    pub policy: Policy,
+    /// Shared by every line that names the same `[policies.NAME]`.
+    pub policy: Arc<Policy>,
 }
 
 impl Line {
@@ -192,10 +196,16 @@ pub struct Problem {
     pub message: String,
     /// 1-based line and column in the file, when the key could be found.
     pub position: Option<(usize, usize)>,
+    /// `sims.csv:12` when the problem is in an inventory row, not the config file; `key`
+    /// is then the row's column.
+    pub file: Option<String>,
 }
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.key.is_empty() {
+            return f.write_str(&self.message);
+        }
         write!(f, "{}: {}", self.key, self.message)
     }
 }
@@ -219,9 +229,10 @@ pub enum ConfigError {
 pub fn render_problems(path: &Path, problems: &[Problem]) -> String {
     let mut out = Vec::new();
     for p in problems {
-        let at = match p.position {
-            Some((l, c)) => format!("{}:{l}:{c}", path.display()),
-            None => path.display().to_string(),
+        let at = match (&p.file, p.position) {
+            (Some(file), _) => file.clone(),
+            (None, Some((l, c))) => format!("{}:{l}:{c}", path.display()),
+            (None, None) => path.display().to_string(),
         };
         out.push(format!("{at}: {p}"));
     }

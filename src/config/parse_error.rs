@@ -16,6 +16,7 @@ pub fn parse_problem(text: &str, e: &toml::de::Error) -> Problem {
             key: "(file)".into(),
             message: format!("not valid TOML: {msg}"),
             position,
+            file: None,
         };
     };
     let target = target(&all, &span);
@@ -47,6 +48,7 @@ pub fn parse_problem(text: &str, e: &toml::de::Error) -> Problem {
         key,
         message: msg.to_string(),
         position,
+        file: None,
     }
 }
 
@@ -81,6 +83,7 @@ impl Site<'_> {
             key,
             message,
             position,
+            file: None,
         }
     }
 
@@ -115,6 +118,7 @@ impl Site<'_> {
             key: join(self.base, field),
             message: format!("is required{hint}"),
             position: self.position,
+            file: None,
         }
     }
 

@@ -19,8 +19,14 @@ pub struct RawConfig {
     pub budget: RawBudget,
     #[serde(default)]
     pub carriers: BTreeMap<String, CarrierSpec>,
+    /// Named policies that lines (and inventory rows) refer to with `policy = "NAME"`.
+    #[serde(default)]
+    pub policies: BTreeMap<String, RawPolicy>,
     #[serde(default)]
     pub lines: Vec<RawLine>,
+    /// CSV files with one line per row (`config/inventory.rs`).
+    #[serde(default)]
+    pub inventory: Vec<RawInventory>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -71,7 +77,26 @@ pub struct RawLine {
     pub sku_code: Option<String>,
     pub status_from: Option<String>,
     pub renews_on: Option<String>,
-    pub policy: RawPolicy,
+    pub policy: RawLinePolicy,
+}
+
+/// A line's policy: the name of a `[policies.NAME]` table, or its own `[lines.policy]`.
+#[derive(Debug)]
+pub enum RawLinePolicy {
+    Named(String),
+    Own(RawPolicy),
+}
+
+/// `[[inventory]]`: a CSV file whose header names line keys, one line per row.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawInventory {
+    /// Relative to the config file's folder.
+    pub file: String,
+    /// The carrier of rows with no `carrier` cell.
+    pub carrier: Option<String>,
+    /// The named policy of rows with no `policy` cell.
+    pub policy: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -86,4 +111,29 @@ pub struct RawPolicy {
     pub min_data: Option<String>,
     pub monthly_cap: Option<String>,
     pub plan_days: Option<i64>,
+}
+
+/// A string names a policy; a table is the line's own (its errors keep serde's words).
+impl<'de> Deserialize<'de> for RawLinePolicy {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = RawLinePolicy;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a policy name (a [policies.NAME] table) or a [lines.policy] table")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(RawLinePolicy::Named(v.to_string()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let own =
+                    RawPolicy::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(RawLinePolicy::Own(own))
+            }
+        }
+        d.deserialize_any(Visit)
+    }
 }

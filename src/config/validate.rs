@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use chrono_tz::Tz;
 
+use super::lines::LineCheck;
 use super::locate::{entries, key_offset, line_col};
 use super::parse_error::parse_problem;
 use super::raw::{RawConfig, RawDaemon, RawEmail};
@@ -29,6 +30,7 @@ impl Problems {
             key: key.into(),
             message: message.into(),
             position: None,
+            file: None,
         });
     }
 
@@ -37,6 +39,7 @@ impl Problems {
             key: key.into(),
             message: message.into(),
             position: None,
+            file: None,
         });
     }
 
@@ -115,8 +118,14 @@ pub fn validate_with(
     for (name, spec) in &raw.carriers {
         spec.validate(&format!("carriers.{name}"), &mut p);
     }
-    let lines = super::lines::lines(&raw, monthly_cap, &mut p);
-    super::lines::warn_unused_carriers(&raw, &mut p);
+    let named = super::policies::named(&raw, monthly_cap, &mut p);
+    let mut check = LineCheck::new(&raw.carriers, &named, monthly_cap);
+    let mut lines = super::lines::lines(&raw, &mut check, &mut p);
+    super::inventory::lines(&raw.inventory, path, &mut check, &mut p, &mut lines);
+    super::lines::warn_unused_carriers(&raw, &check.used_carriers, &mut p);
+    super::policies::warn_unused(&raw, &check.used_policies, &mut p);
+    drop(check);
+    drop(named);
     if readable_by_others {
         super::secret::warn_inline(&raw, &mut p);
     }

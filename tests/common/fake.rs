@@ -113,7 +113,8 @@ pub fn line(carrier: &str, iccid: &str, topup: TopUpChoice) -> Line {
             topup,
             monthly_cap: None,
             plan_days: None,
-        },
+        }
+        .into(),
     }
 }
 

@@ -60,7 +60,8 @@ pub fn line() -> Line {
             topup: TopUpChoice::Amount(usd(2500)),
             monthly_cap: Some(usd(6000)),
             plan_days: None,
-        },
+        }
+        .into(),
     }
 }
 

@@ -39,7 +39,8 @@ fn line() -> Line {
             topup: TopUpChoice::Amount(usd(2500)),
             monthly_cap: Some(usd(6000)),
             plan_days: None,
-        },
+        }
+        .into(),
     }
 }
 
