@@ -28,6 +28,8 @@ pub mod secret;
 mod tests;
 #[cfg(test)]
 mod tests_examples;
+#[cfg(test)]
+mod tests_fleet;
 pub mod validate;
 
 pub use lines::reports_expiry;
