@@ -1,5 +1,6 @@
 //! `renewd check`: validate the config and show what the daemon would do with it.
 
+use std::io::Write as _;
 use std::path::Path;
 
 use chrono::Utc;
@@ -37,10 +38,14 @@ pub fn check(path: &Path) -> anyhow::Result<i32> {
         eprintln!("{}: email.password: {e}", path.display());
         return Ok(1);
     }
+    let last_checks = last_checks(&config);
     for w in &config.warnings {
         println!("warning: {w}");
     }
-    let last = last_checks(&config);
+    let last: std::collections::HashMap<&str, &CheckRecord> = last_checks
+        .iter()
+        .map(|c| (c.line_id.as_str(), c))
+        .collect();
     println!(
         "{}: valid, {} line(s), time zone {}",
         path.display(),
@@ -50,17 +55,21 @@ pub fn check(path: &Path) -> anyhow::Result<i32> {
     if config.lines.is_empty() {
         println!("no lines: add [[lines]] sections to have renewd check something");
     }
+    // One write per 8 KiB, not per line: a fleet prints 100,000 of them.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     for line in &config.lines {
-        println!(
+        writeln!(
+            out,
             "{}",
             describe(
                 &config,
                 &carriers,
                 line,
-                last.iter().find(|c| c.line_id == line.id)
+                last.get(line.id.as_str()).copied()
             )
-        );
+        )?;
     }
+    out.flush()?;
     Ok(0)
 }
 

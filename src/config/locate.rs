@@ -127,6 +127,53 @@ pub fn key_offset(entries: &[Entry], key: &str) -> Option<usize> {
     }
 }
 
+/// Positions of a text's keys, built once and only when a problem must be placed: a
+/// 100,000-line config that is valid never pays for the span walk.
+pub struct Places<'t> {
+    text: &'t str,
+    /// Key path -> byte offset of its value (or key).
+    starts: std::collections::HashMap<String, usize>,
+    /// Byte offsets where each line starts.
+    lines: Vec<usize>,
+}
+
+impl<'t> Places<'t> {
+    pub fn new(text: &'t str) -> Self {
+        let starts = entries(text)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|e| Some((e.path, e.value.or(e.key)?.start)))
+            .collect();
+        let lines = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Places {
+            text,
+            starts,
+            lines,
+        }
+    }
+
+    /// 1-based line and column of a key path, or of its nearest parent written in the file.
+    pub fn find(&self, key: &str) -> Option<(usize, usize)> {
+        let mut path = key;
+        let start = loop {
+            if let Some(&start) = self.starts.get(path) {
+                break start;
+            }
+            path = parent(path)?;
+        };
+        let line = self.lines.partition_point(|&s| s <= start);
+        let from = self.lines[line - 1];
+        Some((
+            line,
+            self.text
+                .get(from..start)
+                .map_or(1, |t| t.chars().count() + 1),
+        ))
+    }
+}
+
 /// `lines[2].policy` -> `lines[2]` -> `lines`; `None` at the top.
 pub fn parent(path: &str) -> Option<&str> {
     let cut = path.rfind(['.', '['])?;

@@ -205,6 +205,9 @@ pub struct Problem {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(file) = &self.file {
+            write!(f, "{file}: ")?;
+        }
         if self.key.is_empty() {
             return f.write_str(&self.message);
         }
@@ -232,7 +235,10 @@ pub fn render_problems(path: &Path, problems: &[Problem]) -> String {
     let mut out = Vec::new();
     for p in problems {
         let at = match (&p.file, p.position) {
-            (Some(file), _) => file.clone(),
+            (Some(_), _) => {
+                out.push(p.to_string()); // the inventory file and row say where
+                continue;
+            }
             (None, Some((l, c))) => format!("{}:{l}:{c}", path.display()),
             (None, None) => path.display().to_string(),
         };

@@ -9,7 +9,7 @@ use std::time::Duration;
 use chrono_tz::Tz;
 
 use super::lines::LineCheck;
-use super::locate::{entries, key_offset, line_col};
+use super::locate::Places;
 use super::parse_error::parse_problem;
 use super::raw::{RawConfig, RawDaemon, RawEmail};
 use super::{Config, Daemon, Email, MessageKind, Problem, SecretSource};
@@ -129,10 +129,21 @@ pub fn validate_with(
     if readable_by_others {
         super::secret::warn_inline(&raw, &mut p);
     }
-    let all = entries(text).unwrap_or_default();
     let place = |list: Vec<Problem>| {
+        if list
+            .iter()
+            .all(|pr| pr.position.is_some() || pr.file.is_some())
+        {
+            return list;
+        }
+        let places = Places::new(text);
         list.into_iter()
-            .map(|pr| locate(text, &all, pr))
+            .map(|mut pr| {
+                if pr.position.is_none() && pr.file.is_none() {
+                    pr.position = places.find(&pr.key);
+                }
+                pr
+            })
             .collect::<Vec<_>>()
     };
     match daemon {
@@ -147,14 +158,6 @@ pub fn validate_with(
         }),
         _ => Err(place(p.list)),
     }
-}
-
-/// Fills in the key's position in the text, for `file:line:col` messages.
-fn locate(text: &str, all: &[super::locate::Entry], mut problem: Problem) -> Problem {
-    if problem.position.is_none() {
-        problem.position = key_offset(all, &problem.key).map(|start| line_col(text, start));
-    }
-    problem
 }
 
 fn daemon(raw: &RawDaemon, path: &Path, p: &mut Problems) -> Option<Daemon> {
