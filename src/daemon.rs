@@ -15,7 +15,7 @@ use tokio::task::{JoinHandle, JoinSet};
 use crate::carriers::Carriers;
 use crate::check::{self, Ctx};
 use crate::clock::Clock;
-use crate::config::{Config, Line};
+use crate::config::Config;
 use crate::ledger::{Ledger, LedgerError};
 use crate::notify::{Notifier, sender};
 use crate::scheduler::{self, Command, Entry, Fire, Options};
@@ -69,8 +69,9 @@ pub async fn run(
 struct Running {
     /// What checks run with; replaced whole on reload (running checks keep the old one).
     ctx: Ctx,
-    /// The config's lines by id, so a fire finds its line without a scan.
-    lines: Arc<HashMap<String, Line>>,
+    /// Each line's place in `ctx.config.lines` by id, so a fire finds its line without a
+    /// scan (and without a second copy of every line).
+    lines: Arc<HashMap<String, usize>>,
     ledger: Arc<dyn Ledger>,
     fires: mpsc::Receiver<Fire>,
     sched: scheduler::Handle,
@@ -173,7 +174,7 @@ impl Running {
         let orphans = self.orphans_due();
         let digest = self.digest_due();
         self.tasks.spawn(async move {
-            if let Some(line) = lines.get(&*fire.line) {
+            if let Some(line) = lines.get(&*fire.line).map(|&i| &ctx.config.lines[i]) {
                 let _permit = sem.acquire_owned().await;
                 if orphans && let Err(e) = check::reconcile_unconfigured(&ctx).await {
                     tracing::error!("reconciling top-ups of lines no longer configured: {e}");
@@ -267,13 +268,14 @@ impl Running {
     }
 }
 
-/// The config's lines by id.
-fn index(config: &Config) -> Arc<HashMap<String, Line>> {
+/// Where each line sits in the config's lines, by id.
+fn index(config: &Config) -> Arc<HashMap<String, usize>> {
     Arc::new(
         config
             .lines
             .iter()
-            .map(|l| (l.id.clone(), l.clone()))
+            .enumerate()
+            .map(|(i, l)| (l.id.clone(), i))
             .collect(),
     )
 }

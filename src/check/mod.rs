@@ -241,11 +241,15 @@ fn report(line: &Line, decision: Outcome, detail: impl Into<String>) -> Report {
     }
 }
 
-/// Logs the decision, one event with the line id.
+/// Logs the decision, one event with the line id. A hold (nothing to do) is DEBUG: at
+/// INFO a fleet would log every line every round; the daemon logs a periodic count instead.
 fn log(r: &Report) {
     let decision = r.decision.as_str();
     match r.decision {
-        Outcome::Hold | Outcome::Wait | Outcome::Topup | Outcome::DryRun => {
+        Outcome::Hold => {
+            tracing::debug!(line = %r.line, decision, "{}", r.detail)
+        }
+        Outcome::Wait | Outcome::Topup | Outcome::DryRun => {
             tracing::info!(line = %r.line, decision, "{}", r.detail)
         }
         _ => tracing::warn!(line = %r.line, decision, "{}", r.detail),

@@ -70,7 +70,14 @@ pub struct Daemon {
     pub settle: Duration,
     /// A line failing its checks this long draws a failure email.
     pub check_grace: Duration,
+    /// `/metrics` has series per line (`daemon.metrics_per_line`; by default only up to
+    /// [`PER_LINE_METRICS_UP_TO`] lines, so a fleet's scrape stays small and fast).
+    pub metrics_per_line: bool,
 }
+
+/// Up to this many lines `/metrics` has per-line series unless `metrics_per_line = false`;
+/// above it only fleet-level series unless `metrics_per_line = true`.
+pub const PER_LINE_METRICS_UP_TO: usize = 1000;
 
 #[derive(Debug, Clone)]
 pub struct Email {

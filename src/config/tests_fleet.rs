@@ -285,3 +285,23 @@ fn a_row_that_is_not_utf8_is_named_and_the_rest_still_read() {
         "{err}"
     );
 }
+
+/// Per-line `/metrics` series are on by default up to 1000 lines, off above, and the
+/// setting wins either way.
+#[test]
+fn per_line_metrics_default_follows_the_line_count() {
+    let rows = |n: usize| -> String {
+        let body: String = (0..n)
+            .map(|i| format!("l{i},air,+1555{i:07},monthly-25\n"))
+            .collect();
+        format!("{HEADER}{body}")
+    };
+    let per_line = |extra: &str, n: usize| {
+        let toml = format!("[daemon]\n{extra}\n{}", inventory(""));
+        load_fleet(&toml, rows(n)).unwrap().daemon.metrics_per_line
+    };
+    assert!(per_line("", 1000));
+    assert!(!per_line("", 1001));
+    assert!(per_line("metrics_per_line = true", 1001));
+    assert!(!per_line("metrics_per_line = false", 3));
+}

@@ -147,9 +147,15 @@ pub fn validate_with(
             .collect::<Vec<_>>()
     };
     match daemon {
-        Some(daemon) if p.list.is_empty() => Ok(Config {
+        Some(mut daemon) if p.list.is_empty() => Ok(Config {
+            daemon: {
+                daemon.metrics_per_line = raw
+                    .daemon
+                    .metrics_per_line
+                    .unwrap_or(lines.len() <= super::PER_LINE_METRICS_UP_TO);
+                daemon
+            },
             path: path.to_path_buf(),
-            daemon,
             email,
             monthly_cap,
             carriers: raw.carriers,
@@ -216,6 +222,7 @@ fn daemon(raw: &RawDaemon, path: &Path, p: &mut Problems) -> Option<Daemon> {
         listen: listen?,
         settle: settle?,
         check_grace: check_grace?,
+        metrics_per_line: false, // set once the lines are counted
     })
 }
 

@@ -8,10 +8,11 @@ use chrono::{DateTime, Utc};
 use thiserror::Error;
 
 use crate::config::MessageKind;
-use crate::model::{Observation, TopUp};
+use crate::model::{Observation, TopUp, TopUpState};
 use crate::money::Money;
 use crate::policy::CapHit;
 
+mod fleet;
 mod identity;
 pub mod lock;
 mod migrations;
@@ -156,6 +157,17 @@ pub struct CheckRecord {
     pub failing_since: Option<DateTime<Utc>>,
 }
 
+/// The last checks of the whole fleet in three figures, for `/metrics`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CheckSummary {
+    /// Lines with a check on record.
+    pub checked: u64,
+    /// Lines whose last check failed.
+    pub failing: u64,
+    /// The least recent last check.
+    pub oldest: Option<DateTime<Utc>>,
+}
+
 /// Outbox counts for `status` and metrics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct OutboxCounts {
@@ -187,6 +199,27 @@ pub trait Ledger: Send + Sync {
     fn last_observation(&self, sim: &str) -> Result<Option<Observation>, LedgerError>;
     /// The last check of every line that was ever checked.
     fn last_checks(&self) -> Result<Vec<CheckRecord>, LedgerError>;
+    /// Lines checked, failing, and the oldest last check (one aggregate, for `/metrics`).
+    fn check_summary(&self) -> Result<CheckSummary, LedgerError> {
+        let all = self.last_checks()?;
+        Ok(CheckSummary {
+            checked: all.len() as u64,
+            failing: all.iter().filter(|c| c.error.is_some()).count() as u64,
+            oldest: all.iter().map(|c| c.at).min(),
+        })
+    }
+    /// How many top-ups are in each state.
+    fn topup_counts(&self) -> Result<Vec<(TopUpState, u64)>, LedgerError> {
+        let all = self.history(None, None)?;
+        let mut out: Vec<(TopUpState, u64)> = Vec::new();
+        for t in &all {
+            match out.iter_mut().find(|(s, _)| *s == t.state) {
+                Some((_, n)) => *n += 1,
+                None => out.push((t.state, 1)),
+            }
+        }
+        Ok(out)
+    }
 
     /// In one transaction: checks the caps (counting planned, submitting, confirmed and
     /// unknown top-ups in the month) and commits the intent as `planned`. When a cap

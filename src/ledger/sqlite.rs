@@ -13,10 +13,10 @@ use rusqlite::Connection;
 use super::identity;
 use super::lock::ensure_dir;
 use super::{
-    Caps, CheckRecord, Draft, Intent, Ledger, LedgerError, Month, OutboxCounts, OutboxMessage,
-    Planned, Settlement, migrations, observations, outbox, topups, transitions,
+    Caps, CheckRecord, CheckSummary, Draft, Intent, Ledger, LedgerError, Month, OutboxCounts,
+    OutboxMessage, Planned, Settlement, migrations, observations, outbox, topups, transitions,
 };
-use crate::model::{Observation, TopUp};
+use crate::model::{Observation, TopUp, TopUpState};
 use crate::money::Money;
 use crate::policy::CapHit;
 
@@ -141,6 +141,12 @@ impl Ledger for SqliteLedger {
     }
     fn last_checks(&self) -> Result<Vec<CheckRecord>, LedgerError> {
         observations::last_checks(&self.conn())
+    }
+    fn check_summary(&self) -> Result<CheckSummary, LedgerError> {
+        super::fleet::check_summary(&self.conn())
+    }
+    fn topup_counts(&self) -> Result<Vec<(TopUpState, u64)>, LedgerError> {
+        super::fleet::topup_counts(&self.conn())
     }
 
     fn plan_top_up(

@@ -28,6 +28,8 @@ pub struct Metrics {
     recorder: PrometheusRecorder,
     /// Renders the recorder in the text format.
     handle: PrometheusHandle,
+    /// Checks by outcome since the last periodic log summary.
+    tally: std::sync::Arc<super::summary::Tally>,
 }
 
 impl Default for Metrics {
@@ -40,7 +42,11 @@ impl Metrics {
     pub fn new() -> Self {
         let recorder = PrometheusBuilder::new().build_recorder();
         let handle = recorder.handle();
-        let m = Metrics { recorder, handle };
+        let m = Metrics {
+            recorder,
+            handle,
+            tally: Default::default(),
+        };
         m.describe();
         m
     }
@@ -72,9 +78,15 @@ impl Metrics {
             "renewd_outbox_dead",
             "Messages given up on (a permanent delivery failure).",
         );
+        g("renewd_lines_checked", "Lines with a check on record.");
+        g("renewd_lines_failing", "Lines whose last check failed.");
+        g(
+            "renewd_oldest_check_age_seconds",
+            "Seconds since the least recently checked line was checked.",
+        );
         g(
             "renewd_last_success_age_seconds",
-            "Seconds since the last successful check, by line.",
+            "Seconds since the last successful check, by line (per-line series: see daemon.metrics_per_line).",
         );
         g(
             "renewd_next_check_timestamp_seconds",
@@ -86,8 +98,14 @@ impl Metrics {
         );
     }
 
+    /// The counts behind the periodic log summary.
+    pub fn tally(&self) -> std::sync::Arc<super::summary::Tally> {
+        self.tally.clone()
+    }
+
     /// A check finished with `outcome` (a `Report.decision`, or `error`).
-    pub fn check_finished(&self, outcome: &str) {
+    pub fn check_finished(&self, outcome: &'static str) {
+        self.tally.add(outcome);
         let key = Key::from_parts(
             "renewd_checks_total",
             vec![Label::new("outcome", outcome.to_string())],
@@ -127,14 +145,32 @@ impl Metrics {
         let outbox = ledger.outbox_counts()?;
         self.gauge("renewd_outbox_queued", vec![], outbox.queued as f64);
         self.gauge("renewd_outbox_dead", vec![], outbox.dead as f64);
-        self.lines(config, ledger, now)?;
+        self.fleet(ledger, now)?;
+        if config.daemon.metrics_per_line {
+            self.lines(config, ledger, now)?;
+        }
         Ok(self.handle.render())
     }
 
+    /// Lines checked, failing, and how stale the stalest is: one query, any fleet size.
+    fn fleet(&self, ledger: &dyn Ledger, now: DateTime<Utc>) -> Result<(), LedgerError> {
+        let s = ledger.check_summary()?;
+        self.gauge("renewd_lines_checked", vec![], s.checked as f64);
+        self.gauge("renewd_lines_failing", vec![], s.failing as f64);
+        if let Some(at) = s.oldest {
+            let age = (now - at).num_milliseconds().max(0) as f64 / 1000.0;
+            self.gauge("renewd_oldest_check_age_seconds", vec![], age);
+        }
+        Ok(())
+    }
+
     fn topups(&self, ledger: &dyn Ledger) -> Result<(), LedgerError> {
-        let all = ledger.history(None, None)?;
+        let counts = ledger.topup_counts()?;
         for state in STATES {
-            let n = all.iter().filter(|t| t.state == state).count();
+            let n = counts
+                .iter()
+                .find(|(s, _)| *s == state)
+                .map_or(0, |(_, n)| *n);
             self.gauge(
                 "renewd_topups",
                 vec![Label::new("state", state.as_str())],
@@ -150,10 +186,12 @@ impl Metrics {
         ledger: &dyn Ledger,
         now: DateTime<Utc>,
     ) -> Result<(), LedgerError> {
-        let last = ledger.last_checks()?;
+        let checks = ledger.last_checks()?;
+        let last: std::collections::HashMap<&str, &crate::ledger::CheckRecord> =
+            checks.iter().map(|c| (c.line_id.as_str(), c)).collect();
         for line in &config.lines {
             let label = || vec![Label::new("line", line.id.clone())];
-            let check = last.iter().find(|c| c.line_id == line.id);
+            let check = last.get(line.id.as_str()).copied();
             // A good check is the last success; while failing, the last stored reading is
             // (readings equal to the previous one in the same hour are not stored again).
             let success = match check.filter(|c| c.error.is_none()) {
@@ -174,5 +212,47 @@ impl Metrics {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::SqliteLedger;
+    use crate::model::Observation;
+
+    fn config(per_line: &str) -> Config {
+        let text = format!(
+            "[daemon]\n{per_line}\n[carriers.sim]\ntype = \"simulated\"\n\
+             [policies.p]\nbalance_below = \"1.00 USD\"\ntopup_amount = \"5.00 USD\"\n\
+             [[lines]]\nid = \"a\"\ncarrier = \"sim\"\npolicy = \"p\"\n\
+             [[lines]]\nid = \"b\"\ncarrier = \"sim\"\npolicy = \"p\"\n"
+        );
+        crate::config::from_str(&text, std::path::Path::new("t.toml")).expect("valid")
+    }
+
+    /// Fleet series always; per-line series by default for a small config, and only when
+    /// asked for (or not turned off) otherwise.
+    #[test]
+    fn per_line_series_follow_the_setting() {
+        let ledger = SqliteLedger::open_in_memory().unwrap();
+        let now = Utc::now();
+        ledger
+            .record_observation("a", "line:a", &Observation::empty(now))
+            .unwrap();
+        ledger.record_check_failure("b", now, "down").unwrap();
+        for (setting, per_line) in [
+            ("", true),
+            ("metrics_per_line = false", false),
+            ("metrics_per_line = true", true),
+        ] {
+            let page = Metrics::new()
+                .render(&config(setting), &ledger, std::time::Duration::ZERO, now)
+                .unwrap();
+            assert!(page.contains("renewd_lines_checked 2"), "{page}");
+            assert!(page.contains("renewd_lines_failing 1"), "{page}");
+            assert!(page.contains("renewd_oldest_check_age_seconds 0"), "{page}");
+            assert_eq!(page.contains("line=\"a\""), per_line, "{setting:?}\n{page}");
+        }
     }
 }

@@ -22,6 +22,7 @@ pub mod journald;
 pub mod metrics;
 pub mod notify;
 mod status;
+pub mod summary;
 
 pub use health::Liveness;
 pub use metrics::Metrics;
@@ -69,7 +70,10 @@ impl Service {
             snapshot,
             metrics: Arc::new(Metrics::new()),
         };
-        let mut tasks = vec![tokio::spawn(notify::watch_loop(shared.clone(), stopped()))];
+        let mut tasks = vec![
+            tokio::spawn(notify::watch_loop(shared.clone(), stopped())),
+            tokio::spawn(summary::log_loop(shared.metrics.tally(), stopped())),
+        ];
         if let Some(addr) = listen {
             let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
                 format!("while binding daemon.listen = \"{addr}\" for /metrics and /healthz (pick a free port, or remove listen)")
