@@ -45,7 +45,8 @@ impl Env {
         c.arg("-c")
             .arg(self.config())
             .args(args)
-            .env("RUST_LOG", "info")
+            // Holds are DEBUG (a fleet would log one per line per round); tests watch them.
+            .env("RUST_LOG", "info,renewd::check=debug")
             .env_remove("JOURNAL_STREAM")
             .env_remove("NOTIFY_SOCKET");
         c

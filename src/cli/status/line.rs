@@ -9,7 +9,7 @@ use super::table::Row;
 use super::{Shared, pick, spark};
 use crate::config::{Config, Line, TopUpChoice};
 use crate::ledger::Ledger;
-use crate::model::{LineState, Observation, TopUpState};
+use crate::model::{LineState, Observation, TopUp, TopUpState};
 use crate::money::{Money, format_duration};
 use crate::notify::compose::local_time;
 use crate::policy::forecast;
@@ -34,8 +34,8 @@ pub fn gather(
     let sim = line.sim();
     let history = ledger.recent_observations(&sim, 2000)?;
     let last = history.last();
-    let check = shared.checks.iter().find(|c| c.line_id == line.id);
-    let open: Vec<_> = shared.open.iter().filter(|t| t.sim == sim).collect();
+    let check = shared.checks.get(&line.id);
+    let open: Vec<&TopUp> = shared.open_by_sim.get(&sim).cloned().unwrap_or_default();
     let spent = pick(
         ledger.month_spend(Some(&sim), &shared.month)?,
         line.policy.monthly_cap,

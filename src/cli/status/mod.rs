@@ -2,7 +2,7 @@
 //! renewd last saw, its trend, when it runs out or ends, the month's spend and what needs
 //! a person. `--json` gives the same as one document.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
@@ -39,9 +39,19 @@ pub fn status(path: &Path, args: &StatusArgs) -> anyhow::Result<i32> {
     let now = Utc::now();
     let month = month_of(now, config.daemon.timezone);
     // Read once for all lines, not once per line.
+    let open = ledger.open_top_ups()?;
+    let mut open_by_sim: HashMap<String, Vec<&TopUp>> = HashMap::new();
+    for t in &open {
+        open_by_sim.entry(t.sim.clone()).or_default().push(t);
+    }
     let shared = Shared {
-        checks: ledger.last_checks()?,
-        open: ledger.open_top_ups()?,
+        checks: ledger
+            .last_checks()?
+            .into_iter()
+            .map(|c| (c.line_id.clone(), c))
+            .collect(),
+        open: &open,
+        open_by_sim,
         global: pick(ledger.month_spend(None, &month)?, config.monthly_cap),
         month,
         now,
@@ -75,7 +85,7 @@ pub fn status(path: &Path, args: &StatusArgs) -> anyhow::Result<i32> {
 fn document(
     config: &Config,
     ledger: &dyn Ledger,
-    shared: &Shared,
+    shared: &Shared<'_>,
     lines: &[line::Gathered],
 ) -> anyhow::Result<Value> {
     let outbox = ledger.outbox_counts()?;
@@ -166,10 +176,12 @@ fn pick(spend: Vec<Money>, cap: Option<Money>) -> Option<Money> {
     }
 }
 
-/// What every line's entry reads from the ledger, read once.
-struct Shared {
-    checks: Vec<CheckRecord>,
-    open: Vec<TopUp>,
+/// What every line's entry reads from the ledger, read once (and indexed: a fleet has
+/// 100,000 lines to look up).
+struct Shared<'a> {
+    checks: HashMap<String, CheckRecord>,
+    open: &'a [TopUp],
+    open_by_sim: HashMap<String, Vec<&'a TopUp>>,
     global: Option<Money>,
     month: Month,
     now: DateTime<Utc>,
