@@ -5,7 +5,8 @@
 //! per line-day.
 //!
 //! `-- --quick` (or RENEWD_FLEET_SIZES=1000) runs 1k only, in seconds;
-//! RENEWD_FLEET_SIZES=1000,10000,100000 picks the sizes.
+//! RENEWD_FLEET_SIZES=1000,10000,100000 picks the sizes; RENEWD_BENCH_BIN runs another
+//! renewd binary (an older build, for a before/after table).
 
 mod configs;
 mod growth;

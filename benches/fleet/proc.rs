@@ -12,9 +12,12 @@ pub struct Cost {
     pub ok: bool,
 }
 
-/// The renewd binary cargo built for this benchmark.
+/// The renewd binary cargo built for this benchmark, or `RENEWD_BENCH_BIN` (another build,
+/// e.g. of an older commit, for a before/after table).
 pub fn renewd() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_renewd"));
+    let bin = std::env::var_os("RENEWD_BENCH_BIN")
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_renewd").into());
+    let mut c = Command::new(bin);
     c.env("RENEWD_BENCH_SECRET", "bench")
         .env("RUST_LOG", "info")
         .env_remove("NO_COLOR");
