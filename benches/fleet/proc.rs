@@ -15,8 +15,8 @@ pub struct Cost {
 /// The renewd binary cargo built for this benchmark, or `RENEWD_BENCH_BIN` (another build,
 /// e.g. of an older commit, for a before/after table).
 pub fn renewd() -> Command {
-    let bin = std::env::var_os("RENEWD_BENCH_BIN")
-        .unwrap_or_else(|| env!("CARGO_BIN_EXE_renewd").into());
+    let bin =
+        std::env::var_os("RENEWD_BENCH_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_renewd").into());
     let mut c = Command::new(bin);
     c.env("RENEWD_BENCH_SECRET", "bench")
         .env("RUST_LOG", "info")

@@ -112,6 +112,29 @@ impl SqliteLedger {
     }
 }
 
+/// Runs a write of readings (observations, check records: never money) with
+/// `synchronous = NORMAL`: committed to the WAL without waiting for the disk, so readings
+/// reach it in batches (at the next checkpoint, or with the next top-up or message, whose
+/// commit syncs the WAL). A crash of renewd loses none; a power cut may lose the last few
+/// readings, which the next check reads again. Everything else stays `FULL`.
+fn readings_commit<T>(
+    conn: &mut Connection,
+    write: impl FnOnce(&mut Connection) -> Result<T, LedgerError>,
+) -> Result<T, LedgerError> {
+    let doing = "switching the sync mode for readings";
+    let sync = |c: &Connection, mode: &str| {
+        c.pragma_update(None, "synchronous", mode)
+            .map_err(|e| LedgerError::Write {
+                doing,
+                detail: e.to_string(),
+            })
+    };
+    sync(conn, "NORMAL")?;
+    let result = write(conn);
+    sync(conn, "FULL")?;
+    result
+}
+
 impl Ledger for SqliteLedger {
     fn record_observation(
         &self,
@@ -119,7 +142,8 @@ impl Ledger for SqliteLedger {
         sim: &str,
         obs: &Observation,
     ) -> Result<(), LedgerError> {
-        observations::record(&mut self.conn(), line_id, sim, obs)
+        let mut conn = self.conn();
+        readings_commit(&mut conn, |c| observations::record(c, line_id, sim, obs))
     }
     fn recent_observations(
         &self,
@@ -134,7 +158,10 @@ impl Ledger for SqliteLedger {
         at: DateTime<Utc>,
         error: &str,
     ) -> Result<CheckRecord, LedgerError> {
-        observations::record_failure(&self.conn(), line_id, at, error)
+        let mut conn = self.conn();
+        readings_commit(&mut conn, |c| {
+            observations::record_failure(c, line_id, at, error)
+        })
     }
     fn last_observation(&self, sim: &str) -> Result<Option<Observation>, LedgerError> {
         observations::last(&self.conn(), sim)

@@ -72,6 +72,12 @@ fn reopening_a_file_keeps_data_with_wal_and_full_sync() {
             &caps(None, None),
         );
         assert!(l.enqueue(&draft("k"), t("2026-11-05T10:00:00Z")).unwrap());
+        // Readings commit without waiting for the disk; the mode is FULL again after them.
+        let mut reading = crate::model::Observation::empty(t("2026-11-05T10:00:00Z"));
+        reading.note = Some("x".into());
+        l.record_observation("a", "line:a", &reading).unwrap();
+        l.record_check_failure("a", t("2026-11-05T11:00:00Z"), "down")
+            .unwrap();
         let (mode, sync, fk): (String, i64, i64) = l.with_conn(|c| {
             let q = |p: &str| {
                 c.pragma_query_value(None, p, |r| r.get::<_, rusqlite::types::Value>(0))
