@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use tokio::sync::{Notify, Semaphore, mpsc, watch};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc, watch};
 use tokio::task::{JoinHandle, JoinSet};
 
 use crate::carriers::Carriers;
@@ -56,13 +56,26 @@ pub async fn run(
     loop {
         tokio::select! {
             () = &mut shutdown => break,
-            Some(fire) = daemon.fires.recv() => daemon.spawn_check(fire),
+            Some((permit, fire)) = next_fire(daemon.sem.clone(), &mut daemon.fires) => {
+                daemon.spawn_check(fire, permit)
+            }
             Some(Control::Reload(config, carriers)) = control.recv() => daemon.reload(*config, carriers)?,
             Some(_) = daemon.tasks.join_next() => {}
         }
     }
     daemon.stop().await;
     Ok(())
+}
+
+/// The next fire, taken only once a check slot is free: a fleet's round leaves its fires
+/// waiting in the scheduler's heap, not 100,000 spawned tasks each holding a future.
+/// Cancel safe: a permit taken while no fire came is given back when the branch is dropped.
+async fn next_fire(
+    sem: Arc<Semaphore>,
+    fires: &mut mpsc::Receiver<Fire>,
+) -> Option<(OwnedSemaphorePermit, Fire)> {
+    let permit = sem.acquire_owned().await.ok()?;
+    Some((permit, fires.recv().await?))
 }
 
 /// The daemon's running parts.
@@ -164,8 +177,8 @@ impl Running {
 
     /// Starts one check in the background, bounded by the semaphore; tells the scheduler
     /// when done, and the sender that a message may be waiting.
-    fn spawn_check(&mut self, fire: Fire) {
-        let (ctx, sem, lines) = (self.ctx.clone(), self.sem.clone(), self.lines.clone());
+    fn spawn_check(&mut self, fire: Fire, permit: OwnedSemaphorePermit) {
+        let (ctx, lines) = (self.ctx.clone(), self.lines.clone());
         let (commands, wake, metrics) = (
             self.sched.commands.clone(),
             self.wake.clone(),
@@ -175,7 +188,7 @@ impl Running {
         let digest = self.digest_due();
         self.tasks.spawn(async move {
             if let Some(line) = lines.get(&*fire.line).map(|&i| &ctx.config.lines[i]) {
-                let _permit = sem.acquire_owned().await;
+                let _permit = permit;
                 if orphans && let Err(e) = check::reconcile_unconfigured(&ctx).await {
                     tracing::error!("reconciling top-ups of lines no longer configured: {e}");
                 }
