@@ -1,6 +1,8 @@
 //! Fleet-wide figures in one aggregate query each (for `/metrics` at 100,000 lines):
 //! never a row per line or per top-up brought into memory.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
@@ -44,4 +46,25 @@ pub fn topup_counts(conn: &Connection) -> Result<Vec<(TopUpState, u64)>, LedgerE
         }
     }
     Ok(out)
+}
+
+/// SIMs that may need a person: paused, with a top-up open or created since `since`
+/// (caps), or with a dead reading. Each from an index, never a scan of the readings.
+pub fn attention_sims(
+    conn: &Connection,
+    since: DateTime<Utc>,
+) -> Result<HashSet<String>, LedgerError> {
+    let doing = "finding the lines that may need attention";
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT sim FROM paused \
+             UNION SELECT sim FROM top_ups WHERE created_at >= ?1 \
+             UNION SELECT sim FROM top_ups WHERE state IN ('planned', 'submitting', 'unknown') \
+             UNION SELECT sim FROM observations WHERE state = 'dead'",
+        )
+        .read(doing)?;
+    let rows = stmt
+        .query_map([since.timestamp_millis()], |r| r.get::<_, String>(0))
+        .read(doing)?;
+    rows.collect::<Result<_, _>>().read(doing)
 }

@@ -128,6 +128,11 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE outbox_v4 RENAME TO outbox;
     CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE sent_at IS NULL AND dead = 0;
     "#,
+    // 5: SIMs with a dead reading, found without scanning every reading (`status` of a
+    // fleet lists only the lines that may need a person).
+    r#"
+    CREATE INDEX IF NOT EXISTS observations_dead ON observations (sim) WHERE state = 'dead';
+    "#,
 ];
 
 /// The schema version a database is at.

@@ -208,6 +208,15 @@ pub trait Ledger: Send + Sync {
             oldest: all.iter().map(|c| c.at).min(),
         })
     }
+    /// SIMs that may need a person (paused, a top-up open or since `since`, a dead
+    /// reading), for `status` of a fleet; `None` when the store cannot tell cheaply.
+    fn attention_sims(
+        &self,
+        since: DateTime<Utc>,
+    ) -> Result<Option<std::collections::HashSet<String>>, LedgerError> {
+        let _ = since;
+        Ok(None)
+    }
     /// How many top-ups are in each state.
     fn topup_counts(&self) -> Result<Vec<(TopUpState, u64)>, LedgerError> {
         let all = self.history(None, None)?;

@@ -172,6 +172,12 @@ impl Ledger for SqliteLedger {
     fn check_summary(&self) -> Result<CheckSummary, LedgerError> {
         super::fleet::check_summary(&self.conn())
     }
+    fn attention_sims(
+        &self,
+        since: DateTime<Utc>,
+    ) -> Result<Option<std::collections::HashSet<String>>, LedgerError> {
+        super::fleet::attention_sims(&self.conn(), since).map(Some)
+    }
     fn topup_counts(&self) -> Result<Vec<(TopUpState, u64)>, LedgerError> {
         super::fleet::topup_counts(&self.conn())
     }

@@ -19,6 +19,7 @@ use crate::money::Money;
 use crate::policy::month_of;
 
 mod daemon;
+mod fleet;
 mod line;
 mod spark;
 mod table;
@@ -56,13 +57,30 @@ pub fn status(path: &Path, args: &StatusArgs) -> anyhow::Result<i32> {
         month,
         now,
     };
-    let selected = config.lines.iter().filter(|l| {
-        args.line.as_ref().is_none_or(|id| &l.id == id)
-            && args.carrier.as_ref().is_none_or(|c| &l.carrier == c)
-    });
+    let selected: Vec<&Line> = config
+        .lines
+        .iter()
+        .filter(|l| {
+            args.line.as_ref().is_none_or(|id| &l.id == id)
+                && args.carrier.as_ref().is_none_or(|c| &l.carrier == c)
+        })
+        .collect();
+    // A fleet's table: a summary, then only the lines that may need a person.
+    let fleet_view = !args.json && selected.len() > fleet::TABLE_ALL_UP_TO;
+    let summary = fleet_view.then(|| fleet::summary(&config, &shared, &selected));
+    let total = selected.len();
+    let selected = if fleet_view {
+        fleet::candidates(ledger.as_ref(), &shared, selected)?
+    } else {
+        selected
+    };
     let mut lines = selected
+        .into_iter()
         .map(|l| line::gather(&config, ledger.as_ref(), l, &shared))
         .collect::<anyhow::Result<Vec<_>>>()?;
+    if fleet_view {
+        lines.retain(|l| !l.row.attention.is_empty());
+    }
     lines.retain(|l| !args.attention || !l.row.attention.is_empty());
     if let Some(limit) = args.limit {
         // Keep the lines that need a person; JSON is otherwise in config order.
@@ -73,7 +91,8 @@ pub fn status(path: &Path, args: &StatusArgs) -> anyhow::Result<i32> {
     if args.json {
         println!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
-        let header = header(&config, &doc, &lines);
+        let mut header = header(&config, &doc, &lines, total);
+        header.extend(summary);
         let rows: Vec<table::Row> = lines.into_iter().map(|l| l.row).collect();
         print!("{}", table::render(&header, &rows, table::use_color()));
         footer(&doc);
@@ -115,7 +134,7 @@ fn document(
 }
 
 /// The lines above the table: is the daemon running, the fleet in one line.
-fn header(config: &Config, doc: &Value, lines: &[line::Gathered]) -> Vec<String> {
+fn header(config: &Config, doc: &Value, lines: &[line::Gathered], total: usize) -> Vec<String> {
     let tz = config.daemon.timezone;
     let running = match doc["daemon"].as_object() {
         Some(d) => format!(
@@ -131,8 +150,7 @@ fn header(config: &Config, doc: &Value, lines: &[line::Gathered]) -> Vec<String>
     let attention = lines.iter().filter(|l| !l.row.attention.is_empty()).count();
     let s = |v: &Value| v.as_str().unwrap_or("-").to_string();
     let fleet = format!(
-        "{} lines, {attention} need attention; this month {} of cap {}",
-        lines.len(),
+        "{total} lines, {attention} need attention; this month {} of cap {}",
         s(&doc["month_spend"]["spent"]),
         s(&doc["month_spend"]["cap"]),
     );
