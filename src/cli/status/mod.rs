@@ -20,6 +20,7 @@ use crate::policy::month_of;
 
 mod daemon;
 mod fleet;
+mod json;
 mod line;
 mod spark;
 mod table;
@@ -65,6 +66,9 @@ pub fn status(path: &Path, args: &StatusArgs) -> anyhow::Result<i32> {
                 && args.carrier.as_ref().is_none_or(|c| &l.carrier == c)
         })
         .collect();
+    if args.json && !args.attention && args.limit.is_none() {
+        return json::stream(&config, ledger.as_ref(), &shared, &selected).map(|()| 0);
+    }
     // A fleet's table: a summary, then only the lines that may need a person.
     let fleet_view = !args.json && selected.len() > fleet::TABLE_ALL_UP_TO;
     let summary = fleet_view.then(|| fleet::summary(&config, &shared, &selected));
@@ -100,7 +104,7 @@ pub fn status(path: &Path, args: &StatusArgs) -> anyhow::Result<i32> {
     Ok(0)
 }
 
-/// The JSON document (`status --json`).
+/// The JSON document (`status --json`) of the gathered `lines`.
 fn document(
     config: &Config,
     ledger: &dyn Ledger,
