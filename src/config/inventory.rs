@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use csv::StringRecord;
 
-use super::lines::LineCheck;
+use super::line_check::LineCheck;
 use super::raw::{RawInventory, RawLine, RawLinePolicy};
 use super::validate::Problems;
 use super::{Line, Problem};

@@ -17,6 +17,7 @@ use crate::money::{DataSize, Money};
 use crate::schedule::Schedule;
 
 mod inventory;
+mod line_check;
 mod lines;
 pub mod locate;
 mod parse_error;

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use chrono_tz::Tz;
 
-use super::lines::LineCheck;
+use super::line_check::LineCheck;
 use super::locate::Places;
 use super::parse_error::parse_problem;
 use super::raw::{RawConfig, RawDaemon, RawEmail};
