@@ -123,8 +123,15 @@ fn references(l: &RawLine, key: &str, carriers: &Specs, p: &mut Problems) {
     }
 }
 
-/// The phone number and ICCID, when given, look like one.
+/// The phone number and ICCID, when given, look like one; the name is one line of text
+/// (it goes into email subjects, and an inventory's cells come from elsewhere).
 fn identifiers(l: &RawLine, key: &str, p: &mut Problems) {
+    if let Some(n) = l.name.as_ref().filter(|n| n.chars().any(char::is_control)) {
+        p.add(
+            format!("{key}.name"),
+            format!("{n:?} holds a line break or another control character; write one line of text, e.g. \"Truck 1\""),
+        );
+    }
     if let Some(n) = &l.number {
         let ok = n.starts_with('+')
             && (8..=16).contains(&n.len())

@@ -36,7 +36,7 @@ const HEADER: &str = "id,carrier,number,policy\n";
 fn each_bad_csv_names_file_line_column_and_fix() {
     let ok = "a,air,+15551234567,monthly-25\n";
     // (config, csv, expected fragment of the rendered problems)
-    let table: Vec<(String, String, &str)> = vec![
+    let mut table: Vec<(String, String, &str)> = vec![
         (
             inventory(""),
             format!(
@@ -151,6 +151,11 @@ fn each_bad_csv_names_file_line_column_and_fix() {
             "inventory[0].carrier: no carrier named \"airtime\"; use one of: air",
         ),
     ];
+    table.push((
+        inventory(""),
+        format!("id,carrier,number,policy,name\na,air,+15551234567,monthly-25,\"Truck\r\nBcc: x@example.com\"\n"),
+        "sims.csv:2: name: \"Truck\\r\\nBcc: x@example.com\" holds a line break",
+    ));
     for (toml, csv, want) in table {
         let got = match load_fleet(&toml, &csv) {
             Ok(c) => panic!(
