@@ -18,12 +18,14 @@ pub mod airalo;
 pub mod airtime;
 pub mod command;
 pub mod dingconnect;
+mod guard;
 pub mod http;
 pub mod onence;
 pub mod reloadly;
 pub mod simulated;
 mod spec;
 
+pub use guard::sane;
 pub use spec::CarrierSpec;
 
 /// What a carrier can report about a line; the policy only uses what is reported.
@@ -263,7 +265,7 @@ pub fn build(
             CarrierSpec::Dingconnect(c) => Arc::new(dingconnect::Ding::new(name, c)?),
             CarrierSpec::Command(c) => Arc::new(command::CommandCarrier::new(name, c)?),
         };
-        out.insert(name.clone(), carrier);
+        out.insert(name.clone(), Arc::new(guard::Guarded(carrier)));
     }
     Ok(out)
 }

@@ -230,6 +230,9 @@ impl Carrier for Airalo {
             return Err(classify(self.http(), &reply));
         }
         let placed: Envelope<OrderReply> = self.http().json(&reply, "top-up order reply")?;
+        if placed.data.code.trim().is_empty() {
+            return Err(self.http().malformed("the top-up order reply has no order code"));
+        }
         Ok(Submitted::Confirmed(placed.data.purchase()))
     }
 

@@ -167,7 +167,7 @@ impl Ding {
     ) -> Result<T, CarrierError> {
         let env: Option<Envelope> = serde_json::from_slice(&reply.body).ok();
         match &env {
-            Some(e) if e.result_code == 1 => self.http.json(reply, what),
+            Some(e) if e.result_code == 1 && reply.is_success() => self.http.json(reply, what),
             _ => Err(wire::classify(&self.http, reply, env.as_ref())),
         }
     }

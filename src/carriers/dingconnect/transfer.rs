@@ -70,12 +70,8 @@ impl Ding {
             .items
             .into_iter()
             .filter_map(|i| i.transfer_record)
-            .filter(|r| {
-                r.transfer_id
-                    .distributor_ref
-                    .as_deref()
-                    .is_none_or(|d| d == reference)
-            })
+            // Only a record carrying our DistributorRef speaks for this top-up.
+            .filter(|r| r.transfer_id.distributor_ref.as_deref() == Some(reference.as_str()))
             .collect();
         let done: Vec<_> = recs.iter().filter(|r| r.state() == State::Done).collect();
         if done.len() > 1 {

@@ -15,7 +15,6 @@ pub struct Quota {
     pub status: Option<QuotaStatus>,
     /// MB left; can go negative.
     pub volume: f64,
-    pub last_volume_added: Option<f64>,
     pub expiry_date: Option<String>,
     /// When the current quota started (a top-up starts a new one).
     pub created_at: Option<String>,
