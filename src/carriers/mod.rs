@@ -261,7 +261,7 @@ pub fn build(
             CarrierSpec::Simulated(s) => Arc::new(simulated::Simulated::open(name, s, state_dir)?),
             CarrierSpec::Airalo(c) => Arc::new(airalo::Airalo::new(name, c)?),
             CarrierSpec::OneNce(c) => Arc::new(onence::OneNce::new(name, c)?),
-            CarrierSpec::Reloadly(c) => Arc::new(reloadly::Reloadly::new(name, c)?),
+            CarrierSpec::Reloadly(c) => Arc::new(reloadly::Reloadly::new(name, c, state_dir)?),
             CarrierSpec::Dingconnect(c) => Arc::new(dingconnect::Ding::new(name, c)?),
             CarrierSpec::Command(c) => Arc::new(command::CommandCarrier::new(name, c)?),
         };

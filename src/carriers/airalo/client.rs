@@ -104,8 +104,9 @@ impl Client {
         if !reply.status.is_success() {
             return Err(match classify(&self.http, &reply) {
                 CarrierError::Setup { .. } | CarrierError::Refused { .. } | CarrierError::LineGone { .. } => self.http.setup(format!(
-                    "Airalo refused the client credentials (HTTP {}); check client_id and client_secret",
+                    "Airalo refused the client credentials (HTTP {}: {}); check client_id and client_secret",
                     reply.status.as_u16(),
+                    super::errors::message_of(&reply).unwrap_or_else(|| reply.describe())
                 )),
                 other => other,
             });

@@ -74,6 +74,13 @@ pub fn classify(http: &Http, reply: &Reply) -> CarrierError {
     }
 }
 
+/// The documented message of an error reply (`meta.message`, `reason` or `message`), scrubbed.
+pub fn message_of(reply: &Reply) -> Option<String> {
+    let body: ErrorBody = serde_json::from_slice(&reply.body).ok()?;
+    let m = body.meta.and_then(|m| m.message).or(body.reason).or(body.message)?;
+    Some(scrub::clean(&m))
+}
+
 /// The business code as an integer (Airalo sends a number; accept a numeric string too).
 fn code_of(v: &Value) -> Option<i64> {
     v.as_i64()
