@@ -69,6 +69,15 @@ fn token_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || "+/=_-.~".contains(c)
 }
 
+/// A token mixes letters with digits, or lower with upper case; a constant such as
+/// `PHONE_RECENTLY_RECHARGED` or a long plain word does neither.
+fn looks_random(run: &str) -> bool {
+    let has = |f: fn(&char) -> bool| run.chars().any(|c| f(&c));
+    let letters = has(char::is_ascii_alphabetic);
+    (letters && has(char::is_ascii_digit))
+        || (has(char::is_ascii_lowercase) && has(char::is_ascii_uppercase))
+}
+
 /// Blanks runs of token characters of `TOKEN_RUN` or more, and the word after "Bearer".
 fn blank_tokens(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -78,7 +87,7 @@ fn blank_tokens(text: &str) -> String {
         if run.is_empty() {
             return;
         }
-        let long = run.chars().count() >= TOKEN_RUN;
+        let long = run.chars().count() >= TOKEN_RUN && looks_random(run);
         if long || *after_bearer {
             out.push_str(REDACTED);
             *after_bearer = false;
@@ -120,6 +129,7 @@ mod tests {
             ),
             ("key 0123456789abcdef0123456789abcdef", "key [redacted]"),
             ("Invalid recipient phone", "Invalid recipient phone"),
+            ("PHONE_RECENTLY_RECHARGED", "PHONE_RECENTLY_RECHARGED"),
             ("line\nbreak", "line break"),
         ];
         for (input, want) in cases {

@@ -168,7 +168,8 @@ pub const RECHARGE_GAP: Duration = Duration::from_secs(120);
 /// renewd does not know is an unknown outcome, never a refusal.
 pub fn classify(carrier: &str, reply: &Reply) -> CarrierError {
     let e = ApiError::of(reply);
-    let code = scrub::clean(e.code());
+    let raw = e.code();
+    let code = scrub::clean(raw);
     let message = e
         .message
         .as_deref()
@@ -192,7 +193,7 @@ pub fn classify(carrier: &str, reply: &Reply) -> CarrierError {
         carrier: carrier.to_string(),
         detail: format!("{code}: {message}; {hint}"),
     };
-    match code.as_str() {
+    match raw {
         "INVALID_CREDENTIALS" | "TOKEN_EXPIRED" | "INVALID_TOKEN" => setup(
             "check client_id and the client secret; sandbox and live accounts use different credentials",
         ),
