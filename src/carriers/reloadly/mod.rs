@@ -25,7 +25,7 @@ mod api;
 mod buy;
 mod holds;
 mod offer;
-mod wire;
+pub(crate) mod wire;
 
 use api::Api;
 use wire::Operator;
