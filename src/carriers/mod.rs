@@ -272,3 +272,5 @@ pub fn build(
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod outcome_tests;

@@ -17,7 +17,7 @@ use crate::config::validate::Problems;
 use crate::model::{Observation, Offer};
 use crate::money::parse_duration;
 
-mod reply;
+pub(crate) mod reply;
 mod run;
 
 use reply::{Reply, Vars};
