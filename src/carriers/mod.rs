@@ -273,4 +273,6 @@ pub fn build(
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod fuzz_tests;
+#[cfg(test)]
 mod outcome_tests;
