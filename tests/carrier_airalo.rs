@@ -504,3 +504,28 @@ async fn quote_checks_the_offer_and_picks_the_cheapest() {
             .contains("now costs 8.00 USD")
     );
 }
+
+#[test]
+fn a_plain_http_base_url_for_a_remote_host_is_a_config_error_naming_the_key() {
+    let toml = r#"
+[carriers.travel]
+type = "airalo"
+client_id = "cid"
+client_secret = "s"
+base_url = "http://partners-api.airalo.com/v2"
+[[lines]]
+id = "travel"
+carrier = "travel"
+iccid = "8910300000000000001"
+[lines.policy]
+data_below = "1 GB"
+topup_package = "p"
+"#;
+    let err = renewd::config::from_str(toml, std::path::Path::new("t.toml"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("carriers.travel.base_url") && err.contains("https://partners-api.airalo.com/v2"),
+        "{err}"
+    );
+}

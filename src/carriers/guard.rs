@@ -15,10 +15,10 @@ use crate::model::{Observation, Offer};
 pub struct Guarded(pub Arc<dyn Carrier>);
 
 /// `p` with an impossible `charged` figure (zero or negative) removed.
-pub fn sane(line: &Line, p: Purchase) -> Purchase {
+pub fn sane(line_id: &str, p: Purchase) -> Purchase {
     match p.charged {
         Some(c) if c.minor <= 0 => {
-            tracing::warn!(line = %line.id, charged = %c, "the provider reported a charge of zero or less; keeping the planned amount");
+            tracing::warn!(line = line_id, charged = %c, "the provider reported a charge of zero or less; keeping the planned amount");
             Purchase { charged: None, ..p }
         }
         _ => p,
@@ -49,15 +49,33 @@ impl Carrier for Guarded {
 
     async fn top_up(&self, line: &Line, order: &Order) -> Result<Submitted, CarrierError> {
         Ok(match self.0.top_up(line, order).await? {
-            Submitted::Confirmed(p) => Submitted::Confirmed(sane(line, p)),
+            Submitted::Confirmed(p) => Submitted::Confirmed(sane(&line.id, p)),
             other => other,
         })
     }
 
     async fn lookup(&self, line: &Line, order: &Order) -> Result<Lookup, CarrierError> {
         Ok(match self.0.lookup(line, order).await? {
-            Lookup::Confirmed(p) => Lookup::Confirmed(sane(line, p)),
+            Lookup::Confirmed(p) => Lookup::Confirmed(sane(&line.id, p)),
             other => other,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_charge_of_zero_or_less_is_dropped_and_a_positive_one_kept() {
+        for (minor, kept) in [(-500, false), (0, false), (1, true), (2500, true)] {
+            let charged = crate::money::Money::new(minor, crate::money::Currency::new("USD").unwrap());
+            let p = Purchase {
+                provider_ref: Some("r".into()),
+                charged: Some(charged),
+                detail: None,
+            };
+            assert_eq!(sane("l", p).charged.is_some(), kept, "{minor}");
+        }
     }
 }
