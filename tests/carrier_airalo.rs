@@ -525,7 +525,8 @@ topup_package = "p"
         .unwrap_err()
         .to_string();
     assert!(
-        err.contains("carriers.travel.base_url") && err.contains("https://partners-api.airalo.com/v2"),
+        err.contains("carriers.travel.base_url")
+            && err.contains("https://partners-api.airalo.com/v2"),
         "{err}"
     );
 }

@@ -47,17 +47,25 @@ async fn echo_server(mode: Arc<Mutex<Mode>>) -> String {
     let url = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move {
         loop {
-            let Ok((mut sock, _)) = listener.accept().await else { return };
+            let Ok((mut sock, _)) = listener.accept().await else {
+                return;
+            };
             let mode = *mode.lock().unwrap();
             tokio::spawn(async move {
                 let request = read_request(&mut sock).await;
                 let head = request.lines().next().unwrap_or_default().to_lowercase();
                 let is_token = head.contains("token") || head.contains("oauth");
                 let (status, body) = match (is_token, mode.token) {
-                    (true, Token::Good) => (200, format!(
-                        r#"{{"access_token":"{TOKEN}","expires_in":3600,"token_type":"bearer","status_code":200,"data":{{"access_token":"{TOKEN}","expires_in":3600}}}}"#
-                    )),
-                    (true, Token::Cut) => (200, format!(r#"{{"data":{{"access_token":"{TOKEN}","expires_in":36"#)),
+                    (true, Token::Good) => (
+                        200,
+                        format!(
+                            r#"{{"access_token":"{TOKEN}","expires_in":3600,"token_type":"bearer","status_code":200,"data":{{"access_token":"{TOKEN}","expires_in":3600}}}}"#
+                        ),
+                    ),
+                    (true, Token::Cut) => (
+                        200,
+                        format!(r#"{{"data":{{"access_token":"{TOKEN}","expires_in":36"#),
+                    ),
                     _ => (mode.status, echo_body(&request)),
                 };
                 let reply = format!(
@@ -82,8 +90,7 @@ fn echo_body(request: &str) -> String {
 async fn read_request(sock: &mut tokio::net::TcpStream) -> String {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
-    loop {
-        let Ok(n) = sock.read(&mut chunk).await else { break };
+    while let Ok(n) = sock.read(&mut chunk).await {
         if n == 0 {
             break;
         }
@@ -92,7 +99,11 @@ async fn read_request(sock: &mut tokio::net::TcpStream) -> String {
         if let Some(end) = text.find("\r\n\r\n") {
             let len = text[..end]
                 .lines()
-                .find_map(|l| l.to_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap_or(0)))
+                .find_map(|l| {
+                    l.to_lowercase()
+                        .strip_prefix("content-length:")
+                        .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                })
                 .unwrap_or(0);
             if buf.len() >= end + 4 + len {
                 break;
@@ -175,7 +186,10 @@ fn assert_clean(what: &str, text: &str) {
 
 #[tokio::test]
 async fn no_carrier_error_carries_a_secret() {
-    let mode = Arc::new(Mutex::new(Mode { token: Token::Good, status: 400 }));
+    let mode = Arc::new(Mutex::new(Mode {
+        token: Token::Good,
+        status: 400,
+    }));
     let url = echo_server(mode.clone()).await;
     let dir = tempfile::tempdir().unwrap();
     let cfg = renewd::config::from_str(&config(&url, dir.path()), Path::new("t.toml"))

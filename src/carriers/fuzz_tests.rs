@@ -70,8 +70,12 @@ fn at<'a>(v: &'a mut Value, path: &[String]) -> Option<&'a mut serde_json::Map<S
 /// maybe cut short.
 fn mutated() -> impl Strategy<Value = Vec<u8>> {
     let edit = (any::<usize>(), any::<usize>(), prop::option::of(any_json()));
-    (0..SEEDS.len(), prop::collection::vec(edit, 1..4), prop::option::of(any::<usize>())).prop_map(
-        |(seed, edits, cut)| {
+    (
+        0..SEEDS.len(),
+        prop::collection::vec(edit, 1..4),
+        prop::option::of(any::<usize>()),
+    )
+        .prop_map(|(seed, edits, cut)| {
             let mut v: Value = serde_json::from_str(SEEDS[seed]).unwrap();
             for (o, k, new) in edits {
                 let mut paths = Vec::new();
@@ -93,8 +97,7 @@ fn mutated() -> impl Strategy<Value = Vec<u8>> {
                 bytes.truncate(c % (bytes.len() + 1));
             }
             bytes
-        },
-    )
+        })
 }
 
 /// A body: arbitrary bytes, or a mutated documented one.
@@ -152,10 +155,10 @@ proptest! {
         if let Ok(q) = h.json::<Quota>(&r, "quota") {
             let _ = q.observation(Utc::now());
         }
-        if let Ok(o) = h.json::<OrderInfo>(&r, "order") {
-            if let Lookup::Confirmed(p) = o.lookup() {
-                prop_assert!(has_ref(&p.provider_ref), "confirmed without an order number");
-            }
+        if let Ok(o) = h.json::<OrderInfo>(&r, "order")
+            && let Lookup::Confirmed(p) = o.lookup()
+        {
+            prop_assert!(has_ref(&p.provider_ref), "confirmed without an order number");
         }
     }
 

@@ -69,7 +69,8 @@ mod tests {
     #[test]
     fn a_charge_of_zero_or_less_is_dropped_and_a_positive_one_kept() {
         for (minor, kept) in [(-500, false), (0, false), (1, true), (2500, true)] {
-            let charged = crate::money::Money::new(minor, crate::money::Currency::new("USD").unwrap());
+            let charged =
+                crate::money::Money::new(minor, crate::money::Currency::new("USD").unwrap());
             let p = Purchase {
                 provider_ref: Some("r".into()),
                 charged: Some(charged),

@@ -271,8 +271,8 @@ pub fn build(
 }
 
 #[cfg(test)]
-mod tests;
-#[cfg(test)]
 mod fuzz_tests;
 #[cfg(test)]
 mod outcome_tests;
+#[cfg(test)]
+mod tests;

@@ -47,12 +47,20 @@ use Ledger::*;
 #[test]
 fn airalo() {
     let rows: &[(u16, &str, Ledger)] = &[
-        (200, r#"{"data":{"code":"20250301-048213","price":5}}"#, Confirmed),
+        (
+            200,
+            r#"{"data":{"code":"20250301-048213","price":5}}"#,
+            Confirmed,
+        ),
         (200, r#"{"data":{"code":""}}"#, Unknown),
         (200, r#"{"data":{}}"#, Unknown),
         (200, r#"{"data":{"code":"2025"#, Unknown),
         (200, "<html>ok</html>", Unknown),
-        (422, r#"{"data":{"package_id":"invalid"},"meta":{"message":"the parameter is invalid"}}"#, Failed),
+        (
+            422,
+            r#"{"data":{"package_id":"invalid"},"meta":{"message":"the parameter is invalid"}}"#,
+            Failed,
+        ),
         (422, r#"{"code":11,"reason":"insufficient credit"}"#, Failed),
         (422, r#"{"code":13,"reason":"maintenance"}"#, Failed),
         (422, r#"{"code":33,"reason":"stock"}"#, Failed),
@@ -62,9 +70,17 @@ fn airalo() {
         (422, r#"{"code":53,"reason":"unexpected"}"#, Unknown),
         (422, r#"{"code":999,"reason":"new"}"#, Unknown),
         (500, r#"{"code":53,"reason":"unexpected"}"#, Unknown),
-        (500, r#"{"code":11,"reason":"insufficient credit"}"#, Unknown),
+        (
+            500,
+            r#"{"code":11,"reason":"insufficient credit"}"#,
+            Unknown,
+        ),
         (502, "<html>bad gateway</html>", Unknown),
-        (401, r#"{"data":[],"meta":{"message":"Unauthenticated"}}"#, Failed),
+        (
+            401,
+            r#"{"data":[],"meta":{"message":"Unauthenticated"}}"#,
+            Failed,
+        ),
         (404, r#"{"data":[],"meta":{"message":"not found"}}"#, Failed),
         (429, r#"{"message":"Too Many Attempts."}"#, Failed),
         (409, "", Unknown),
@@ -79,19 +95,34 @@ fn airalo() {
 #[test]
 fn onence() {
     let rows: &[(u16, &str, Ledger)] = &[
-        (400, r#"{"message":"Payment method used is not valid."}"#, Failed),
+        (
+            400,
+            r#"{"message":"Payment method used is not valid."}"#,
+            Failed,
+        ),
         (401, "", Failed),
         (403, "", Failed),
         (404, "", Failed),
         (422, "", Failed),
         (429, "", Failed),
-        (409, r#"{"error_code":1000,"error_token":"Conflict","message":"busy"}"#, Unknown),
+        (
+            409,
+            r#"{"error_code":1000,"error_token":"Conflict","message":"busy"}"#,
+            Unknown,
+        ),
         (405, "", Unknown),
         (500, "", Unknown),
-        (503, r#"{"message":"Payment method used is not valid."}"#, Unknown),
+        (
+            503,
+            r#"{"message":"Payment method used is not valid."}"#,
+            Unknown,
+        ),
     ];
     for (status, body, want) in rows {
-        let got = ledger(&Err(super::onence::errors::classify(&http(), &reply(*status, body))));
+        let got = ledger(&Err(super::onence::errors::classify(
+            &http(),
+            &reply(*status, body),
+        )));
         assert_eq!(got, *want, "1NCE HTTP {status} {body}");
     }
 }
@@ -107,7 +138,11 @@ fn reloadly() {
         (429, code("RATE_LIMIT_REACHED"), Failed),
         (401, code("INVALID_TOKEN"), Failed),
         (401, String::new(), Failed),
-        (400, code("TRANSACTION_CANNOT_BE_PROCESSED_AT_THE_MOMENT"), Failed),
+        (
+            400,
+            code("TRANSACTION_CANNOT_BE_PROCESSED_AT_THE_MOMENT"),
+            Failed,
+        ),
         (400, code("SOMETHING_NEW"), Unknown),
         (400, "{}".into(), Unknown),
         (400, "<html>".into(), Unknown),
@@ -115,12 +150,19 @@ fn reloadly() {
         (503, String::new(), Unknown),
     ];
     for (status, body, want) in rows {
-        let got = ledger(&Err(super::reloadly::wire::classify("t", &reply(status, &body))));
+        let got = ledger(&Err(super::reloadly::wire::classify(
+            "t",
+            &reply(status, &body),
+        )));
         assert_eq!(got, want, "Reloadly HTTP {status} {body}");
     }
     // 2xx from POST /topups-async: accepted with a transaction id, else unknown.
     let h = http();
-    for (body, ok) in [(r#"{"transactionId":4602843}"#, true), ("{}", false), (r#"{"transactionId":"#, false)] {
+    for (body, ok) in [
+        (r#"{"transactionId":4602843}"#, true),
+        ("{}", false),
+        (r#"{"transactionId":"#, false),
+    ] {
         let got = h.json::<super::reloadly::wire::AsyncReply>(&reply(200, body), "async");
         assert_eq!(got.is_ok(), ok, "{body}");
         if let Err(e) = got {
@@ -136,7 +178,9 @@ fn dingconnect() {
             r#"{{"TransferRecord":{{"TransferId":{{"TransferRef":"{r}","DistributorRef":"d"}},"SkuCode":"X","Price":{{"SendValue":10.0,"SendCurrencyIso":"USD","ReceiveValue":10.0,"ReceiveCurrencyIso":"USD","CustomerFee":0,"DistributorFee":0}},"ProcessingState":"{state}","AccountNumber":"1"}},"ResultCode":1,"ErrorCodes":[]}}"#
         )
     };
-    let err = |rc: i64, c: &str| format!(r#"{{"ResultCode":{rc},"ErrorCodes":[{{"Code":"{c}","Context":"x"}}]}}"#);
+    let err = |rc: i64, c: &str| {
+        format!(r#"{{"ResultCode":{rc},"ErrorCodes":[{{"Code":"{c}","Context":"x"}}]}}"#)
+    };
     let rows: Vec<(u16, String, Ledger)> = vec![
         (200, rec("Complete", "863784492"), Confirmed),
         (200, rec("Completed", "863784492"), Confirmed),
@@ -164,7 +208,10 @@ fn dingconnect() {
         (503, String::new(), Unknown),
     ];
     for (status, body, want) in rows {
-        let got = ledger(&super::dingconnect::transfer::outcome(&http(), &reply(status, &body)));
+        let got = ledger(&super::dingconnect::transfer::outcome(
+            &http(),
+            &reply(status, &body),
+        ));
         assert_eq!(got, want, "Ding HTTP {status} {body}");
     }
 }

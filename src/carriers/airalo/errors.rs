@@ -77,7 +77,11 @@ pub fn classify(http: &Http, reply: &Reply) -> CarrierError {
 /// The documented message of an error reply (`meta.message`, `reason` or `message`), scrubbed.
 pub fn message_of(reply: &Reply) -> Option<String> {
     let body: ErrorBody = serde_json::from_slice(&reply.body).ok()?;
-    let m = body.meta.and_then(|m| m.message).or(body.reason).or(body.message)?;
+    let m = body
+        .meta
+        .and_then(|m| m.message)
+        .or(body.reason)
+        .or(body.message)?;
     Some(scrub::clean(&m))
 }
 

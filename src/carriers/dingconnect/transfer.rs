@@ -88,7 +88,13 @@ pub(crate) fn outcome(http: &Http, reply: &Reply) -> Result<Submitted, CarrierEr
         return Err(http.malformed("SendTransfer succeeded without a TransferRecord"));
     };
     match rec.state() {
-        State::Done if rec.transfer_id.transfer_ref.as_deref().is_some_and(|r| !r.trim().is_empty()) => {
+        State::Done
+            if rec
+                .transfer_id
+                .transfer_ref
+                .as_deref()
+                .is_some_and(|r| !r.trim().is_empty()) =>
+        {
             Ok(Submitted::Confirmed(purchase(&rec)))
         }
         State::Done => Err(http.malformed("a completed transfer without a TransferRef")),

@@ -221,7 +221,9 @@ pub fn classify(http: &Http, reply: &Reply, env: Option<&Envelope>) -> CarrierEr
             carrier,
             retry_after: reply.retry_after(),
         },
-        "DuplicateTransactionPrevented" => unknown("Ding already has a transfer with this DistributorRef"),
+        "DuplicateTransactionPrevented" => {
+            unknown("Ding already has a transfer with this DistributorRef")
+        }
         c if c.starts_with("Parameter")
             || [
                 "TooManyParameters",

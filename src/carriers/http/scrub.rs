@@ -120,8 +120,14 @@ mod tests {
     fn tokens_and_secrets_are_blanked_and_text_clipped() {
         register("hunter2-pass");
         let cases = [
-            ("bad password hunter2-pass given", "bad password [redacted] given"),
-            ("Authorization: Bearer abc.def", "Authorization: Bearer [redacted]"),
+            (
+                "bad password hunter2-pass given",
+                "bad password [redacted] given",
+            ),
+            (
+                "Authorization: Bearer abc.def",
+                "Authorization: Bearer [redacted]",
+            ),
             ("Basic dXNlcjpw", "Basic [redacted]"),
             (
                 "token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln expired",
@@ -137,6 +143,9 @@ mod tests {
         }
         let long = "word ".repeat(100);
         let cut = clean(&long);
-        assert!(cut.chars().count() <= CLIP + 3 && cut.ends_with("..."), "{cut}");
+        assert!(
+            cut.chars().count() <= CLIP + 3 && cut.ends_with("..."),
+            "{cut}"
+        );
     }
 }

@@ -24,7 +24,13 @@ impl Holds {
     pub fn open(state_dir: &Path, carrier: &str, longest: Duration) -> Holds {
         let safe: String = carrier
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect();
         let path = state_dir.join(format!("reloadly-{safe}.holds.json"));
         let until = match std::fs::read(&path) {

@@ -6,8 +6,8 @@
 //! `lookup` asks `GET /topups/{id}/status` or the transaction report by that reference.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
 use std::path::Path;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use async_trait::async_trait;

@@ -128,8 +128,12 @@ pub fn parse_status(http: &Http, reply: &Reply) -> Result<Transaction, CarrierEr
         ),
         _ => (v, None),
     };
-    let mut t: Transaction = serde_json::from_value(inner)
-        .map_err(|_| http.malformed(format!("top-up status is not in the documented shape ({})", reply.describe())))?;
+    let mut t: Transaction = serde_json::from_value(inner).map_err(|_| {
+        http.malformed(format!(
+            "top-up status is not in the documented shape ({})",
+            reply.describe()
+        ))
+    })?;
     if outer_status.is_some() {
         t.status = outer_status;
     }
