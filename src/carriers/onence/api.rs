@@ -129,10 +129,25 @@ impl OrderInfo {
         .and_then(|a| Money::from_major_f64(a, currency))
     }
 
+    /// The answer for order `number` (from our `Location` header): an order reading another
+    /// number (or none) is not ours and settles nothing.
+    pub fn lookup_for(&self, number: &str) -> Lookup {
+        if self.number() != number {
+            return Lookup::Pending {
+                provider_ref: Some(number.to_string()),
+            };
+        }
+        self.lookup()
+    }
+
     /// `COMPLETED` is done; a failed or cancelled status failed; anything else is pending.
+    /// An order without a number settles nothing.
     pub fn lookup(&self) -> Lookup {
         let status = self.order_status.clone().unwrap_or_default().to_uppercase();
         let number = self.number();
+        if number.trim().is_empty() {
+            return Lookup::Pending { provider_ref: None };
+        }
         if status == "COMPLETED" {
             let detail = format!(
                 "1NCE order {number} ({}) completed",

@@ -32,7 +32,9 @@ pub async fn order(c: &Client, number: &str) -> Result<Option<Lookup>, CarrierEr
         return Err(classify(&c.http, &reply));
     }
     Ok(Some(
-        c.http.json::<OrderInfo>(&reply, "order reply")?.lookup(),
+        c.http
+            .json::<OrderInfo>(&reply, "order reply")?
+            .lookup_for(number),
     ))
 }
 
