@@ -3,6 +3,8 @@
 //! client secret) into 4xx/5xx bodies, token endpoints that answer with a canary token or
 //! a cut-off reply holding it. No canary may appear in any `CarrierError` (Display, Debug).
 
+mod common;
+
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
@@ -176,6 +178,86 @@ topup_amount = "10.00 USD"
 "#,
         state = dir.display()
     )
+}
+
+/// Every file under `dir`, the ledger database included, as bytes.
+fn files(dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            files(&p, out);
+        } else if let Ok(b) = std::fs::read(&p) {
+            out.push((p.display().to_string(), b));
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_shows_and_stores_no_carrier_secret() {
+    let mode = Arc::new(Mutex::new(Mode {
+        token: Token::Good,
+        status: 400,
+    }));
+    let url = echo_server(mode.clone()).await;
+    let env = common::Env::new("");
+    let body = config(&url, Path::new("/unused"));
+    let body = body
+        .split_once("[carriers.air]")
+        .map(|(_, rest)| format!("[carriers.air]{rest}"))
+        .unwrap();
+    env.write_config(&body);
+    let mut outputs = Vec::new();
+    for token in [Token::Good, Token::Cut, Token::Echo] {
+        for status in [400, 401, 422, 500, 502] {
+            *mode.lock().unwrap() = Mode { token, status };
+            for args in [
+                &["once"][..],
+                &["status"],
+                &["history"],
+                &["check"],
+                &["status", "--json"],
+            ] {
+                let out = tokio::task::block_in_place(|| {
+                    env.command(args).env("RUST_LOG", "debug").output().unwrap()
+                });
+                let what = format!("renewd {args:?} {token:?} HTTP {status}");
+                outputs.push((format!("{what} stdout"), out.stdout));
+                outputs.push((format!("{what} stderr"), out.stderr));
+            }
+        }
+    }
+    let mut stored = Vec::new();
+    files(&env.state(), &mut stored);
+    assert!(
+        stored.iter().any(|(p, _)| p.ends_with(".eml")),
+        "emails were written: {:?}",
+        stored.iter().map(|(p, _)| p).collect::<Vec<_>>()
+    );
+    let all: Vec<_> = outputs.into_iter().chain(stored).collect();
+    let mut hits = 0;
+    for (what, bytes) in &all {
+        let text = String::from_utf8_lossy(bytes);
+        for c in CANARIES {
+            if text.contains(c) {
+                hits += 1;
+                eprintln!("{what} contains {c:?}");
+            }
+        }
+    }
+    assert_eq!(
+        hits,
+        0,
+        "canary occurrences in {} outputs and files",
+        all.len()
+    );
+    let errors = all
+        .iter()
+        .filter(|(w, b)| w.ends_with("stdout") && String::from_utf8_lossy(b).contains("HTTP"))
+        .count();
+    eprintln!(
+        "scanned {} outputs and state files; {errors} outputs reported carrier errors; 0 canaries",
+        all.len()
+    );
 }
 
 fn assert_clean(what: &str, text: &str) {
