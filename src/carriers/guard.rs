@@ -9,7 +9,7 @@ use async_trait::async_trait;
 
 use super::{Carrier, CarrierError, Lookup, Order, Purchase, Reports, Submitted};
 use crate::config::{Line, TopUpChoice};
-use crate::model::{Observation, Offer};
+use crate::model::{Listed, Observation, Offer};
 
 /// An adapter whose purchases are checked on the way out.
 pub struct Guarded(pub Arc<dyn Carrier>);
@@ -41,6 +41,10 @@ impl Carrier for Guarded {
 
     async fn quote(&self, line: &Line, choice: &TopUpChoice) -> Result<Offer, CarrierError> {
         self.0.quote(line, choice).await
+    }
+
+    async fn offers(&self, line: &Line) -> Result<Vec<Listed>, CarrierError> {
+        self.0.offers(line).await
     }
 
     async fn dry_run(&self, line: &Line, offer: &Offer) -> Result<(), CarrierError> {
