@@ -75,6 +75,16 @@ pub const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE sent_at IS NULL AND dead = 0;
     "#,
+    // 2: the outbox's own state: a random install id (globally unique Message-IDs) and
+    // the pause a server-wide delivery failure sets (shown by `status` and `/healthz`).
+    r#"
+    CREATE TABLE outbox_state (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        at INTEGER NOT NULL DEFAULT 0
+    ) STRICT;
+    INSERT INTO outbox_state (key, value) VALUES ('install_id', lower(hex(randomblob(12))));
+    "#,
 ];
 
 /// The schema version a database is at.

@@ -13,7 +13,7 @@ use rusqlite::Connection;
 use super::lock::ensure_dir;
 use super::{
     Caps, CheckRecord, Draft, Intent, Ledger, LedgerError, Month, OutboxCounts, OutboxMessage,
-    Planned, Settlement, migrations, observations, outbox, topups, transitions,
+    OutboxPause, Planned, Settlement, migrations, observations, outbox, topups, transitions,
 };
 use crate::model::{Observation, TopUp};
 use crate::money::Money;
@@ -218,5 +218,17 @@ impl Ledger for SqliteLedger {
     }
     fn dead_messages(&self) -> Result<Vec<OutboxMessage>, LedgerError> {
         outbox::dead(&self.conn())
+    }
+    fn unsent_messages(&self) -> Result<Vec<OutboxMessage>, LedgerError> {
+        outbox::unsent(&self.conn())
+    }
+    fn retry_dead(&self, id: Option<i64>, now: DateTime<Utc>) -> Result<usize, LedgerError> {
+        outbox::retry_dead(&self.conn(), id, now)
+    }
+    fn set_outbox_pause(&self, pause: Option<&OutboxPause>) -> Result<(), LedgerError> {
+        outbox::set_pause(&self.conn(), pause)
+    }
+    fn outbox_pause(&self) -> Result<Option<OutboxPause>, LedgerError> {
+        outbox::pause(&self.conn())
     }
 }

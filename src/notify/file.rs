@@ -49,7 +49,7 @@ impl Notifier for FileNotifier {
         let path = self.path_for(&message.draft.key);
         let tmp = path.with_extension("eml.tmp");
         let io = |e: std::io::Error| {
-            NotifyError::Transient(format!("cannot write {}: {e}", path.display()))
+            NotifyError::Server(format!("cannot write {}: {e}", path.display()))
         };
         tokio::fs::write(&tmp, email.formatted())
             .await

@@ -33,10 +33,21 @@ pub enum FailureClass {
     Other,
 }
 
+/// Where in the conversation a failure happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Connecting, TLS, EHLO or login: nothing about this message yet, so it concerns
+    /// every message.
+    Connect,
+    /// MAIL, RCPT or DATA of this message.
+    Message,
+}
+
 /// One failed SMTP attempt.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SmtpFailure {
     pub class: FailureClass,
+    pub stage: Stage,
     /// The SMTP reply code, when the server answered with one.
     pub code: Option<u16>,
     /// What lettre and the server said, for logs and the outbox's `last_error`.
@@ -53,21 +64,44 @@ impl SmtpFailure {
         )
     }
 
+    /// Whether the failure concerns every message (pause the outbox) rather than this one:
+    /// anything before MAIL, and connection, TLS or login trouble at any stage. A 5xx to
+    /// MAIL/RCPT/DATA (a bad recipient, relaying denied for it) concerns this message.
+    pub fn is_server_wide(&self) -> bool {
+        use FailureClass::*;
+        self.stage == Stage::Connect
+            || matches!(
+                self.class,
+                Refused | Timeout | Network | Tls | Auth | NoAuthMechanism | Other
+            )
+    }
+
+    /// Server-wide failures pause the outbox; otherwise a 4xx retries this message and
+    /// a 5xx gives up on it.
     pub fn into_notify(self) -> NotifyError {
         let text = self.to_string();
-        if self.is_transient() {
+        if self.is_server_wide() {
+            NotifyError::Server(text)
+        } else if self.is_transient() {
             NotifyError::Transient(text)
         } else {
             NotifyError::Permanent(text)
         }
     }
 
+    /// The same failure, as one that happened before this message was offered.
+    pub fn at_connect(mut self) -> Self {
+        self.stage = Stage::Connect;
+        self
+    }
+
     pub(crate) fn from_notify(e: NotifyError) -> Self {
         let text = match e {
-            NotifyError::Transient(t) | NotifyError::Permanent(t) => t,
+            NotifyError::Transient(t) | NotifyError::Permanent(t) | NotifyError::Server(t) => t,
         };
         Self {
             class: FailureClass::Message,
+            stage: Stage::Message,
             code: None,
             text,
         }
@@ -111,7 +145,12 @@ pub fn classify(e: &lettre::transport::smtp::Error) -> SmtpFailure {
     } else {
         FailureClass::Other
     };
-    SmtpFailure { class, code, text }
+    SmtpFailure {
+        class,
+        stage: Stage::Message,
+        code,
+        text: super::redact::redact_urls(&text),
+    }
 }
 
 /// Reply code (and words) to class: 535/534/530 auth, relay words, 4xx, 5xx.
@@ -174,15 +213,16 @@ mod tests {
     }
 
     #[test]
-    fn transient_classes_are_retried_and_permanent_are_not() {
+    fn server_wide_failures_pause_and_only_message_5xx_gives_up() {
         let f = |class| SmtpFailure {
             class,
+            stage: Stage::Message,
             code: None,
             text: "x".into(),
         };
         assert!(matches!(
             f(FailureClass::Refused).into_notify(),
-            NotifyError::Transient(_)
+            NotifyError::Server(_)
         ));
         assert!(matches!(
             f(FailureClass::Transient).into_notify(),
@@ -190,11 +230,19 @@ mod tests {
         ));
         assert!(matches!(
             f(FailureClass::Auth).into_notify(),
-            NotifyError::Permanent(_)
+            NotifyError::Server(_)
         ));
         assert!(matches!(
             f(FailureClass::Relay).into_notify(),
             NotifyError::Permanent(_)
+        ));
+        assert!(matches!(
+            f(FailureClass::Permanent).at_connect().into_notify(),
+            NotifyError::Server(_)
+        ));
+        assert!(matches!(
+            f(FailureClass::Transient).at_connect().into_notify(),
+            NotifyError::Server(_)
         ));
         assert!(matches!(
             f(FailureClass::Permanent).into_notify(),
