@@ -35,6 +35,9 @@ pub fn status(path: &Path, json: bool) -> anyhow::Result<i32> {
         .collect::<anyhow::Result<Vec<_>>>()?;
     let global = pick(ledger.month_spend(None, &month)?, config.monthly_cap);
     let outbox = ledger.outbox_counts()?;
+    let paused = ledger.outbox_pause()?.map(
+        |p| json!({"since": p.since, "reason": crate::notify::redact::redact_urls(&p.reason)}),
+    );
     let dead: Vec<Value> = ledger
         .dead_messages()?
         .iter()
@@ -43,7 +46,7 @@ pub fn status(path: &Path, json: bool) -> anyhow::Result<i32> {
     let doc = json!({
         "generated_at": now, "timezone": config.daemon.timezone.name(),
         "month_spend": { "spent": global.map(|m| m.to_string()), "cap": config.monthly_cap.map(|m| m.to_string()) },
-        "outbox": { "queued": outbox.queued, "sent": outbox.sent, "dead": outbox.dead, "dead_messages": dead },
+        "outbox": { "queued": outbox.queued, "sent": outbox.sent, "dead": outbox.dead, "dead_messages": dead, "paused": paused },
         "lines": lines,
     });
     if json {
@@ -165,6 +168,13 @@ fn print_text(doc: &Value, config: &Config) {
         "outbox: {} queued, {} sent, {} given up",
         doc["outbox"]["queued"], doc["outbox"]["sent"], doc["outbox"]["dead"]
     );
+    if let Some(p) = doc["outbox"]["paused"].as_object() {
+        println!(
+            "EMAIL PAUSED since {}: {}\n  fix [email] (`renewd test-email` explains), then `systemctl reload renewd`",
+            s(&p["since"]),
+            s(&p["reason"])
+        );
+    }
 }
 
 /// "balance 4.76 USD, data 312 MB, expires 2026-12-01 00:00 UTC, state active".
