@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 mod check;
 mod history;
 mod once;
+mod outbox;
 mod resolve;
 mod run;
 mod status;
@@ -50,6 +51,21 @@ pub enum Command {
     TestEmail,
     /// Settle a top-up whose outcome stayed unknown.
     Resolve(ResolveArgs),
+    /// Email not sent yet (queued or given up on); send given-up ones again.
+    Outbox(OutboxArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct OutboxArgs {
+    /// Queue this given-up message again (its id as listed).
+    #[arg(long, value_name = "ID", conflicts_with = "retry_dead")]
+    pub retry: Option<i64>,
+    /// Queue every given-up message again.
+    #[arg(long)]
+    pub retry_dead: bool,
+    /// One JSON document on stdout.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -110,5 +126,6 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::History(args) => history::history(&cli.config, &args),
         Command::TestEmail => wiring::test_email(&cli.config).await,
         Command::Resolve(args) => resolve::resolve(&cli.config, &args),
+        Command::Outbox(args) => outbox::outbox(&cli.config, &args),
     }
 }

@@ -45,6 +45,10 @@ impl SqliteLedger {
             path: path.display().to_string(),
             detail: format!("{e}; check that the state directory is writable by renewd"),
         };
+        create_private(&path).map_err(|e| LedgerError::Open {
+            path: path.display().to_string(),
+            detail: format!("cannot create the ledger file 0600: {e}"),
+        })?;
         let conn = Connection::open(&path).map_err(open_err)?;
         let conn = Self::setup(conn).map_err(|e| match e {
             LedgerError::Read { detail, .. } | LedgerError::Write { detail, .. } => {
@@ -62,6 +66,7 @@ impl SqliteLedger {
     }
 
     /// A fresh ledger in memory, for tests and dry runs.
+    /// (The file ledger is 0600; SQLite gives its -wal and -shm files the same mode.)
     pub fn open_in_memory() -> Result<SqliteLedger, LedgerError> {
         let conn = Connection::open_in_memory().map_err(|e| LedgerError::Open {
             path: ":memory:".into(),
@@ -231,4 +236,22 @@ impl Ledger for SqliteLedger {
     fn outbox_pause(&self) -> Result<Option<OutboxPause>, LedgerError> {
         outbox::pause(&self.conn())
     }
+}
+
+/// Creates the ledger file 0600 when missing, and narrows an older one (and its -wal,
+/// -shm) made readable by group or others.
+fn create_private(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(path)?;
+    for suffix in ["", "-wal", "-shm"] {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        super::lock::private_file(Path::new(&p))?;
+    }
+    Ok(())
 }

@@ -21,8 +21,9 @@ use crate::ledger::{Ledger, LedgerError, OutboxMessage, OutboxPause};
 const BATCH: usize = 50;
 /// Rounds per `deliver_due` call, so a ledger that keeps returning messages cannot spin.
 const MAX_ROUNDS: usize = 20;
-/// How long the sender sleeps when nothing is queued (a wake-up cuts it short).
-const IDLE: Duration = Duration::from_secs(3600);
+/// The longest the sender sleeps without looking at the outbox (a wake-up cuts it short):
+/// also how soon it sees messages `renewd outbox --retry` queued from outside.
+pub const IDLE: Duration = Duration::from_secs(300);
 /// Pause after a ledger error before the sender tries again.
 const LEDGER_RETRY: Duration = Duration::from_secs(60);
 
