@@ -43,7 +43,7 @@ pub fn reloading() {
 /// A reload was refused: READY=1 again (the old config runs on) and a STATUS saying so.
 pub fn reload_refused() {
     ready(Some(
-        "reload failed: invalid config, running the previous one (the log names the keys)",
+        "reload refused: invalid config, running the previous one (the log names the keys)",
     ));
 }
 
