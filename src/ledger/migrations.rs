@@ -115,7 +115,14 @@ pub fn apply(conn: &mut Connection, list: &[&str]) -> Result<(), LedgerError> {
             version,
             detail: e.to_string(),
         };
-        let tx = conn.transaction().map_err(fail)?;
+        // The write lock first, then the version again: another process opening the same
+        // fresh ledger at the same moment may have applied this migration meanwhile.
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(fail)?;
+        if self::version(&tx)? >= version {
+            continue;
+        }
         tx.execute_batch(sql).map_err(fail)?;
         tx.pragma_update(None, "user_version", version)
             .map_err(fail)?;

@@ -196,3 +196,20 @@ fn the_pause_keeps_its_reason_and_clears() {
     l.set_outbox_pause(None).unwrap();
     assert_eq!(l.outbox_pause().unwrap(), None);
 }
+
+#[test]
+fn processes_opening_a_fresh_ledger_together_migrate_it_once() {
+    for _ in 0..5 {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().to_path_buf();
+        let opens: Vec<_> = (0..6)
+            .map(|_| {
+                let p = path.clone();
+                std::thread::spawn(move || SqliteLedger::open(&p).map(|_| ()))
+            })
+            .collect();
+        for o in opens {
+            o.join().unwrap().expect("a concurrent open failed");
+        }
+    }
+}
