@@ -213,3 +213,23 @@ fn processes_opening_a_fresh_ledger_together_migrate_it_once() {
         }
     }
 }
+
+#[test]
+fn the_state_dir_is_private_and_the_ledger_0600_whatever_the_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let l = SqliteLedger::open(&state).unwrap();
+    l.enqueue(&draft("k"), t("2026-11-01T00:00:00Z")).unwrap();
+    assert_eq!(mode(&state), 0o700);
+    for f in ["ledger.sqlite3", "ledger.sqlite3-wal", "ledger.sqlite3-shm"] {
+        assert_eq!(mode(&state.join(f)), 0o600, "{f}");
+    }
+    drop(l);
+    // An older ledger left readable by others is narrowed when opened.
+    let db = state.join("ledger.sqlite3");
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+    SqliteLedger::open(&state).unwrap();
+    assert_eq!(mode(&db), 0o600);
+}
