@@ -13,6 +13,7 @@
 //! - `check`: one check of one line, start to end.
 //! - `daemon`: wiring, signals, reload, shutdown.
 //! - `service`: systemd notify and watchdog, /metrics and /healthz, journald log lines.
+//! - `control`: the local control socket (`topup`, `pause`, `resume` to the daemon).
 //! - `cli`: the commands.
 
 pub mod carriers;
@@ -20,6 +21,7 @@ pub mod check;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod control;
 pub mod daemon;
 pub mod ledger;
 pub mod model;

@@ -33,6 +33,13 @@ pub async fn once(path: &Path, args: &OnceArgs) -> anyhow::Result<i32> {
         config: Arc::new(config),
     };
     let mut ok = true;
+    if args.lines.is_empty()
+        && !ctx.dry_run
+        && let Err(e) = check::reconcile_unconfigured(&ctx).await
+    {
+        ok = false;
+        eprintln!("renewd: reconciling top-ups of lines no longer configured: {e}");
+    }
     for (id, result) in check_all(&ctx, &args.lines).await {
         match result {
             Ok(report) => {
