@@ -138,10 +138,7 @@ impl SmtpNotifier {
     /// Sends one message now; the failure keeps what the server said.
     pub async fn send(&self, message: &OutboxMessage) -> Result<(), SmtpFailure> {
         let email = to_email(message, &self.from, &self.to).map_err(SmtpFailure::from_notify)?;
-        let mut conn = self
-            .connect()
-            .await
-            .map_err(|e| classify(&e).at_connect())?;
+        let mut conn = self.connect().await.map_err(SmtpFailure::at_connect)?;
         let accepted = conn.send(email.envelope(), &email.formatted()).await;
         // QUIT and close off the caller's path: "sent" is recorded right after acceptance.
         tokio::spawn(async move { conn.abort().await });
@@ -149,16 +146,53 @@ impl SmtpNotifier {
     }
 
     /// Connects, sets up TLS, says EHLO and logs in.
-    async fn connect(&self) -> Result<AsyncSmtpConnection, lettre::transport::smtp::Error> {
+    ///
+    /// For `smtp://` and STARTTLS the socket is renewd's own, with TCP_NODELAY: without it
+    /// the message's last segment can sit in the kernel for a delayed ACK (~40 ms) and
+    /// still reach the server after renewd died, which then sends it again. `smtps://`
+    /// goes through lettre's own socket (Nagle on).
+    async fn connect(&self) -> Result<AsyncSmtpConnection, SmtpFailure> {
         let hello = ClientId::default();
-        let mut conn =
-            Tokio1Executor::connect(&self.host, self.port, Some(TIMEOUT), &hello, &self.tls)
-                .await?;
+        let smtp = |e: lettre::transport::smtp::Error| classify(&e);
+        let mut conn = match &self.tls {
+            Tls::Wrapper(_) => {
+                Tokio1Executor::connect(&self.host, self.port, Some(TIMEOUT), &hello, &self.tls)
+                    .await
+                    .map_err(smtp)?
+            }
+            tls => {
+                let tcp = self.tcp().await?;
+                let mut conn = AsyncSmtpConnection::connect_with_transport(Box::new(tcp), &hello)
+                    .await
+                    .map_err(smtp)?;
+                if let Tls::Required(params) = tls {
+                    conn.starttls(params.clone(), &hello).await.map_err(smtp)?;
+                }
+                conn
+            }
+        };
         if let Some(credentials) = &self.credentials {
             conn.auth(&[Mechanism::Plain, Mechanism::Login], credentials)
-                .await?;
+                .await
+                .map_err(smtp)?;
         }
         Ok(conn)
+    }
+
+    /// A TCP connection to the server, within `TIMEOUT`, with TCP_NODELAY.
+    async fn tcp(&self) -> Result<tokio::net::TcpStream, SmtpFailure> {
+        let connect = tokio::net::TcpStream::connect((self.host.as_str(), self.port));
+        let tcp = match tokio::time::timeout(TIMEOUT, connect).await {
+            Ok(r) => r,
+            Err(_) => Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "connection timed out",
+            )),
+        }
+        .map_err(|e| SmtpFailure::from_io(&e, &format!("{}:{}", self.host, self.port)))?;
+        tcp.set_nodelay(true)
+            .map_err(|e| SmtpFailure::from_io(&e, "TCP_NODELAY"))?;
+        Ok(tcp)
     }
 
     /// Whether `email.send` asks for this kind of message.

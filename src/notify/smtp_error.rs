@@ -89,6 +89,16 @@ impl SmtpFailure {
         }
     }
 
+    /// A socket error while connecting to `what`.
+    pub fn from_io(e: &std::io::Error, what: &str) -> Self {
+        Self {
+            class: io_class(e.kind()),
+            stage: Stage::Connect,
+            code: None,
+            text: format!("cannot connect to {what}: {e}"),
+        }
+    }
+
     /// The same failure, as one that happened before this message was offered.
     pub fn at_connect(mut self) -> Self {
         self.stage = Stage::Connect;
@@ -133,13 +143,7 @@ pub fn classify(e: &lettre::transport::smtp::Error) -> SmtpFailure {
     } else if e.is_tls() {
         FailureClass::Tls
     } else if let Some(kind) = io_kind(e) {
-        match kind {
-            std::io::ErrorKind::ConnectionRefused => FailureClass::Refused,
-            std::io::ErrorKind::TimedOut => FailureClass::Timeout,
-            // rustls reports a failed handshake (e.g. plain text where TLS was expected) as bad data.
-            std::io::ErrorKind::InvalidData => FailureClass::Tls,
-            _ => FailureClass::Network,
-        }
+        io_class(kind)
     } else if lower.contains("no compatible authentication mechanism") {
         FailureClass::NoAuthMechanism
     } else {
@@ -160,6 +164,17 @@ fn by_code(code: u16, lower: &str) -> FailureClass {
         550..=554 if lower.contains("relay") || lower.contains("5.7.1") => FailureClass::Relay,
         400..=499 => FailureClass::Transient,
         _ => FailureClass::Permanent,
+    }
+}
+
+/// The class of a socket error.
+fn io_class(kind: std::io::ErrorKind) -> FailureClass {
+    match kind {
+        std::io::ErrorKind::ConnectionRefused => FailureClass::Refused,
+        std::io::ErrorKind::TimedOut => FailureClass::Timeout,
+        // rustls reports a failed handshake (e.g. plain text where TLS was expected) as bad data.
+        std::io::ErrorKind::InvalidData => FailureClass::Tls,
+        _ => FailureClass::Network,
     }
 }
 
