@@ -40,8 +40,8 @@ pub struct Deps {
 
 /// Messages from the outside while running.
 pub enum Control {
-    /// A new valid config with its freshly built carriers (SIGHUP).
-    Reload(Box<Config>, Carriers),
+    /// A new valid config with its freshly built carriers and mail sender (SIGHUP).
+    Reload(Box<Config>, Carriers, Arc<dyn Notifier>),
 }
 
 /// Runs until `shutdown` completes, then lets in-flight checks finish (up to `STOP_GRACE`).
@@ -57,7 +57,10 @@ pub async fn run(
         tokio::select! {
             () = &mut shutdown => break,
             Some(fire) = daemon.fires.recv() => daemon.spawn_check(fire),
-            Some(Control::Reload(config, carriers)) = control.recv() => daemon.reload(*config, carriers)?,
+            Some(Control::Reload(config, carriers, notifier)) = control.recv() => {
+                daemon.notifier.send_replace(notifier);
+                daemon.reload(*config, carriers)?;
+            }
             Some(_) = daemon.tasks.join_next() => {}
         }
     }
@@ -78,6 +81,8 @@ struct Running {
     service: Service,
     /// Wakes the outbox sender when a check may have queued a message.
     wake: Arc<Notify>,
+    /// The sender's mail transport, replaced on reload (a new password takes effect).
+    notifier: watch::Sender<Arc<dyn Notifier>>,
     sender_task: JoinHandle<()>,
     /// Bounds concurrent checks to `max_concurrent_checks`.
     sem: Arc<Semaphore>,
@@ -132,9 +137,10 @@ impl Running {
             let _ = stop_tx.send(true);
         })?;
         let wake = Arc::new(Notify::new());
+        let (notifier, notifier_rx) = watch::channel(deps.notifier.clone());
         let sender_task = tokio::spawn(sender::run_sender(
             ledger.clone(),
-            deps.notifier.clone(),
+            notifier_rx,
             wake.clone(),
             stopped(),
         ));
@@ -152,6 +158,7 @@ impl Running {
             sched_task,
             service,
             wake,
+            notifier,
             sender_task,
             tasks: JoinSet::new(),
             stop_tx,

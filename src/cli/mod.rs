@@ -10,6 +10,7 @@ mod check;
 mod control;
 mod history;
 mod once;
+mod outbox;
 mod resolve;
 mod run;
 mod status;
@@ -59,6 +60,21 @@ pub enum Command {
     Pause(LineArg),
     /// Check a paused line on its schedule again.
     Resume(LineArg),
+    /// Email not sent yet (queued or given up on); send given-up ones again.
+    Outbox(OutboxArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct OutboxArgs {
+    /// Queue this given-up message again (its id as listed).
+    #[arg(long, value_name = "ID", conflicts_with = "retry_dead")]
+    pub retry: Option<i64>,
+    /// Queue every given-up message again.
+    #[arg(long)]
+    pub retry_dead: bool,
+    /// One JSON document on stdout.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -144,6 +160,7 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::History(args) => history::history(&cli.config, &args),
         Command::TestEmail => wiring::test_email(&cli.config).await,
         Command::Resolve(args) => resolve::resolve(&cli.config, &args),
+        Command::Outbox(args) => outbox::outbox(&cli.config, &args),
         Command::Topup(a) => control::control(&cli.config, Request::Topup { line: a.line }).await,
         Command::Pause(a) => control::control(&cli.config, Request::Pause { line: a.line }).await,
         Command::Resume(a) => control::control(&cli.config, Request::Resume { line: a.line }).await,

@@ -79,6 +79,9 @@ fn document(
     lines: &[line::Gathered],
 ) -> anyhow::Result<Value> {
     let outbox = ledger.outbox_counts()?;
+    let paused = ledger.outbox_pause()?.map(
+        |p| json!({"since": p.since, "reason": crate::notify::redact::redact_urls(&p.reason)}),
+    );
     let dead: Vec<Value> = ledger
         .dead_messages()?
         .iter()
@@ -97,7 +100,7 @@ fn document(
         "generated_at": shared.now, "timezone": config.daemon.timezone.name(),
         "daemon": running.map(|(pid, since)| json!({"pid": pid, "since": since})),
         "month_spend": { "spent": shared.global.map(|m| m.to_string()), "cap": config.monthly_cap.map(|m| m.to_string()) },
-        "outbox": { "queued": outbox.queued, "sent": outbox.sent, "dead": outbox.dead, "dead_messages": dead },
+        "outbox": { "queued": outbox.queued, "sent": outbox.sent, "dead": outbox.dead, "dead_messages": dead, "paused": paused },
         "needs_attention": lines.iter().filter(|l| !l.row.attention.is_empty()).count(),
         "lines": lines.iter().map(|l| l.json.clone()).collect::<Vec<_>>(),
         "unconfigured_open_topups": orphans,
@@ -151,6 +154,13 @@ fn footer(doc: &Value) {
         "outbox: {} queued, {} sent, {} given up",
         doc["outbox"]["queued"], doc["outbox"]["sent"], doc["outbox"]["dead"]
     );
+    if let Some(p) = doc["outbox"]["paused"].as_object() {
+        println!(
+            "EMAIL PAUSED since {}: {}\n  fix [email] (`renewd test-email` explains), then `systemctl reload renewd`",
+            s(&p["since"]),
+            s(&p["reason"])
+        );
+    }
 }
 
 /// The spend in the cap's currency (or the first currency when there is no cap).
