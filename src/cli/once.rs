@@ -6,9 +6,8 @@ use std::sync::Arc;
 use chrono::Utc;
 
 use super::OnceArgs;
-use super::wiring::{build_carriers, load_config, notifier, open_ledger};
+use super::wiring::{build_carriers, load_config, notifier, open_ledger, take_state_lock};
 use crate::check::{self, CheckError, Ctx, Report};
-use crate::ledger::StateLock;
 use crate::notify::sender;
 
 pub async fn once(path: &Path, args: &OnceArgs) -> anyhow::Result<i32> {
@@ -24,7 +23,7 @@ pub async fn once(path: &Path, args: &OnceArgs) -> anyhow::Result<i32> {
             path.display()
         );
     }
-    let _lock = StateLock::acquire(&config.daemon.state_dir)?;
+    let _lock = take_state_lock(&config, "once")?;
     let ledger = open_ledger(&config)?;
     let ctx = Ctx {
         dry_run: args.dry_run || config.daemon.dry_run,
