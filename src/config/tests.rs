@@ -441,7 +441,11 @@ fn state_dir_is_resolved_against_the_config_files_folder() {
         (Some("/srv/renewd"), None, "/srv/renewd"),
         (Some("state"), None, "/etc/renewd/state"),
         (Some("./state"), None, "/etc/renewd/state"),
-        (None, Some("/var/lib/renewd:/var/lib/other"), "/var/lib/renewd"),
+        (
+            None,
+            Some("/var/lib/renewd:/var/lib/other"),
+            "/var/lib/renewd",
+        ),
         (Some("../x"), Some("/var/lib/renewd"), "/etc/renewd/../x"),
     ];
     for (written, env, want) in cases {

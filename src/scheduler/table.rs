@@ -143,7 +143,8 @@ impl Table {
     fn push(&mut self, line: &Arc<str>, due: Option<DateTime<Utc>>, now: DateTime<Utc>) -> u64 {
         self.next_seq += 1;
         if let Some(due) = due {
-            let at = due.max(now) + self.jitter();
+            let base = due.max(now);
+            let at = base.checked_add_signed(self.jitter()).unwrap_or(base);
             self.heap.push(Reverse(Slot {
                 at,
                 seq: self.next_seq,
