@@ -12,7 +12,7 @@ use tokio::sync::{Notify, Semaphore, mpsc, watch};
 use tokio::task::{JoinHandle, JoinSet};
 
 use crate::carriers::Carriers;
-use crate::check::{self, Ctx};
+use crate::check::Ctx;
 use crate::clock::Clock;
 use crate::config::{Config, Line};
 use crate::ledger::{Ledger, LedgerError};
@@ -157,7 +157,7 @@ impl Running {
         self.tasks.spawn(async move {
             if let Some(line) = lines.get(&*fire.line) {
                 let _permit = sem.acquire_owned().await;
-                match check::check_line(&ctx, line).await {
+                match crate::contain::check_line(&ctx, line).await {
                     Ok(report) => metrics.check_finished(report.decision.as_str()),
                     Err(e) => {
                         metrics.check_finished("error");

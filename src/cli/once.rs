@@ -7,7 +7,7 @@ use chrono::Utc;
 
 use super::OnceArgs;
 use super::wiring::{build_carriers, load_config, notifier, open_ledger, take_state_lock};
-use crate::check::{self, CheckError, Ctx, Report};
+use crate::check::{Ctx, Report};
 use crate::notify::sender;
 
 pub async fn once(path: &Path, args: &OnceArgs) -> anyhow::Result<i32> {
@@ -32,7 +32,7 @@ pub async fn once(path: &Path, args: &OnceArgs) -> anyhow::Result<i32> {
         config: Arc::new(config),
     };
     let mut ok = true;
-    for (id, result) in check_all(&ctx, &args.lines).await {
+    for (id, result) in crate::contain::check_lines(&ctx, &args.lines).await {
         match result {
             Ok(report) => {
                 ok &= report.ok();
@@ -48,30 +48,6 @@ pub async fn once(path: &Path, args: &OnceArgs) -> anyhow::Result<i32> {
         sender::deliver_due(ledger.as_ref(), notifier(&ctx.config)?.as_ref(), Utc::now()).await?;
     tracing::info!("outbox: {delivery:?}");
     Ok(if ok { 0 } else { 1 })
-}
-
-/// Checks the selected lines (all when `only` is empty), at most `max_concurrent_checks`
-/// at a time; results in config order.
-async fn check_all(ctx: &Ctx, only: &[String]) -> Vec<(String, Result<Report, CheckError>)> {
-    let sem = Arc::new(tokio::sync::Semaphore::new(
-        ctx.config.daemon.max_concurrent_checks,
-    ));
-    let mut tasks = tokio::task::JoinSet::new();
-    let selected = ctx
-        .config
-        .lines
-        .iter()
-        .filter(|l| only.is_empty() || only.contains(&l.id));
-    for (i, line) in selected.cloned().enumerate() {
-        let (ctx, sem) = (ctx.clone(), sem.clone());
-        tasks.spawn(async move {
-            let _permit = sem.acquire_owned().await;
-            (i, line.id.clone(), check::check_line(&ctx, &line).await)
-        });
-    }
-    let mut results = tasks.join_all().await;
-    results.sort_by_key(|(i, _, _)| *i);
-    results.into_iter().map(|(_, id, r)| (id, r)).collect()
 }
 
 fn print_report(r: &Report, json: bool) {

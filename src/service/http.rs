@@ -10,7 +10,7 @@ use axum::routing::get;
 use tokio::net::TcpListener;
 
 use super::Shared;
-use super::health::probe_ledger_write;
+use super::health::{crashed_lines, probe_ledger_write};
 
 /// Serves until `stopped` resolves.
 pub(crate) async fn serve(
@@ -56,8 +56,8 @@ async fn metrics(State(s): State<Shared>) -> Response {
     }
 }
 
-/// 200 "ok" when the scheduler loop ran recently and the ledger takes a write; else 503
-/// with the reason.
+/// 200 "ok" when the scheduler loop ran recently, the ledger takes a write and no line's
+/// last check crashed; else 503 with the reason.
 async fn healthz(State(s): State<Shared>) -> Response {
     if !s.liveness.fresh() {
         let age = s.liveness.age();
@@ -68,7 +68,14 @@ async fn healthz(State(s): State<Shared>) -> Response {
             .into_response();
     }
     let dir = s.config.borrow().daemon.state_dir.clone();
-    match tokio::task::spawn_blocking(move || probe_ledger_write(&dir)).await {
+    let probe = move || {
+        probe_ledger_write(&dir)?;
+        match crashed_lines(s.ledger.as_ref())? {
+            crashed if crashed.is_empty() => Ok(()),
+            crashed => Err(crashed.join("\n")),
+        }
+    };
+    match tokio::task::spawn_blocking(probe).await {
         Ok(Ok(())) => (StatusCode::OK, "ok\n").into_response(),
         Ok(Err(e)) => (StatusCode::SERVICE_UNAVAILABLE, format!("{e}\n")).into_response(),
         Err(e) => (
