@@ -125,7 +125,8 @@ impl Table {
     ) {
         let due = match last_check {
             None => Some(now),
-            Some(t) => self.next_after(id, t),
+            // A last check in the future: the clock went back while renewd was down.
+            Some(t) => self.next_after(id, t.min(now)),
         };
         let seq = self.push(&line, due, now);
         self.lines.insert(
@@ -221,6 +222,28 @@ impl Table {
                 due,
             });
         }
+    }
+
+    /// The wall clock stepped back by `step`: an `every` line keeps its interval on
+    /// monotonic time (its due time moves back by the step), a cron line takes its next
+    /// time on the new wall clock. Neither waits for the clock to pass the old time.
+    pub fn stepped_back(&mut self, step: TimeDelta, now: DateTime<Utc>) {
+        let names: Vec<Arc<str>> = self.lines.keys().cloned().collect();
+        for name in names {
+            let Some(line) = self.lines.get(&name) else {
+                continue;
+            };
+            let (id, due) = (line.schedule, line.due);
+            let due = match (&self.shared[id as usize].schedule, due) {
+                (Schedule::Every(_), Some(d)) => d.checked_sub_signed(step).or(Some(now)),
+                _ => self.next_after(id, now),
+            };
+            let seq = self.push(&name, due, now);
+            if let Some(line) = self.lines.get_mut(&name) {
+                (line.due, line.seq) = (due, seq);
+            }
+        }
+        self.compact();
     }
 
     /// Marks `line`'s check finished so its next fire is delivered.
