@@ -22,6 +22,7 @@ mod parse_error;
 mod policy;
 pub mod raw;
 pub mod secret;
+pub mod state_dir;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

@@ -433,7 +433,7 @@ fn a_valid_line_becomes_typed_values() {
 
 #[test]
 fn state_dir_is_resolved_against_the_config_files_folder() {
-    use super::validate::resolve_state_dir;
+    use super::state_dir::resolve_state_dir;
     use std::ffi::OsStr;
     let cfg = Path::new("/etc/renewd/renewd.toml");
     let cases: [(Option<&str>, Option<&str>, &str); 6] = [
