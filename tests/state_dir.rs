@@ -99,3 +99,18 @@ fn once_and_resolve_are_refused_while_the_daemon_runs_and_buy_nothing() {
     assert_eq!(topups[0]["state"], "confirmed");
     assert!(daemon.alive());
 }
+
+#[test]
+fn check_creates_no_state() {
+    let env = relative_env();
+    let elsewhere = tempfile::tempdir().expect("temp dir");
+    let out = renewd_in(&env, elsewhere.path(), &["check"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("valid, 1 line(s)"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(!env.dir.path().join("state").exists());
+    assert!(!elsewhere.path().join("state").exists());
+}
