@@ -2,6 +2,8 @@
 //! (pausable) clock so tests can start just before a DST change and advance through it,
 //! and that a test can step forward or back (`jump`) like NTP or a suspend would.
 
+#![deny(clippy::arithmetic_side_effects)]
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
@@ -80,11 +82,16 @@ impl Clock {
     /// past, and about thirty years ahead for one too far away to represent.
     pub fn instant_at(&self, wall: DateTime<Utc>) -> Instant {
         let (anchor_instant, anchor_wall) = self.anchor();
-        let far = Instant::now() + std::time::Duration::from_secs(86_400 * 365 * 30);
-        match (wall - anchor_wall).to_std() {
+        let now = Instant::now();
+        let thirty_years = std::time::Duration::from_secs(946_080_000);
+        let far = now.checked_add(thirty_years).unwrap_or(now);
+        match wall.signed_duration_since(anchor_wall).to_std() {
             Ok(ahead) => anchor_instant.checked_add(ahead).unwrap_or(far).min(far),
             Err(_) => {
-                let behind = (anchor_wall - wall).to_std().unwrap_or_default();
+                let behind = anchor_wall
+                    .signed_duration_since(wall)
+                    .to_std()
+                    .unwrap_or_default();
                 anchor_instant.checked_sub(behind).unwrap_or(anchor_instant)
             }
         }

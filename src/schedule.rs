@@ -2,6 +2,8 @@
 //!
 //! Pure functions of their inputs; the heap loop that fires them is in `scheduler.rs`.
 
+#![deny(clippy::arithmetic_side_effects)]
+
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::{Hash, Hasher};

@@ -2,6 +2,8 @@
 //! counts, lengths and dates. A value outside is refused at validation with its range, so
 //! nothing downstream (policy, schedule, caps) can overflow.
 
+#![deny(clippy::arithmetic_side_effects)]
+
 use std::time::Duration;
 
 use chrono::NaiveDate;

@@ -6,6 +6,8 @@
 //! checked, fires once soon after start; the loop wakes at least every `tick` and publishes
 //! a `Snapshot` so a watchdog can tell it is alive.
 
+#![deny(clippy::arithmetic_side_effects)]
+
 mod table;
 #[cfg(test)]
 mod tests;
@@ -210,14 +212,16 @@ impl Loop {
     fn notice_step(&mut self, now: DateTime<Utc>) {
         let mono = Instant::now();
         if let Some((wall, at)) = self.last_seen {
-            let elapsed = chrono::TimeDelta::from_std(mono - at).unwrap_or_default();
-            let step = now.signed_duration_since(wall) - elapsed;
+            let elapsed =
+                chrono::TimeDelta::from_std(mono.saturating_duration_since(at)).unwrap_or_default();
+            let wall_moved = now.signed_duration_since(wall);
+            let step = wall_moved.checked_sub(&elapsed).unwrap_or_default();
             if step < -STEP_SLACK {
                 tracing::warn!(
                     step_seconds = step.num_seconds(),
                     "the wall clock went back; lines keep their intervals"
                 );
-                self.table.stepped_back(-step, now);
+                self.table.stepped_back(step.abs(), now);
             } else if step > STEP_SLACK {
                 tracing::info!(
                     step_seconds = step.num_seconds(),
@@ -254,7 +258,8 @@ impl Loop {
 
     /// The earliest pending fire, or one tick from now, whichever comes first.
     fn wake_at(&mut self, now: DateTime<Utc>) -> Instant {
-        let tick = Instant::now() + self.tick;
+        let now_mono = Instant::now();
+        let tick = now_mono.checked_add(self.tick).unwrap_or(now_mono);
         match self.table.peek() {
             Some((at, _)) if self.blocked.is_none() && at > now => {
                 self.clock.instant_at(at).min(tick)

@@ -1,6 +1,8 @@
 //! The scheduler's state: every line's due time, a min-heap of fire times, and the
 //! schedules shared by many lines. No I/O and no tokio; the loop in `mod.rs` drives it.
 
+#![deny(clippy::arithmetic_side_effects)]
+
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::sync::Arc;
@@ -90,7 +92,7 @@ impl Table {
                     schedule: s.clone(),
                     memo: None,
                 });
-                (self.shared.len() - 1) as u32
+                self.shared.len().saturating_sub(1) as u32
             });
             let kept = old_lines.remove(entry.line.as_str()).filter(|old| {
                 same_tz
@@ -142,7 +144,7 @@ impl Table {
 
     /// Pushes a heap entry firing at `max(due, now)` plus jitter; returns its sequence.
     fn push(&mut self, line: &Arc<str>, due: Option<DateTime<Utc>>, now: DateTime<Utc>) -> u64 {
-        self.next_seq += 1;
+        self.next_seq = self.next_seq.wrapping_add(1);
         if let Some(due) = due {
             let base = due.max(now);
             let at = base.checked_add_signed(self.jitter()).unwrap_or(base);
@@ -212,11 +214,11 @@ impl Table {
             let line = self.lines.get_mut(&slot.line)?;
             (line.due, line.seq) = (next, seq);
             if running {
-                self.skipped += 1;
+                self.skipped = self.skipped.saturating_add(1);
                 continue;
             }
             line.running = true;
-            self.running += 1;
+            self.running = self.running.saturating_add(1);
             return Some(Fire {
                 line: slot.line,
                 due,
@@ -252,13 +254,14 @@ impl Table {
             && l.running
         {
             l.running = false;
-            self.running -= 1;
+            self.running = self.running.saturating_sub(1);
         }
     }
 
     /// Drops stale heap entries once they outnumber the live ones.
     fn compact(&mut self) {
-        if self.heap.len() <= 2 * self.lines.len() + 1024 {
+        let live = self.lines.len().saturating_mul(2).saturating_add(1024);
+        if self.heap.len() <= live {
             return;
         }
         let lines = &self.lines;

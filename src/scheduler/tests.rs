@@ -1,5 +1,7 @@
 //! Scheduler tests on paused tokio time with a virtual wall clock.
 
+#![allow(clippy::arithmetic_side_effects)]
+
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
