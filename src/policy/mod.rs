@@ -101,7 +101,11 @@ fn settling(f: &Facts) -> Option<String> {
     {
         return None;
     }
-    let fresh = f.observation.filter(|o| o.at > settled_at);
+    // This check's reading is taken after the confirmation in real time even when the
+    // wall clock went back since (settled_at in the future): it counts as fresh.
+    let fresh = f
+        .observation
+        .filter(|o| o.at > settled_at || settled_at > f.now);
     if fresh.is_some_and(|o| shows_top_up(o, last.before.as_ref(), f.reports)) {
         return None;
     }
