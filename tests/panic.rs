@@ -62,11 +62,16 @@ impl Carrier for Panics {
     }
 }
 
-fn setup(dir: &Path) -> (Config, Carriers, Arc<dyn Ledger>) {
-    let text = CONFIG.replace(
+/// The config with its state in `dir`.
+fn config_text(dir: &Path) -> String {
+    CONFIG.replace(
         "[daemon]",
         &format!("[daemon]\nstate_dir = {:?}", dir.display().to_string()),
-    );
+    )
+}
+
+fn setup(dir: &Path) -> (Config, Carriers, Arc<dyn Ledger>) {
+    let text = config_text(dir);
     let config = renewd::config::validate(&text, &dir.join("renewd.toml")).expect("valid");
     let mut carriers = renewd::carriers::build(&config.carriers, dir).expect("carriers");
     let bad = carriers["bad"].clone();
@@ -123,6 +128,18 @@ async fn the_daemon_survives_a_panicking_check_and_the_other_lines_go_on() {
     stop_tx.send(()).expect("daemon listening");
     let result = tokio::time::timeout(Duration::from_secs(15), daemon).await;
     assert!(matches!(result, Ok(Ok(Ok(())))), "clean stop: {result:?}");
+    // `renewd status` shows the crash on the line.
+    let config = dir.path().join("renewd.toml");
+    std::fs::write(&config, config_text(dir.path())).expect("write config");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_renewd"))
+        .args(["-c", config.to_str().expect("utf-8"), "status", "--json"])
+        .output()
+        .expect("run status");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("status json");
+    let boom = &doc["lines"][1];
+    assert_eq!(boom["id"], "boom", "{doc}");
+    let error = boom["last_check"]["error"].as_str().unwrap_or_default();
+    assert!(error.starts_with(renewd::contain::CRASH_PREFIX), "{doc}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
