@@ -101,9 +101,13 @@ fn once_and_resolve_are_refused_while_the_daemon_runs_and_buy_nothing() {
 }
 
 #[test]
-fn check_creates_no_state() {
+fn check_status_and_history_create_no_state() {
     let env = relative_env();
     let elsewhere = tempfile::tempdir().expect("temp dir");
+    for args in [&["status"][..], &["history", "--json"][..]] {
+        let out = renewd_in(&env, elsewhere.path(), args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    }
     let out = renewd_in(&env, elsewhere.path(), &["check"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use super::history::json_row;
-use super::wiring::{load_config, open_ledger};
+use super::wiring::{load_config, read_ledger};
 use crate::config::{Config, Line};
 use crate::ledger::{CheckRecord, Ledger, Month};
 use crate::model::Observation;
@@ -18,7 +18,7 @@ use crate::scheduler::next_due;
 
 pub fn status(path: &Path, json: bool) -> anyhow::Result<i32> {
     let config = load_config(path)?;
-    let ledger = open_ledger(&config)?;
+    let ledger = read_ledger(&config)?;
     let now = Utc::now();
     let month = month_of(now, config.daemon.timezone);
     // Read once for all lines, not once per line.

@@ -61,6 +61,20 @@ pub fn open_ledger(config: &Config) -> anyhow::Result<Arc<dyn Ledger>> {
     Ok(Arc::new(ledger))
 }
 
+/// Opens the ledger for reading only (`status`, `history`): safe beside a running daemon,
+/// never migrates or creates anything. No ledger yet: an empty one in memory.
+pub fn read_ledger(config: &Config) -> anyhow::Result<Arc<dyn Ledger>> {
+    let dir = &config.daemon.state_dir;
+    let ledger = if dir.join(crate::ledger::sqlite::DB_FILE).exists() {
+        SqliteLedger::open_read_only(dir)
+    } else {
+        SqliteLedger::open_in_memory()
+    };
+    let ledger =
+        ledger.with_context(|| format!("while reading the ledger in {}", dir.display()))?;
+    Ok(Arc::new(ledger))
+}
+
 /// Takes the state directory's lock for `command` (one that may buy or settle a top-up).
 /// While the daemon holds it the command is refused, naming the daemon's pid: two
 /// processes acting on one ledger could buy the same top-up twice.
