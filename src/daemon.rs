@@ -8,11 +8,12 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use anyhow::Context;
 use tokio::sync::{Notify, Semaphore, mpsc, watch};
 use tokio::task::{JoinHandle, JoinSet};
 
 use crate::carriers::Carriers;
-use crate::check::Ctx;
+use crate::check::{self, Ctx};
 use crate::clock::Clock;
 use crate::config::{Config, Line};
 use crate::ledger::{Ledger, LedgerError};
@@ -22,6 +23,8 @@ use crate::service::Service;
 
 /// How long in-flight checks get to finish after a stop is asked for.
 pub const STOP_GRACE: Duration = Duration::from_secs(8);
+/// How often open top-ups of SIMs no longer in the config are looked up again.
+pub const ORPHAN_SWEEP: Duration = Duration::from_secs(15 * 60);
 
 /// The longest the scheduler loop sleeps; three ticks without a loop count as stuck
 /// (the watchdog stops pinging and `/healthz` answers 503).
@@ -81,6 +84,12 @@ struct Running {
     tasks: JoinSet<()>,
     /// Tells the scheduler, sender and service to stop.
     stop_tx: watch::Sender<bool>,
+    /// When open top-ups of unconfigured SIMs are next reconciled (`None`: with the next check).
+    orphans_at: Option<tokio::time::Instant>,
+    /// Hands the current `ctx` to the control socket (replaced on reload).
+    ctx_tx: watch::Sender<Ctx>,
+    /// The month whose previous month's digest was last queued.
+    digest_month: Option<(i32, u32)>,
 }
 
 impl Running {
@@ -93,6 +102,8 @@ impl Running {
             carriers: Arc::new(deps.carriers),
             ledger: ledger.clone(),
         };
+        let listener = crate::control::server::bind(&ctx.config.daemon.state_dir)
+            .context("while opening the control socket in the state directory")?;
         let (stop_tx, stop_rx) = watch::channel(false);
         let stopped = move || {
             let mut rx = stop_rx.clone();
@@ -127,6 +138,8 @@ impl Running {
             wake.clone(),
             stopped(),
         ));
+        let (ctx_tx, ctx_rx) = watch::channel(ctx.clone());
+        tokio::spawn(crate::control::server::serve(listener, ctx_rx, stopped()));
         tracing::info!(lines = ctx.config.lines.len(), "renewd running");
         service.ready();
         Ok(Running {
@@ -142,6 +155,9 @@ impl Running {
             sender_task,
             tasks: JoinSet::new(),
             stop_tx,
+            orphans_at: None,
+            ctx_tx,
+            digest_month: None,
         })
     }
 
@@ -154,9 +170,19 @@ impl Running {
             self.wake.clone(),
             self.service.metrics(),
         );
+        let orphans = self.orphans_due();
+        let digest = self.digest_due();
         self.tasks.spawn(async move {
             if let Some(line) = lines.get(&*fire.line) {
                 let _permit = sem.acquire_owned().await;
+                if orphans && let Err(e) = check::reconcile_unconfigured(&ctx).await {
+                    tracing::error!("reconciling top-ups of lines no longer configured: {e}");
+                }
+                if digest
+                    && let Err(e) = check::digest::queue_last_month(&ctx, chrono::Utc::now()).await
+                {
+                    tracing::error!("composing the monthly digest: {e}");
+                }
                 match crate::contain::check_line(&ctx, line).await {
                     Ok(report) => metrics.check_finished(report.decision.as_str()),
                     Err(e) => {
@@ -168,6 +194,29 @@ impl Running {
             }
             let _ = commands.send(Command::Done { line: fire.line });
         });
+    }
+
+    /// Whether a check should also reconcile open top-ups of SIMs no longer configured:
+    /// with the first check after start or reload, then every `ORPHAN_SWEEP`.
+    fn orphans_due(&mut self) -> bool {
+        let now = tokio::time::Instant::now();
+        let due = self.orphans_at.is_none_or(|at| now >= at);
+        if due {
+            self.orphans_at = Some(now + ORPHAN_SWEEP);
+        }
+        due
+    }
+
+    /// Whether a check should also queue last month's digest: once per month the daemon
+    /// sees (the message key keeps it once across restarts), when a delivery asks for it.
+    fn digest_due(&mut self) -> bool {
+        let month =
+            crate::policy::month_of(chrono::Utc::now(), self.ctx.config.daemon.timezone).label;
+        let due = check::digest::wanted(&self.ctx) && self.digest_month != Some(month);
+        if due {
+            self.digest_month = Some(month);
+        }
+        due
     }
 
     /// Swaps in a new config and its carriers; the scheduler keeps unchanged lines' times.
@@ -183,6 +232,8 @@ impl Running {
             ledger: self.ledger.clone(),
         };
         self.lines = index(&self.ctx.config);
+        self.orphans_at = None;
+        let _ = self.ctx_tx.send(self.ctx.clone());
         let entries = entries(&self.ctx.config, self.ledger.as_ref())?;
         let _ = self.sched.commands.send(Command::Replace {
             entries,

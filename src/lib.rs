@@ -14,6 +14,7 @@
 //! - `contain`: a panic in one line's check stays in that line.
 //! - `daemon`: wiring, signals, reload, shutdown.
 //! - `service`: systemd notify and watchdog, /metrics and /healthz, journald log lines.
+//! - `control`: the local control socket (`topup`, `pause`, `resume` to the daemon).
 //! - `cli`: the commands.
 
 pub mod carriers;
@@ -22,6 +23,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod contain;
+pub mod control;
 pub mod daemon;
 pub mod ledger;
 pub mod model;

@@ -133,7 +133,11 @@ impl fmt::Display for TopUpState {
 pub struct TopUp {
     /// Ledger id, shown in receipts and taken by `renewd resolve`.
     pub id: i64,
+    /// The config id of the line when it was bought: a label only.
     pub line_id: String,
+    /// The SIM it was bought for (`config::sim_key`): what caps, the one-open rule and
+    /// history follow.
+    pub sim: String,
     pub carrier: String,
     /// renewd's own reference, sent to the provider as its client reference.
     pub reference: String,
@@ -152,6 +156,20 @@ pub struct TopUp {
     pub detail: Option<String>,
     /// What the line looked like when the intent was written.
     pub before: Option<Observation>,
+    /// When a reading first showed this (confirmed) top-up: a figure rose above `before`.
+    /// `None` while no reading has: the line then does not buy again for the same crossing.
+    pub shown_at: Option<DateTime<Utc>>,
+}
+
+/// A package or amount as the carrier lists it, for the monthly digest's comparison.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listed {
+    pub label: String,
+    pub price: Money,
+    /// Data it adds, when it is a data package.
+    pub data: Option<DataSize>,
+    /// Days it lasts, when it says.
+    pub days: Option<u32>,
 }
 
 /// The top-up a policy asks for, resolved by the carrier to something with a price.

@@ -35,6 +35,7 @@ fn top_up(state: TopUpState, at: DateTime<Utc>, before: i64) -> TopUp {
     TopUp {
         id: 1,
         line_id: "a".into(),
+        sim: "line:a".into(),
         carrier: "c".into(),
         reference: "a-1".into(),
         amount: usd(1000),
@@ -47,6 +48,7 @@ fn top_up(state: TopUpState, at: DateTime<Utc>, before: i64) -> TopUp {
         provider_ref: Some("P1".into()),
         detail: None,
         before: Some(reading(at, before)),
+        shown_at: None,
     }
 }
 
@@ -80,6 +82,10 @@ fn is_wait(d: &Decision) -> bool {
     matches!(d, Decision::Wait { .. })
 }
 
+fn is_buy(d: &Decision) -> bool {
+    matches!(d, Decision::TopUp { .. })
+}
+
 #[test]
 fn a_step_back_after_a_top_up_stalls_nothing_and_buys_nothing_on_a_stale_reading() {
     let bought = Utc.with_ymd_and_hms(2026, 5, 1, 12, 0, 0).unwrap();
@@ -93,9 +99,9 @@ fn a_step_back_after_a_top_up_stalls_nothing_and_buys_nothing_on_a_stale_reading
         // The carrier shows the top-up (balance rose): settled, the line holds.
         let d = decide_at(now, 1400, Some(&t), None);
         assert!(matches!(d, Decision::Hold { .. }), "{back}: {d:?}");
-        // A stale reading (balance as before the top-up): wait, never buy again.
+        // A stale reading (balance as before the top-up): never buy again.
         let d = decide_at(now, 400, Some(&t), None);
-        assert!(is_wait(&d), "{back}: {d:?}");
+        assert!(!is_buy(&d), "{back}: {d:?}");
     }
 }
 
@@ -116,5 +122,5 @@ fn a_step_forward_within_settle_still_needs_the_reading_to_show_the_top_up() {
     let bought = Utc.with_ymd_and_hms(2026, 5, 1, 12, 0, 0).unwrap();
     let t = top_up(TopUpState::Confirmed, bought, 400);
     let d = decide_at(bought + TimeDelta::minutes(10), 400, Some(&t), None);
-    assert!(is_wait(&d), "{d:?}");
+    assert!(!is_buy(&d), "{d:?}");
 }

@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use thiserror::Error;
 
 use crate::config::{Line, TopUpChoice};
-use crate::model::{Observation, Offer};
+use crate::model::{Listed, Observation, Offer};
 
 pub mod airalo;
 pub mod airtime;
@@ -229,6 +229,12 @@ pub trait Carrier: Send + Sync {
                 detail: "this carrier sells amounts only; set topup_amount".into(),
             }),
         }
+    }
+
+    /// The packages or amounts the carrier lists for this line, for the monthly digest's
+    /// "another package would have cost less". The default lists nothing.
+    async fn offers(&self, _line: &Line) -> Result<Vec<Listed>, CarrierError> {
+        Ok(Vec::new())
     }
 
     /// Checks that buying `offer` would go through, without buying (`once --dry-run`):

@@ -22,6 +22,7 @@ pub async fn on_decision(
     obs: Observation,
 ) -> Result<Report, LedgerError> {
     let mut r = match decision {
+        Decision::Hold { reason } if ctx.dry_run => super::dry::hold(line, &obs, &reason),
         Decision::Hold { reason } => report(line, Outcome::Hold, reason),
         Decision::Wait { reason } => report(line, Outcome::Wait, reason),
         Decision::CannotAct { reason } => {
@@ -51,10 +52,53 @@ pub async fn on_decision(
             ctx.ledger.enqueue(&draft, Utc::now())?;
             report(line, Outcome::Dead, reason)
         }
+        Decision::Stuck { top_up, reason } => stuck(ctx, line, top_up, reason, &obs)?,
         Decision::TopUp { trigger } => buy(ctx, line, &trigger, &obs).await?,
     };
     r.observation = Some(obs);
     Ok(r)
+}
+
+/// A confirmed top-up that no reading shows: wait, and tell a person once per top-up.
+fn stuck(
+    ctx: &Ctx,
+    line: &Line,
+    top_up: i64,
+    reason: String,
+    obs: &Observation,
+) -> Result<Report, LedgerError> {
+    let rows = vec![
+        ("Why".into(), reason.clone()),
+        ("Carrier reports now".into(), reading(obs)),
+    ];
+    let draft = compose::warning(
+        line,
+        format!("stuck:{top_up}"),
+        &format!("top-up did not show on {}", line.name),
+        "renewd bought a top-up for this line and the carrier confirmed it, but the carrier still reports the same low figure. Buying again would likely not help, so renewd waits.",
+        rows,
+        "Check the line with the carrier (the top-up may have gone to another product or number). renewd buys again once a reading shows the top-up.",
+    );
+    ctx.ledger.enqueue(&draft, Utc::now())?;
+    Ok(report(line, Outcome::Wait, reason))
+}
+
+/// A reading in words: "balance 4.20 USD, data 312 MB, expires 2026-12-01 00:00 UTC".
+fn reading(obs: &Observation) -> String {
+    let mut parts = Vec::new();
+    if let Some(b) = obs.balance {
+        parts.push(format!("balance {b}"));
+    }
+    if let Some(d) = obs.data {
+        parts.push(format!("data {d}"));
+    }
+    if let Some(e) = obs.expires_at {
+        parts.push(format!("expires {}", e.format("%Y-%m-%d %H:%M UTC")));
+    }
+    if parts.is_empty() {
+        parts.push(obs.state.as_str().to_string());
+    }
+    parts.join(", ")
 }
 
 /// Quotes, commits the intent, sends the purchase and records the outcome.
@@ -86,7 +130,16 @@ async fn buy(
             let detail = format!("{trigger}; {what} would be refused: {}", describe(&e));
             return Ok(report(line, Outcome::Failed, detail));
         }
-        return dry_run(ctx, line, trigger, &what);
+        return match super::dry::caps(ctx, line, offer.amount)? {
+            Ok(spend) => dry_run(ctx, line, trigger, &format!("{what} ({spend})")),
+            Err(hit) => {
+                let detail = format!(
+                    "{trigger}, but {what} would pass the {} cap ({} spent of {}): would buy nothing",
+                    hit.scope, hit.spent, hit.cap
+                );
+                Ok(report(line, Outcome::Blocked, detail))
+            }
+        };
     }
     let t = match plan(ctx, line, trigger, obs, &offer)? {
         Planned::Ok(t) => t,
@@ -131,6 +184,7 @@ fn plan(
     let now = Utc::now();
     let intent = Intent {
         line_id: line.id.clone(),
+        sim: line.sim(),
         carrier: line.carrier.clone(),
         reference: new_reference(&line.id, now),
         amount: offer.amount,

@@ -16,7 +16,11 @@ use crate::model::{Observation, TopUp};
 use crate::policy::{self, Facts};
 
 mod act;
+pub mod digest;
+mod dry;
+mod known;
 mod observe;
+mod orphans;
 mod outcome;
 mod reconcile;
 
@@ -76,6 +80,8 @@ pub enum Outcome {
     Dead,
     /// The status could not be read.
     CheckFailed,
+    /// A person paused the line (`renewd pause`): not checked, nothing bought.
+    Paused,
 }
 
 impl Outcome {
@@ -91,6 +97,7 @@ impl Outcome {
             Outcome::CannotAct => "cannot_act",
             Outcome::Dead => "dead",
             Outcome::CheckFailed => "check_failed",
+            Outcome::Paused => "paused",
         }
     }
 
@@ -98,7 +105,7 @@ impl Outcome {
     pub fn ok(&self) -> bool {
         matches!(
             self,
-            Outcome::Hold | Outcome::Wait | Outcome::Topup | Outcome::DryRun
+            Outcome::Hold | Outcome::Wait | Outcome::Topup | Outcome::DryRun | Outcome::Paused
         )
     }
 }
@@ -116,56 +123,67 @@ impl Report {
     }
 }
 
+pub use orphans::reconcile_unconfigured;
+
+/// Why a line is checked: on its schedule, or because a person asked to buy now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// The daemon's schedule or `renewd once`: buys when a threshold says so.
+    Scheduled,
+    /// `renewd topup LINE`: buys now, through the same open-top-up rule, caps and ledger.
+    Requested,
+}
+
 /// Checks one line and acts on it like the daemon would.
 pub async fn check_line(ctx: &Ctx, line: &Line) -> Result<Report, CheckError> {
+    check(ctx, line, Mode::Scheduled).await
+}
+
+/// Checks one line and buys now (`renewd topup`), unless a top-up is open, the SIM is
+/// dead, the line is paused or a cap stops it.
+pub async fn top_up_now(ctx: &Ctx, line: &Line) -> Result<Report, CheckError> {
+    check(ctx, line, Mode::Requested).await
+}
+
+async fn check(ctx: &Ctx, line: &Line, mode: Mode) -> Result<Report, CheckError> {
     let now = Utc::now();
     let led = |source| CheckError::Ledger {
         line: line.id.clone(),
         source,
     };
+    if let Some(r) = paused(ctx, line).map_err(led)? {
+        return Ok(r);
+    }
     reconcile::open_top_ups(ctx, line).await.map_err(led)?;
     let observation = match observe::read(ctx, line).await.map_err(led)? {
         Ok(obs) => obs,
         Err(report) => return Ok(report),
     };
-    let open = ctx
-        .ledger
-        .open_top_ups()
-        .map_err(led)?
-        .into_iter()
-        .find(|t| t.line_id == line.id);
-    let last_confirmed = ctx.ledger.last_confirmed(&line.id).map_err(led)?;
-    let history = ctx.ledger.recent_observations(&line.id, 50).map_err(led)?;
-    let day_ago = now - chrono::Duration::days(1);
-    let recent = ctx
-        .ledger
-        .history(Some(&line.id), Some(day_ago))
-        .map_err(led)?;
-    let last_failed = recent
-        .iter()
-        .rev()
-        .find(|t| t.state == crate::model::TopUpState::Failed);
+    let known = known::load(ctx, line, &observation, now).map_err(led)?;
     let status_carrier = carrier(ctx, line.status_carrier(), line)?;
-    let reports = status_carrier.reports();
     let facts = Facts {
         now,
         tz: ctx.config.daemon.timezone,
         observation: Some(&observation),
-        history: &history,
-        reports,
-        open: open.as_ref(),
-        last_confirmed: last_confirmed.as_ref(),
-        last_failed,
+        history: &known.history,
+        reports: status_carrier.reports(),
+        open: known.open.as_ref(),
+        last_confirmed: known.last_confirmed.as_ref(),
+        last_failed: known.last_failed.as_ref(),
         // A carrier that caches its readings (Airalo: 20 min) needs at least that long.
         settle: ctx.config.daemon.settle.max(status_carrier.min_settle()),
     };
-    let decision = policy::decide(line, &facts);
+    let decision = match mode {
+        Mode::Scheduled => policy::decide(line, &facts),
+        Mode::Requested => policy::decide_now(&facts),
+    };
     let mut report = act::on_decision(ctx, line, decision, observation)
         .await
         .map_err(led)?;
     // Waiting on a top-up whose outcome is unknown is not "fine": it may need a person.
     if report.decision == Outcome::Wait
-        && open
+        && known
+            .open
             .as_ref()
             .is_some_and(|t| t.state == crate::model::TopUpState::Unknown)
     {
@@ -173,6 +191,21 @@ pub async fn check_line(ctx: &Ctx, line: &Line) -> Result<Report, CheckError> {
     }
     log(&report);
     Ok(report)
+}
+
+/// A line a person paused is not checked: its report says since when.
+fn paused(ctx: &Ctx, line: &Line) -> Result<Option<Report>, LedgerError> {
+    let Some(since) = ctx.ledger.paused_since(&line.sim())? else {
+        return Ok(None);
+    };
+    let detail = format!(
+        "paused since {} by a person; `renewd resume {}` to check it again",
+        since.format("%Y-%m-%d %H:%M UTC"),
+        line.id
+    );
+    let r = report(line, Outcome::Paused, detail);
+    log(&r);
+    Ok(Some(r))
 }
 
 /// The adapter named `name`, for `line`.

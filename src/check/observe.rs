@@ -23,7 +23,7 @@ pub async fn read(ctx: &Ctx, line: &Line) -> Result<Result<Observation, Report>,
     };
     match c.status(line).await {
         Ok(obs) => {
-            ctx.ledger.record_observation(&line.id, &obs)?;
+            ctx.ledger.record_observation(&line.id, &line.sim(), &obs)?;
             Ok(Ok(obs))
         }
         Err(e) => {

@@ -25,7 +25,10 @@ pub async fn confirm(
     settled.provider_ref = p.provider_ref.clone().or(settled.provider_ref);
     settled.settled_at = Some(now);
     settled.detail = p.detail.clone();
-    if let Some(c) = p.charged.filter(|c| c.currency == t.amount.currency) {
+    if let Some(c) = p
+        .charged
+        .filter(|c| c.currency == t.amount.currency && c.minor > 0)
+    {
         settled.amount = c;
     }
     let spend = spend(ctx, line, now)?;
@@ -41,9 +44,10 @@ pub async fn confirm(
         charged: p.charged,
         detail: p.detail,
     };
-    let t = ctx.ledger.settle(t.id, &outcome, now, Some(&receipt))?;
+    let mut t = ctx.ledger.settle(t.id, &outcome, now, Some(&receipt))?;
     if let Some(obs) = &after {
-        ctx.ledger.record_observation(&line.id, obs)?;
+        ctx.ledger.record_observation(&line.id, &line.sim(), obs)?;
+        note_shown(ctx, &mut t, obs)?;
     }
     let detail = format!(
         "bought {} ({}), provider ref {}",
@@ -55,6 +59,21 @@ pub async fn confirm(
         topup: Some(t),
         ..report(line, Outcome::Topup, detail)
     })
+}
+
+/// Records the first reading that shows a confirmed top-up (a figure rose above its
+/// before-snapshot); until one does, the line does not buy again for the same crossing.
+pub fn note_shown(ctx: &Ctx, t: &mut TopUp, obs: &Observation) -> Result<(), LedgerError> {
+    let settled = t.settled_at.unwrap_or(t.created_at);
+    let sent = t.sent_at.unwrap_or(t.created_at);
+    if t.state != crate::model::TopUpState::Confirmed || t.shown_at.is_some() || obs.at < sent {
+        return Ok(());
+    }
+    if crate::policy::shows_top_up(obs, t.before.as_ref()) {
+        ctx.ledger.mark_shown(t.id, obs.at.max(settled))?;
+        t.shown_at = Some(obs.at.max(settled));
+    }
+    Ok(())
 }
 
 /// Records a definite failure with its email.
@@ -140,7 +159,7 @@ fn spend(ctx: &Ctx, line: &Line, now: chrono::DateTime<Utc>) -> Result<Spend, Le
     let pick = |list: Vec<Money>, cur| list.into_iter().find(|m| m.currency == cur);
     let cur = line_currency(line);
     Ok(Spend {
-        line: cur.and_then(|c| pick(ctx.ledger.month_spend(Some(&line.id), &month).ok()?, c)),
+        line: cur.and_then(|c| pick(ctx.ledger.month_spend(Some(&line.sim()), &month).ok()?, c)),
         line_cap: line.policy.monthly_cap,
         global: cur.and_then(|c| pick(ctx.ledger.month_spend(None, &month).ok()?, c)),
         global_cap: ctx.config.monthly_cap,

@@ -16,13 +16,15 @@ use crate::notify::compose;
 /// How long an unknown outcome may stay unsettled before a person is emailed.
 pub const UNKNOWN_GRACE: chrono::Duration = chrono::Duration::minutes(30);
 
-/// Settles what can be settled among the line's open top-ups.
+/// Settles what can be settled among the open top-ups of the line's SIM (also those
+/// bought under another config id).
 pub async fn open_top_ups(ctx: &Ctx, line: &Line) -> Result<(), LedgerError> {
+    let sim = line.sim();
     let open: Vec<TopUp> = ctx
         .ledger
         .open_top_ups()?
         .into_iter()
-        .filter(|t| t.line_id == line.id)
+        .filter(|t| t.sim == sim)
         .collect();
     for t in open {
         if t.state == TopUpState::Planned {
@@ -52,7 +54,8 @@ pub fn order_of(t: &TopUp) -> Order {
     }
 }
 
-async fn look_up(ctx: &Ctx, line: &Line, t: &TopUp) -> Result<(), LedgerError> {
+/// Looks a sent top-up up at the carrier that was asked to make it, and settles it.
+pub(super) async fn look_up(ctx: &Ctx, line: &Line, t: &TopUp) -> Result<(), LedgerError> {
     let Some(c) = ctx.carriers.get(&t.carrier) else {
         return still_unknown(
             ctx,

@@ -18,7 +18,15 @@ pub fn history(path: &Path, args: &HistoryArgs) -> anyhow::Result<i32> {
         .as_deref()
         .map(|s| day_start(s, tz))
         .transpose()?;
-    let rows = read_ledger(&config)?.history(args.line.as_deref(), since)?;
+    // A configured line's history follows its SIM (also rows bought under an older id).
+    let line = args.line.as_deref().map(|id| {
+        config
+            .lines
+            .iter()
+            .find(|l| l.id == id)
+            .map_or_else(|| id.to_string(), |l| l.sim())
+    });
+    let rows = read_ledger(&config)?.history(line.as_deref(), since)?;
     if args.json {
         let doc = serde_json::json!({ "topups": rows.iter().map(json_row).collect::<Vec<_>>() });
         println!("{}", serde_json::to_string_pretty(&doc)?);
@@ -77,7 +85,7 @@ fn print_csv(rows: &[TopUp]) {
 /// The stable JSON shape of one top-up (documented in README.md).
 pub fn json_row(t: &TopUp) -> serde_json::Value {
     serde_json::json!({
-        "id": t.id, "line": t.line_id, "carrier": t.carrier, "state": t.state,
+        "id": t.id, "line": t.line_id, "sim": t.sim, "carrier": t.carrier, "state": t.state,
         "amount": t.amount.major_string(), "currency": t.amount.currency, "amount_minor": t.amount.minor,
         "package": t.package, "trigger": t.trigger, "reference": t.reference, "provider_ref": t.provider_ref,
         "created_at": t.created_at, "sent_at": t.sent_at, "settled_at": t.settled_at, "detail": t.detail,

@@ -4,7 +4,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::control::Request;
+
 mod check;
+mod control;
 mod history;
 mod once;
 mod resolve;
@@ -43,13 +46,25 @@ pub enum Command {
     /// Check lines now, act on them like the daemon would, print each decision, exit.
     Once(OnceArgs),
     /// Per line: last reading, next check, open top-ups, month spend vs caps.
-    Status(JsonArg),
+    Status(StatusArgs),
     /// The top-up ledger.
     History(HistoryArgs),
     /// Send one test email through the configured transport.
     TestEmail,
     /// Settle a top-up whose outcome stayed unknown.
     Resolve(ResolveArgs),
+    /// Buy a top-up for a line now, through the same caps and ledger (via the running daemon).
+    Topup(LineArg),
+    /// Stop checks and purchases for a line until `resume` (kept in the ledger).
+    Pause(LineArg),
+    /// Check a paused line on its schedule again.
+    Resume(LineArg),
+}
+
+#[derive(Debug, Args)]
+pub struct LineArg {
+    /// The line's id in the config.
+    pub line: String,
 }
 
 #[derive(Debug, Args)]
@@ -67,6 +82,25 @@ pub struct OnceArgs {
 
 #[derive(Debug, Args)]
 pub struct JsonArg {
+    /// One JSON document on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Only this line.
+    #[arg(value_name = "LINE")]
+    pub line: Option<String>,
+    /// Only lines bought through this carrier section.
+    #[arg(long, value_name = "NAME")]
+    pub carrier: Option<String>,
+    /// Only lines that need attention.
+    #[arg(long)]
+    pub attention: bool,
+    /// At most this many lines (those needing attention first).
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
     /// One JSON document on stdout.
     #[arg(long)]
     pub json: bool,
@@ -106,9 +140,12 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Run => run::run(&cli.config).await,
         Command::Check => check::check(&cli.config),
         Command::Once(args) => once::once(&cli.config, &args).await,
-        Command::Status(args) => status::status(&cli.config, args.json),
+        Command::Status(args) => status::status(&cli.config, &args),
         Command::History(args) => history::history(&cli.config, &args),
         Command::TestEmail => wiring::test_email(&cli.config).await,
         Command::Resolve(args) => resolve::resolve(&cli.config, &args),
+        Command::Topup(a) => control::control(&cli.config, Request::Topup { line: a.line }).await,
+        Command::Pause(a) => control::control(&cli.config, Request::Pause { line: a.line }).await,
+        Command::Resume(a) => control::control(&cli.config, Request::Resume { line: a.line }).await,
     }
 }

@@ -7,7 +7,7 @@ use chrono::Utc;
 
 use super::OnceArgs;
 use super::wiring::{build_carriers, load_config, notifier, open_ledger, take_state_lock};
-use crate::check::{Ctx, Report};
+use crate::check::{self, Ctx, Report};
 use crate::notify::sender;
 
 pub async fn once(path: &Path, args: &OnceArgs) -> anyhow::Result<i32> {
@@ -32,6 +32,13 @@ pub async fn once(path: &Path, args: &OnceArgs) -> anyhow::Result<i32> {
         config: Arc::new(config),
     };
     let mut ok = true;
+    if args.lines.is_empty()
+        && !ctx.dry_run
+        && let Err(e) = check::reconcile_unconfigured(&ctx).await
+    {
+        ok = false;
+        eprintln!("renewd: reconciling top-ups of lines no longer configured: {e}");
+    }
     for (id, result) in crate::contain::check_lines(&ctx, &args.lines).await {
         match result {
             Ok(report) => {

@@ -58,6 +58,15 @@ pub fn open_ledger(config: &Config) -> anyhow::Result<Arc<dyn Ledger>> {
             config.daemon.state_dir.display()
         )
     })?;
+    // Rows from before lines were keyed by SIM move to their SIM (once; then a no-op).
+    let pairs: Vec<(String, String)> = config
+        .lines
+        .iter()
+        .map(|l| (l.id.clone(), l.sim()))
+        .collect();
+    ledger
+        .adopt_legacy(&pairs)
+        .context("while re-keying old ledger rows by SIM")?;
     Ok(Arc::new(ledger))
 }
 

@@ -46,7 +46,29 @@ pub fn lines(raw: &RawConfig, global_cap: Option<Money>, p: &mut Problems) -> Ve
             out.push(line);
         }
     }
+    one_line_per_sim(raw, p);
     out
+}
+
+/// Two lines on one SIM would each buy for it: refused, naming both.
+fn one_line_per_sim(raw: &RawConfig, p: &mut Problems) {
+    let mut first: std::collections::HashMap<String, &str> = std::collections::HashMap::new();
+    for (i, l) in raw.lines.iter().enumerate() {
+        let sim = super::sim_key(l.iccid.as_deref(), l.number.as_deref(), &l.id);
+        match first.get(sim.as_str()) {
+            Some(other) => p.add(
+                format!("lines[{i}]"),
+                format!(
+                    "line {:?} is on the same SIM ({sim}) as line {other:?}; a SIM is one line: \
+                     remove one of them, or give each its own iccid/number",
+                    l.id
+                ),
+            ),
+            None => {
+                first.insert(sim, &l.id);
+            }
+        }
+    }
 }
 
 fn line(
@@ -262,11 +284,24 @@ fn expiry_warning(l: &RawLine, key: &str, carriers: &Specs, p: &mut Problems) {
         return;
     };
     let knows = reports_expiry(spec);
-    if l.policy.expires_within.is_none()
-        || l.policy.plan_days.is_some()
-        || l.renews_on.is_some()
-        || knows == Some(true)
-    {
+    plan_outlasts_window(l, key, knows, p);
+    if l.policy.expires_within.is_none() || l.policy.plan_days.is_some() || knows == Some(true) {
+        return;
+    }
+    if knows == Some(false) {
+        // A date trigger that no purchase can move would buy at every check once inside it.
+        p.add(
+            format!("{key}.policy.expires_within"),
+            format!(
+                "carrier {name:?} ({}) cannot report expiry, and without plan_days a purchase \
+                 cannot move the plan's end, so this trigger would buy at every check; add \
+                 plan_days = 30 to the policy (renews_on then gives the first renewal day)",
+                spec.type_name()
+            ),
+        );
+        return;
+    }
+    if l.renews_on.is_some() {
         return;
     }
     let how = if knows.is_none() {
@@ -278,6 +313,29 @@ fn expiry_warning(l: &RawLine, key: &str, carriers: &Specs, p: &mut Problems) {
         format!("{key}.policy.expires_within"),
         format!("carrier {name:?} ({}) {how}, so this trigger buys nothing until the plan's end is known; set plan_days = 30 in the policy or renews_on = \"2026-12-15\" on the line", spec.type_name()),
     );
+}
+
+/// A plan no longer than `expires_within` would end inside the window right after each
+/// purchase: the line would buy at every check.
+fn plan_outlasts_window(l: &RawLine, key: &str, knows: Option<bool>, p: &mut Problems) {
+    let (Some(days), Some(within)) = (l.policy.plan_days, l.policy.expires_within.as_deref())
+    else {
+        return;
+    };
+    let Ok(within) = crate::money::parse_duration(within) else {
+        return; // reported at the key itself
+    };
+    let plan_secs = u64::try_from(days).unwrap_or(0).saturating_mul(86_400);
+    if knows != Some(true) && plan_secs > 0 && plan_secs <= within.as_secs() {
+        p.add(
+            format!("{key}.policy.plan_days"),
+            format!(
+                "{days} days is not longer than expires_within, so each renewal would end \
+                 inside the window and buy again at once; make plan_days the plan's real \
+                 length (e.g. 30) or expires_within shorter (e.g. \"2d\")"
+            ),
+        );
+    }
 }
 
 /// A carrier section no line uses is probably a typo in a line's `carrier`.

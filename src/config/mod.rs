@@ -78,17 +78,18 @@ pub struct Email {
     pub password: Option<SecretSource>,
     pub from: String,
     pub to: Vec<String>,
-    /// Which kinds of message are sent: receipt, failure, warning.
+    /// Which kinds of message are sent: receipt, failure, warning (the default), digest.
     pub send: Vec<MessageKind>,
 }
 
-/// The three kinds of email renewd sends.
+/// The kinds of message renewd sends; `digest` (a monthly summary) only when asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MessageKind {
     Receipt,
     Failure,
     Warning,
+    Digest,
 }
 
 impl MessageKind {
@@ -97,6 +98,7 @@ impl MessageKind {
             MessageKind::Receipt => "receipt",
             MessageKind::Failure => "failure",
             MessageKind::Warning => "warning",
+            MessageKind::Digest => "digest",
         }
     }
 
@@ -105,6 +107,7 @@ impl MessageKind {
             "receipt" => MessageKind::Receipt,
             "failure" => MessageKind::Failure,
             "warning" => MessageKind::Warning,
+            "digest" => MessageKind::Digest,
             _ => return None,
         })
     }
@@ -135,6 +138,25 @@ impl Line {
     /// The carrier whose `status` is read for this line.
     pub fn status_carrier(&self) -> &str {
         self.status_from.as_deref().unwrap_or(&self.carrier)
+    }
+
+    /// What the ledger keys this line by: the SIM, not the config id (a label that may be
+    /// renamed). See [`sim_key`].
+    pub fn sim(&self) -> String {
+        sim_key(self.iccid.as_deref(), self.number.as_deref(), &self.id)
+    }
+}
+
+/// A SIM's identity in the ledger: `iccid:<ICCID>`, else `number:<E.164>`, else
+/// `line:<id>` for a line the carrier knows by neither (a command or simulated line).
+/// An ICCID or a number is globally unique, so open top-ups, caps and readings follow the
+/// SIM through renames and moves between carrier sections.
+pub fn sim_key(iccid: Option<&str>, number: Option<&str>, id: &str) -> String {
+    let clean = |s: &str| -> String { s.chars().filter(|c| !c.is_whitespace()).collect() };
+    match (iccid, number) {
+        (Some(i), _) if !i.trim().is_empty() => format!("iccid:{}", clean(i)),
+        (_, Some(n)) if !n.trim().is_empty() => format!("number:{}", clean(n)),
+        _ => format!("line:{id}"),
     }
 }
 

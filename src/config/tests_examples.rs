@@ -23,49 +23,66 @@ fn expiry_line(carrier: &str, line_extra: &str, policy_extra: &str) -> String {
     )
 }
 
+/// What `check` says of an `expires_within` line: an error where no purchase can move the
+/// plan's end (a carrier that cannot report expiry, no plan_days), a warning where renewd
+/// cannot tell (a command carrier), nothing where the end is known.
 #[test]
-fn expiry_trigger_without_a_plan_date_warns_only_where_expiry_is_unknown() {
+fn expiry_trigger_that_cannot_advance_is_refused() {
     let reloadly = "type = \"reloadly\"\nclient_id = \"x\"\nclient_secret_env = \"S\"";
     let command = "type = \"command\"\nstatus = [\"/bin/true\"]\ntopup = [\"/bin/true\"]";
-    // (carrier section, line keys, policy keys, expected warning fragment or None)
-    let table: [(&str, &str, &str, Option<&str>); 7] = [
+    let cannot = "cannot report expiry, and without plan_days";
+    // (carrier section, line keys, policy keys, expected (is_error, fragment) or None)
+    type Want<'a> = Option<(bool, &'a str)>;
+    let table: [(&str, &str, &str, Want); 9] = [
+        (reloadly, "", "", Some((true, cannot))),
+        (reloadly, "", "plan_days = 30\n", None),
+        // renews_on alone: once the day passes, nothing moves it (bought at every check).
+        (
+            reloadly,
+            "renews_on = \"2026-12-15\"\n",
+            "",
+            Some((true, cannot)),
+        ),
+        (
+            reloadly,
+            "renews_on = \"2026-12-15\"\n",
+            "plan_days = 30\n",
+            None,
+        ),
         (
             reloadly,
             "",
-            "",
-            Some("carrier \"c\" (reloadly) cannot report expiry"),
+            "plan_days = 2\n",
+            Some((true, "not longer than expires_within")),
         ),
-        (reloadly, "", "plan_days = 30\n", None),
-        (reloadly, "renews_on = \"2026-12-15\"\n", "", None),
-        (command, "", "", Some("may not report expiry")),
+        (command, "", "", Some((false, "may not report expiry"))),
         (
             "type = \"simulated\"\nreports = [\"balance\"]",
             "",
             "",
-            Some("(simulated) cannot report expiry"),
+            Some((true, cannot)),
         ),
         ("type = \"simulated\"", "", "", None),
         ("type = \"simulated\"\nreports = [\"expiry\"]", "", "", None),
     ];
     for (carrier, line, policy, want) in table {
         let text = expiry_line(carrier, line, policy);
-        let found = warnings(&text, false);
+        let found = match validate_with(&text, Path::new("t.toml"), false) {
+            Ok(c) => c
+                .warnings
+                .into_iter()
+                .map(|w| (false, w))
+                .collect::<Vec<_>>(),
+            Err(e) => e.into_iter().map(|p| (true, p)).collect(),
+        };
         match want {
             None => assert!(found.is_empty(), "{text}\n{found:#?}"),
-            Some(fragment) => {
-                assert_eq!(found.len(), 1, "{found:#?}");
-                assert_eq!(found[0].key, "lines[0].policy.expires_within");
-                let row = text
-                    .lines()
-                    .position(|l| l.starts_with("expires_within"))
-                    .map(|i| i + 1);
-                assert_eq!(found[0].position, row.map(|r| (r, 18)));
-                assert!(
-                    found[0].message.contains(fragment)
-                        && found[0].message.contains("plan_days = 30"),
-                    "{:?}",
-                    found[0].message
-                );
+            Some((error, fragment)) => {
+                assert_eq!(found.len(), 1, "{text}\n{found:#?}");
+                let (is_error, p) = &found[0];
+                assert_eq!(*is_error, error, "{text}\n{p:#?}");
+                assert!(p.key.starts_with("lines[0].policy."), "{p:#?}");
+                assert!(p.message.contains(fragment), "{:?}", p.message);
             }
         }
     }
@@ -166,5 +183,42 @@ fn demo_config_is_valid_and_fast() {
     ));
     for line in &config.lines {
         assert_eq!(line.schedule.to_string(), "every 5s");
+    }
+}
+
+/// A SIM is one line: a second line with the same ICCID or number is refused, whatever
+/// its id or carrier section; lines known by neither are told apart by their ids.
+#[test]
+fn two_lines_on_one_sim_are_refused() {
+    let sim = "[carriers.a]\ntype = \"simulated\"\n[carriers.b]\ntype = \"simulated\"\n";
+    let line = |id: &str, carrier: &str, extra: &str| {
+        format!(
+            "[[lines]]\nid = \"{id}\"\ncarrier = \"{carrier}\"\n{extra}\n\
+             [lines.policy]\nbalance_below = \"5.00 USD\"\ntopup_amount = \"10.00 USD\"\n"
+        )
+    };
+    let n = "number = \"+15551234567\"";
+    let i = "iccid = \"8901260000000000001\"";
+    // (second line, refused?)
+    let table = [
+        (line("b", "b", n), true), // same number, other carrier section
+        (line("b", "a", &format!("{i}\n{n}")), false), // the ICCID names another SIM
+        (line("b", "a", "number = \"+15557654321\""), false),
+        (line("b", "a", ""), false),
+    ];
+    for (second, refused) in table {
+        let text = format!("{sim}{}{second}", line("a", "a", n));
+        match (validate(&text, Path::new("t.toml")), refused) {
+            (Ok(_), false) => {}
+            (Err(e), true) => {
+                assert_eq!(e.len(), 1, "{e:#?}");
+                assert_eq!(e[0].key, "lines[1]");
+                assert!(
+                    e[0].message.contains("same SIM (number:+15551234567)"),
+                    "{e:#?}"
+                );
+            }
+            (got, _) => panic!("refused={refused}: {got:?}\n{text}"),
+        }
     }
 }

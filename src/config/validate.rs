@@ -284,7 +284,9 @@ fn email_send(list: Option<&[String]>, p: &mut Problems) -> Vec<MessageKind> {
     };
     let kind = |k: &String| {
         MessageKind::parse(k).ok_or_else(|| {
-            format!("{k:?} is not a message kind; use \"receipt\", \"failure\" or \"warning\"")
+            format!(
+                "{k:?} is not a message kind; use \"receipt\", \"failure\", \"warning\" or \"digest\""
+            )
         })
     };
     list.iter()

@@ -75,6 +75,59 @@ pub const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE sent_at IS NULL AND dead = 0;
     "#,
+    // 2: a line is its SIM. Top-ups and readings are keyed by the SIM (`iccid:...`,
+    // `number:...`, or `line:<id>`), not the config id, which becomes a label. Rows written
+    // before this are keyed `line:<id>`; `legacy_lines` lists those ids until the first
+    // start with a config re-keys them to their SIM (`Ledger::adopt_legacy`).
+    // `shown_at`: when a reading first showed a confirmed top-up (old rows: assumed shown).
+    r#"
+    ALTER TABLE top_ups ADD COLUMN sim TEXT NOT NULL DEFAULT '';
+    UPDATE top_ups SET sim = 'line:' || line_id;
+    ALTER TABLE top_ups ADD COLUMN shown_at INTEGER;
+    UPDATE top_ups SET shown_at = settled_at WHERE state = 'confirmed';
+    DROP INDEX top_ups_one_open_per_line;
+    CREATE UNIQUE INDEX top_ups_one_open_per_sim ON top_ups (sim)
+        WHERE state IN ('planned', 'submitting', 'unknown');
+    CREATE INDEX top_ups_sim_created ON top_ups (sim, created_at);
+
+    ALTER TABLE observations RENAME COLUMN line_id TO sim;
+    UPDATE observations SET sim = 'line:' || sim;
+
+    CREATE TABLE legacy_lines (line_id TEXT PRIMARY KEY) STRICT;
+    INSERT OR IGNORE INTO legacy_lines (line_id) SELECT line_id FROM top_ups;
+    INSERT OR IGNORE INTO legacy_lines (line_id) SELECT substr(sim, 6) FROM observations;
+    "#,
+    // 3: lines a person paused (`renewd pause`): no checks, no purchases until resumed.
+    r#"
+    CREATE TABLE paused (
+        sim TEXT PRIMARY KEY,
+        line_id TEXT NOT NULL,
+        at INTEGER NOT NULL
+    ) STRICT;
+    "#,
+    // 4: the outbox takes `digest`, the opt-in monthly summary. SQLite cannot change a
+    // CHECK, so the table is rebuilt with the same columns and rows.
+    r#"
+    CREATE TABLE outbox_v4 (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL CHECK (kind IN ('receipt', 'failure', 'warning', 'digest')),
+        line_id TEXT,
+        subject TEXT NOT NULL,
+        text TEXT NOT NULL,
+        html TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        sent_at INTEGER,
+        last_error TEXT,
+        dead INTEGER NOT NULL DEFAULT 0 CHECK (dead IN (0, 1))
+    ) STRICT;
+    INSERT INTO outbox_v4 SELECT * FROM outbox;
+    DROP TABLE outbox;
+    ALTER TABLE outbox_v4 RENAME TO outbox;
+    CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE sent_at IS NULL AND dead = 0;
+    "#,
 ];
 
 /// The schema version a database is at.

@@ -12,6 +12,7 @@ use crate::model::{Observation, TopUp};
 use crate::money::Money;
 use crate::policy::CapHit;
 
+mod identity;
 pub mod lock;
 mod migrations;
 mod observations;
@@ -43,10 +44,8 @@ pub enum LedgerError {
     NoSuchTopUp(i64),
     #[error("top-up {id} is {state}, not open; nothing to resolve")]
     NotOpen { id: i64, state: String },
-    /// `plan_top_up` refused: the line still has a top-up in flight.
-    #[error(
-        "line {line} already has top-up {id} open; it is settled before anything else is bought"
-    )]
+    /// `plan_top_up` refused: the SIM still has a top-up in flight.
+    #[error("{line} already has top-up {id} open; it is settled before anything else is bought")]
     OpenTopUp { line: String, id: i64 },
     /// A guarded transition found the top-up in another state than it requires.
     #[error("top-up {id} is {state}; it cannot be {action}")]
@@ -71,7 +70,10 @@ pub struct Month {
 /// A top-up about to be committed.
 #[derive(Debug, Clone)]
 pub struct Intent {
+    /// The config id: a label.
     pub line_id: String,
+    /// The SIM (`config::sim_key`): the one-open rule and the line cap count per SIM.
+    pub sim: String,
     pub carrier: String,
     pub reference: String,
     pub amount: Money,
@@ -164,14 +166,16 @@ pub struct OutboxCounts {
 
 /// The store behind renewd. Implemented on SQLite; tests may use it on a temp file.
 pub trait Ledger: Send + Sync {
-    /// Records a reading and marks the check as successful.
-    fn record_observation(&self, line_id: &str, obs: &Observation) -> Result<(), LedgerError>;
-    /// The latest readings of a line, oldest first, at most `limit`.
-    fn recent_observations(
+    /// Records a reading of the SIM and marks the line's check as successful.
+    fn record_observation(
         &self,
         line_id: &str,
-        limit: usize,
-    ) -> Result<Vec<Observation>, LedgerError>;
+        sim: &str,
+        obs: &Observation,
+    ) -> Result<(), LedgerError>;
+    /// The latest readings of a SIM, oldest first, at most `limit`.
+    fn recent_observations(&self, sim: &str, limit: usize)
+    -> Result<Vec<Observation>, LedgerError>;
     /// Records a failed check; returns the updated record (with `failing_since`).
     fn record_check_failure(
         &self,
@@ -179,8 +183,8 @@ pub trait Ledger: Send + Sync {
         at: DateTime<Utc>,
         error: &str,
     ) -> Result<CheckRecord, LedgerError>;
-    /// The most recent reading of a line, for `status`.
-    fn last_observation(&self, line_id: &str) -> Result<Option<Observation>, LedgerError>;
+    /// The most recent reading of a SIM, for `status`.
+    fn last_observation(&self, sim: &str) -> Result<Option<Observation>, LedgerError>;
     /// The last check of every line that was ever checked.
     fn last_checks(&self) -> Result<Vec<CheckRecord>, LedgerError>;
 
@@ -221,16 +225,31 @@ pub trait Ledger: Send + Sync {
     fn top_up(&self, id: i64) -> Result<Option<TopUp>, LedgerError>;
     /// Top-ups still `planned`, `submitting` or `unknown`, oldest first.
     fn open_top_ups(&self) -> Result<Vec<TopUp>, LedgerError>;
-    /// The most recent confirmed top-up of a line.
-    fn last_confirmed(&self, line_id: &str) -> Result<Option<TopUp>, LedgerError>;
-    /// Top-ups, oldest first, optionally for one line and from a time on.
+    /// The most recent confirmed top-up of a SIM.
+    fn last_confirmed(&self, sim: &str) -> Result<Option<TopUp>, LedgerError>;
+    /// Records when a reading first showed a confirmed top-up (the first time wins).
+    fn mark_shown(&self, id: i64, at: DateTime<Utc>) -> Result<(), LedgerError>;
+    /// Top-ups, oldest first, optionally for one line (its SIM key, or the id it was bought
+    /// under) and from a time on.
     fn history(
         &self,
-        line_id: Option<&str>,
+        line: Option<&str>,
         since: Option<DateTime<Utc>>,
     ) -> Result<Vec<TopUp>, LedgerError>;
-    /// Money counting against caps in `month`, per currency: one line, or all when `None`.
-    fn month_spend(&self, line_id: Option<&str>, month: &Month) -> Result<Vec<Money>, LedgerError>;
+    /// Money counting against caps in `month`, per currency: one SIM, or all when `None`.
+    fn month_spend(&self, sim: Option<&str>, month: &Month) -> Result<Vec<Money>, LedgerError>;
+    /// Pauses (`at` = `Some`) or resumes (`None`) a SIM; `true` when that changed anything.
+    fn set_paused(
+        &self,
+        line_id: &str,
+        sim: &str,
+        at: Option<DateTime<Utc>>,
+    ) -> Result<bool, LedgerError>;
+    /// Since when a SIM is paused, if it is.
+    fn paused_since(&self, sim: &str) -> Result<Option<DateTime<Utc>>, LedgerError>;
+    /// Re-keys rows written before lines were keyed by SIM, given the config's
+    /// `(line id, SIM key)` pairs; a no-op once done. Returns the rows moved.
+    fn adopt_legacy(&self, lines: &[(String, String)]) -> Result<usize, LedgerError>;
 
     /// Adds a message unless one with the same key exists; `true` when added.
     fn enqueue(&self, draft: &Draft, at: DateTime<Utc>) -> Result<bool, LedgerError>;

@@ -109,7 +109,7 @@ pub fn observation(row: &Row) -> rusqlite::Result<Observation> {
 
 /// Columns of `top_ups`, in the order `top_up` reads them.
 pub const TOP_UP_COLS: &str = "id, line_id, carrier, reference, amount_minor, currency, package, state, \
-     \"trigger\", created_at, sent_at, settled_at, provider_ref, detail, before_json";
+     \"trigger\", created_at, sent_at, settled_at, provider_ref, detail, before_json, sim, shown_at";
 
 pub fn top_up(row: &Row) -> rusqlite::Result<TopUp> {
     let state: String = row.get(7)?;
@@ -136,6 +136,8 @@ pub fn top_up(row: &Row) -> rusqlite::Result<TopUp> {
         provider_ref: row.get(12)?,
         detail: row.get(13)?,
         before,
+        sim: row.get(15)?,
+        shown_at: opt_time(row, 16)?,
     })
 }
 

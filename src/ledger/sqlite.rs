@@ -10,6 +10,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
+use super::identity;
 use super::lock::ensure_dir;
 use super::{
     Caps, CheckRecord, Draft, Intent, Ledger, LedgerError, Month, OutboxCounts, OutboxMessage,
@@ -136,15 +137,20 @@ impl SqliteLedger {
 }
 
 impl Ledger for SqliteLedger {
-    fn record_observation(&self, line_id: &str, obs: &Observation) -> Result<(), LedgerError> {
-        observations::record(&mut self.conn(), line_id, obs)
+    fn record_observation(
+        &self,
+        line_id: &str,
+        sim: &str,
+        obs: &Observation,
+    ) -> Result<(), LedgerError> {
+        observations::record(&mut self.conn(), line_id, sim, obs)
     }
     fn recent_observations(
         &self,
-        line_id: &str,
+        sim: &str,
         limit: usize,
     ) -> Result<Vec<Observation>, LedgerError> {
-        observations::recent(&self.conn(), line_id, limit)
+        observations::recent(&self.conn(), sim, limit)
     }
     fn record_check_failure(
         &self,
@@ -154,8 +160,8 @@ impl Ledger for SqliteLedger {
     ) -> Result<CheckRecord, LedgerError> {
         observations::record_failure(&self.conn(), line_id, at, error)
     }
-    fn last_observation(&self, line_id: &str) -> Result<Option<Observation>, LedgerError> {
-        observations::last(&self.conn(), line_id)
+    fn last_observation(&self, sim: &str) -> Result<Option<Observation>, LedgerError> {
+        observations::last(&self.conn(), sim)
     }
     fn last_checks(&self) -> Result<Vec<CheckRecord>, LedgerError> {
         observations::last_checks(&self.conn())
@@ -199,18 +205,35 @@ impl Ledger for SqliteLedger {
     fn open_top_ups(&self) -> Result<Vec<TopUp>, LedgerError> {
         topups::open(&self.conn())
     }
-    fn last_confirmed(&self, line_id: &str) -> Result<Option<TopUp>, LedgerError> {
-        topups::last_confirmed(&self.conn(), line_id)
+    fn last_confirmed(&self, sim: &str) -> Result<Option<TopUp>, LedgerError> {
+        topups::last_confirmed(&self.conn(), sim)
+    }
+    fn mark_shown(&self, id: i64, at: DateTime<Utc>) -> Result<(), LedgerError> {
+        transitions::mark_shown(&self.conn(), id, at)
     }
     fn history(
         &self,
-        line_id: Option<&str>,
+        line: Option<&str>,
         since: Option<DateTime<Utc>>,
     ) -> Result<Vec<TopUp>, LedgerError> {
-        topups::history(&self.conn(), line_id, since)
+        topups::history(&self.conn(), line, since)
     }
-    fn month_spend(&self, line_id: Option<&str>, month: &Month) -> Result<Vec<Money>, LedgerError> {
-        topups::month_spend(&self.conn(), line_id, month)
+    fn month_spend(&self, sim: Option<&str>, month: &Month) -> Result<Vec<Money>, LedgerError> {
+        topups::month_spend(&self.conn(), sim, month)
+    }
+    fn set_paused(
+        &self,
+        line_id: &str,
+        sim: &str,
+        at: Option<DateTime<Utc>>,
+    ) -> Result<bool, LedgerError> {
+        identity::set_paused(&self.conn(), line_id, sim, at)
+    }
+    fn paused_since(&self, sim: &str) -> Result<Option<DateTime<Utc>>, LedgerError> {
+        identity::paused_since(&self.conn(), sim)
+    }
+    fn adopt_legacy(&self, lines: &[(String, String)]) -> Result<usize, LedgerError> {
+        identity::adopt(&mut self.conn(), lines)
     }
 
     fn enqueue(&self, draft: &Draft, at: DateTime<Utc>) -> Result<bool, LedgerError> {

@@ -28,7 +28,7 @@ pub fn plan(
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .write(doing)?;
-    if let Some(open) = open_for_line(&tx, &intent.line_id)? {
+    if let Some(open) = open_for_sim(&tx, &intent.sim)? {
         return Err(LedgerError::OpenTopUp {
             line: intent.line_id.clone(),
             id: open,
@@ -39,7 +39,7 @@ pub fn plan(
     };
     let line = caps
         .line
-        .map(|cap| spent_under(cap, Some(&intent.line_id)))
+        .map(|cap| spent_under(cap, Some(&intent.sim)))
         .transpose()?;
     let global = caps.global.map(|cap| spent_under(cap, None)).transpose()?;
     let planned = match check_caps(intent.amount, line, global) {
@@ -69,7 +69,8 @@ fn insert(conn: &Connection, intent: &Intent) -> Result<i64, LedgerError> {
         })?;
     conn.execute(
         "INSERT INTO top_ups (line_id, carrier, reference, amount_minor, currency, package, state, \
-         \"trigger\", created_at, before_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'planned', ?7, ?8, ?9)",
+         \"trigger\", created_at, before_json, sim) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'planned', ?7, ?8, ?9, ?10)",
         params![
             intent.line_id,
             intent.carrier,
@@ -80,57 +81,57 @@ fn insert(conn: &Connection, intent: &Intent) -> Result<i64, LedgerError> {
             intent.trigger,
             ms(intent.at),
             before,
+            intent.sim,
         ],
     )
     .write(doing)?;
     Ok(conn.last_insert_rowid())
 }
 
-/// The id of the line's open top-up, if any.
-fn open_for_line(conn: &Connection, line_id: &str) -> Result<Option<i64>, LedgerError> {
-    let sql = format!(
-        "SELECT id FROM top_ups WHERE line_id = ?1 AND state IN {OPEN} ORDER BY id LIMIT 1"
-    );
-    conn.query_row(&sql, [line_id], |r| r.get(0))
+/// The id of the SIM's open top-up, if any.
+fn open_for_sim(conn: &Connection, sim: &str) -> Result<Option<i64>, LedgerError> {
+    let sql =
+        format!("SELECT id FROM top_ups WHERE sim = ?1 AND state IN {OPEN} ORDER BY id LIMIT 1");
+    conn.query_row(&sql, [sim], |r| r.get(0))
         .optional()
         .read("looking for an open top-up")
 }
 
-/// What counts against a cap in `currency` this month: one line, or all lines.
+/// What counts against a cap in `currency` this month: one SIM, or all of them.
 fn spent(
     conn: &Connection,
-    line_id: Option<&str>,
+    sim: Option<&str>,
     month: &Month,
     currency: Currency,
 ) -> Result<Money, LedgerError> {
     let sql = format!(
         "SELECT COALESCE(SUM(amount_minor), 0) FROM top_ups WHERE state IN {COUNTING} \
-         AND currency = ?1 AND created_at >= ?2 AND created_at < ?3 AND (?4 IS NULL OR line_id = ?4)"
+         AND currency = ?1 AND created_at >= ?2 AND created_at < ?3 AND (?4 IS NULL OR sim = ?4)"
     );
     let minor: i64 = conn
         .query_row(
             &sql,
-            params![currency.code(), ms(month.start), ms(month.end), line_id],
+            params![currency.code(), ms(month.start), ms(month.end), sim],
             |r| r.get(0),
         )
         .read("summing the month's spend")?;
     Ok(Money::new(minor, currency))
 }
 
-/// The month's spend per currency (currencies in code order).
+/// The month's spend per currency (currencies in code order): one SIM, or all.
 pub fn month_spend(
     conn: &Connection,
-    line_id: Option<&str>,
+    sim: Option<&str>,
     month: &Month,
 ) -> Result<Vec<Money>, LedgerError> {
     let doing = "summing the month's spend";
     let sql = format!(
         "SELECT SUM(amount_minor), currency FROM top_ups WHERE state IN {COUNTING} \
-         AND created_at >= ?1 AND created_at < ?2 AND (?3 IS NULL OR line_id = ?3) \
+         AND created_at >= ?1 AND created_at < ?2 AND (?3 IS NULL OR sim = ?3) \
          GROUP BY currency ORDER BY currency"
     );
     let mut stmt = conn.prepare_cached(&sql).read(doing)?;
-    stmt.query_map(params![ms(month.start), ms(month.end), line_id], |r| {
+    stmt.query_map(params![ms(month.start), ms(month.end), sim], |r| {
         rows::money(r, 0)
     })
     .read(doing)?
@@ -166,29 +167,23 @@ pub fn open(conn: &Connection) -> Result<Vec<TopUp>, LedgerError> {
     )
 }
 
-pub fn last_confirmed(conn: &Connection, line_id: &str) -> Result<Option<TopUp>, LedgerError> {
-    let filter = "line_id = ?1 AND state = 'confirmed' ORDER BY settled_at DESC, id DESC LIMIT 1";
-    Ok(select(
-        conn,
-        "reading the last confirmed top-up",
-        filter,
-        &[&line_id],
-    )?
-    .pop())
+pub fn last_confirmed(conn: &Connection, sim: &str) -> Result<Option<TopUp>, LedgerError> {
+    let filter = "sim = ?1 AND state = 'confirmed' ORDER BY settled_at DESC, id DESC LIMIT 1";
+    Ok(select(conn, "reading the last confirmed top-up", filter, &[&sim])?.pop())
 }
 
+/// Top-ups of one line (by its SIM key or by the id it was bought under), or all.
 pub fn history(
     conn: &Connection,
-    line_id: Option<&str>,
+    line: Option<&str>,
     since: Option<DateTime<Utc>>,
 ) -> Result<Vec<TopUp>, LedgerError> {
-    let filter =
-        "(?1 IS NULL OR line_id = ?1) AND (?2 IS NULL OR created_at >= ?2) ORDER BY created_at, id";
+    let filter = "(?1 IS NULL OR sim = ?1 OR line_id = ?1) AND (?2 IS NULL OR created_at >= ?2) ORDER BY created_at, id";
     select(
         conn,
         "reading the top-up history",
         filter,
-        &[&line_id, &opt_ms(since)],
+        &[&line, &opt_ms(since)],
     )
 }
 

@@ -131,27 +131,36 @@ fn finish(
     Ok(row)
 }
 
-/// The amount actually charged replaces the planned one when it is in the same currency;
-/// otherwise the planned amount stays and the charge is noted in the detail.
+/// The amount actually charged replaces the planned one when it is in the same currency
+/// and positive; otherwise the planned amount stays (caps never count less than was
+/// planned) and the reported charge is noted in the detail.
 fn charged_amount(
     planned: Money,
     charged: Option<Money>,
     detail: Option<&str>,
 ) -> (Money, Option<String>) {
+    let noted = |note: String| Some(detail.map_or(note.clone(), |d| format!("{d}; {note}")));
     match charged {
+        Some(c) if c.minor <= 0 => (
+            planned,
+            noted(format!(
+                "the provider reported a charge of {c}; kept the planned {planned}"
+            )),
+        ),
         Some(c) if c.currency == planned.currency => (c, detail.map(str::to_string)),
-        Some(c) => {
-            let note = format!("charged {c} (another currency than the planned {planned})");
-            (
-                planned,
-                Some(detail.map_or(note.clone(), |d| format!("{d}; {note}"))),
-            )
-        }
+        Some(c) => (
+            planned,
+            noted(format!(
+                "charged {c} (another currency than the planned {planned})"
+            )),
+        ),
         None => (planned, detail.map(str::to_string)),
     }
 }
 
-/// A person's verdict on an open top-up: confirmed when `paid`, else failed.
+/// A person's verdict on a top-up whose outcome stayed `unknown`: confirmed when `paid`,
+/// else failed. A `planned` or `submitting` top-up is refused: renewd itself is still
+/// deciding it (the next check settles a crash-left `planned`/`submitting` row first).
 pub fn resolve(
     conn: &mut Connection,
     id: i64,
@@ -170,6 +179,13 @@ pub fn resolve(
             state: state.to_string(),
         });
     }
+    if state != TopUpState::Unknown {
+        return Err(LedgerError::WrongState {
+            id,
+            state: state.to_string(),
+            action: "resolved by hand (only an unknown one can be; renewd settles it first)",
+        });
+    }
     let (to, note) = if paid {
         (TopUpState::Confirmed, "resolved by hand: paid")
     } else {
@@ -180,10 +196,23 @@ pub fn resolve(
     guarded(
         &tx,
         id,
-        OPEN,
+        "('unknown')",
         "resolved (it is already settled)",
         set,
         &[&to.as_str(), &at_ms, &note],
     )?;
     finish(tx, id, message, at)
+}
+
+/// Records when a reading first showed a confirmed top-up (kept: the first one wins).
+pub fn mark_shown(conn: &Connection, id: i64, at: DateTime<Utc>) -> Result<(), LedgerError> {
+    let action = "marked shown (only a confirmed top-up can be)";
+    guarded(
+        conn,
+        id,
+        "('confirmed')",
+        action,
+        "shown_at = COALESCE(shown_at, ?2)",
+        &[&ms(at)],
+    )
 }

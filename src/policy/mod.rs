@@ -10,6 +10,7 @@ use chrono_tz::Tz;
 use crate::carriers::Reports;
 
 mod caps;
+pub mod digest;
 mod expiry;
 
 use crate::config::Line;
@@ -50,6 +51,9 @@ pub enum Decision {
     CannotAct { reason: String },
     /// The SIM can never be topped up again.
     Dead { reason: String },
+    /// A threshold is crossed, but top-up `top_up` (confirmed) did not move what the
+    /// trigger reads: buying again would not help. The line waits; a person is warned once.
+    Stuck { top_up: i64, reason: String },
 }
 
 /// Decides whether `line` needs a top-up now.
@@ -74,6 +78,10 @@ pub fn decide(line: &Line, f: &Facts) -> Decision {
         return Decision::Wait { reason };
     }
     let (crossed, blind) = triggers(line, f);
+    if let Some(stuck) = stuck(f, &crossed) {
+        return stuck;
+    }
+    let crossed: Vec<String> = crossed.into_iter().map(|c| c.text).collect();
     match (crossed.is_empty(), blind.is_empty()) {
         (false, _) => Decision::TopUp {
             trigger: crossed.join("; "),
@@ -87,6 +95,30 @@ pub fn decide(line: &Line, f: &Facts) -> Decision {
         (true, false) => Decision::Hold {
             reason: format!("no threshold crossed ({})", blind.join("; ")),
         },
+    }
+}
+
+/// A person asked to buy now (`renewd topup`): buys unless a top-up is still open or the
+/// SIM is dead. Thresholds, settle and retry pauses are the person's call; caps still hold.
+pub fn decide_now(f: &Facts) -> Decision {
+    if let Some(open) = f.open {
+        return Decision::Wait {
+            reason: format!(
+                "top-up #{} is {}; it is settled before anything else is bought",
+                open.id, open.state
+            ),
+        };
+    }
+    if let Some(obs) = f.observation.filter(|o| o.state == LineState::Dead) {
+        return Decision::Dead {
+            reason: obs
+                .note
+                .clone()
+                .unwrap_or_else(|| "the carrier reports the SIM as gone".into()),
+        };
+    }
+    Decision::TopUp {
+        trigger: "requested by a person (renewd topup)".into(),
     }
 }
 
@@ -106,7 +138,9 @@ fn settling(f: &Facts) -> Option<String> {
     let fresh = f
         .observation
         .filter(|o| o.at > settled_at || settled_at > f.now);
-    if fresh.is_some_and(|o| shows_top_up(o, last.before.as_ref(), f.reports)) {
+    let nothing_to_show =
+        last.before.is_none() && (f.reports.balance || f.reports.data || f.reports.expiry);
+    if fresh.is_some_and(|o| nothing_to_show || shows_top_up(o, last.before.as_ref())) {
         return None;
     }
     Some(format!(
@@ -115,6 +149,41 @@ fn settling(f: &Facts) -> Option<String> {
         settled_at.format("%H:%M:%S UTC"),
         format_duration(f.settle)
     ))
+}
+
+/// A crossed threshold, and whether it was read from the carrier (balance, data, reported
+/// expiry, forecast, expired state) rather than derived from dates.
+struct Crossed {
+    text: String,
+    read: bool,
+}
+
+/// `Stuck` when a threshold read from the carrier is crossed, yet no reading has shown the
+/// last confirmed top-up since it was bought (`shown_at`): the same crossing again.
+/// Date-derived triggers move with each confirmed top-up (`plan_days`), so never stick.
+fn stuck(f: &Facts, crossed: &[Crossed]) -> Option<Decision> {
+    let last = f.last_confirmed?;
+    if last.shown_at.is_some() || last.before.is_none() || f.observation.is_none() {
+        return None;
+    }
+    let read: Vec<&str> = crossed
+        .iter()
+        .filter(|c| c.read)
+        .map(|c| c.text.as_str())
+        .collect();
+    (!read.is_empty()).then(|| Decision::Stuck {
+        top_up: last.id,
+        reason: format!(
+            "{}, but top-up #{} ({}) confirmed at {} has not shown in any reading since; \
+             not buying again for the same crossing",
+            read.join("; "),
+            last.id,
+            last.amount,
+            last.settled_at
+                .unwrap_or(last.created_at)
+                .format("%Y-%m-%d %H:%M UTC"),
+        ),
+    })
 }
 
 /// After a failed top-up, the line waits `RETRY_PAUSE` before buying again.
@@ -142,9 +211,9 @@ fn pausing(f: &Facts) -> Option<String> {
 
 /// A reading shows a top-up when a reported figure rose above the before-snapshot.
 /// Carriers that report nothing cannot show it: then only the settle time re-arms.
-fn shows_top_up(obs: &Observation, before: Option<&Observation>, r: Reports) -> bool {
+pub fn shows_top_up(obs: &Observation, before: Option<&Observation>) -> bool {
     let Some(b) = before else {
-        return r.balance || r.data || r.expiry;
+        return false;
     };
     let rose =
         |now: Option<i64>, then: Option<i64>| matches!((now, then), (Some(n), Some(t)) if n > t);
@@ -170,20 +239,21 @@ fn configured_triggers(line: &Line) -> usize {
 }
 
 /// The triggers that crossed, and those that cannot be evaluated (with why).
-fn triggers(line: &Line, f: &Facts) -> (Vec<String>, Vec<String>) {
+fn triggers(line: &Line, f: &Facts) -> (Vec<Crossed>, Vec<String>) {
     let p = &line.policy;
     let obs = f.observation;
     let (mut crossed, mut blind) = (Vec::new(), Vec::new());
+    let mut cross = |text: String, read: bool| crossed.push(Crossed { text, read });
     if let Some(limit) = p.balance_below {
         match obs.and_then(|o| o.balance) {
-            Some(b) if b < limit => crossed.push(format!("balance {b} < {limit}")),
+            Some(b) if b < limit => cross(format!("balance {b} < {limit}"), true),
             Some(_) => {}
             None => blind.push("the carrier reports no balance for balance_below".to_string()),
         }
     }
     if let Some(limit) = p.data_below {
         match obs.filter(|o| !o.unlimited).and_then(|o| o.data) {
-            Some(d) if d < limit => crossed.push(format!("data {d} < {limit}")),
+            Some(d) if d < limit => cross(format!("data {d} < {limit}"), true),
             Some(_) => {}
             None if obs.is_some_and(|o| o.unlimited) => {}
             None => blind.push("the carrier reports no data for data_below".to_string()),
@@ -192,7 +262,7 @@ fn triggers(line: &Line, f: &Facts) -> (Vec<String>, Vec<String>) {
     if let Some(within) = p.expires_within {
         match expiry(line, f) {
             Some((end, how)) if f.now.checked_add_signed(chrono::Duration::from_std(within).unwrap_or_default()).is_none_or(|limit| end <= limit) => {
-                crossed.push(format!("{how} {} is within {}", end.format("%Y-%m-%d %H:%M UTC"), format_duration(within)))
+                cross(format!("{how} {} is within {}", end.format("%Y-%m-%d %H:%M UTC"), format_duration(within)), f.reports.expiry)
             }
             Some(_) => {}
             None => blind.push("expiry is unknown: the carrier does not report it and neither renews_on nor plan_days with a confirmed top-up gives it".to_string()),
@@ -200,17 +270,21 @@ fn triggers(line: &Line, f: &Facts) -> (Vec<String>, Vec<String>) {
     }
     let left = p.runs_out_within.zip(forecast(f.history, obs, f.now));
     if let Some((within, left)) = left.filter(|(within, left)| left <= within) {
-        crossed.push(format!(
+        let text = format!(
             "forecast runs out in {} (within {})",
             format_duration(left),
             format_duration(within)
-        ));
+        );
+        cross(text, true);
     }
     if obs.is_some_and(|o| o.state == LineState::Expired)
         && crossed.is_empty()
         && p.expires_within.is_some()
     {
-        crossed.push("the plan has expired".to_string());
+        crossed.push(Crossed {
+            text: "the plan has expired".to_string(),
+            read: true,
+        });
     }
     (crossed, blind)
 }

@@ -65,6 +65,8 @@ fn topup(id: i64, state: TopUpState, at: &str, before: Option<Observation>) -> T
         provider_ref: None,
         detail: None,
         before,
+        sim: "line:l".into(),
+        shown_at: None,
     }
 }
 
@@ -101,6 +103,7 @@ fn kind(d: &Decision) -> &'static str {
         Decision::Wait { .. } => "wait",
         Decision::CannotAct { .. } => "cannot_act",
         Decision::Dead { .. } => "dead",
+        Decision::Stuck { .. } => "stuck",
     }
 }
 
@@ -251,8 +254,9 @@ fn settle_keeps_a_stale_reading_from_buying_twice() {
         ("2026-11-30T11:50:00Z", NOW, 400, "wait"), // 10 min later, still the old figure: stale
         ("2026-11-30T11:50:00Z", NOW, 1400, "hold"), // shows the rise: re-armed, above threshold
         ("2026-11-30T11:50:00Z", "2026-11-30T11:49:30Z", 1400, "wait"), // reading older than the top-up
-        ("2026-11-30T11:30:00Z", NOW, 400, "topup"), // exactly the settle time passed: re-armed
-        ("2026-11-30T11:30:01Z", NOW, 400, "wait"),  // one second short
+        // Settle time passed, but no reading ever showed the top-up: the same crossing.
+        ("2026-11-30T11:30:00Z", NOW, 400, "stuck"),
+        ("2026-11-30T11:30:01Z", NOW, 400, "wait"), // one second short
     ];
     for (confirmed, at, bal, want) in table {
         let last = topup(3, TopUpState::Confirmed, confirmed, Some(before.clone()));
@@ -407,4 +411,61 @@ fn months_follow_the_time_zone() {
         month_of(t("2026-12-31T23:59:59Z"), Tz::UTC).end,
         t("2027-01-01T00:00:00Z")
     );
+}
+
+/// A confirmed top-up that no reading has shown does not buy again for the same crossing;
+/// once a reading showed it (`shown_at`), a new crossing buys. Date-derived triggers move
+/// with each top-up, so they never stick.
+#[test]
+fn a_top_up_that_did_not_show_does_not_buy_again() {
+    let before = obs("2026-11-01T00:00:00Z", Some(400), Some(100), None);
+    // (policy, reading balance, reading data, shown, expected)
+    let table = [
+        ("balance_below = \"5.00 USD\"", 400, 100, false, "stuck"),
+        ("balance_below = \"5.00 USD\"", 300, 100, false, "stuck"), // lower still
+        ("balance_below = \"5.00 USD\"", 300, 100, true, "topup"),  // it showed, then drained
+        ("data_below = \"500 MB\"", 900, 100, false, "stuck"),
+        ("data_below = \"500 MB\"", 900, 100, true, "topup"),
+        ("balance_below = \"5.00 USD\"", 900, 100, false, "hold"),
+    ];
+    for (policy, bal, data, shown, want) in table {
+        let l = line(policy);
+        let mut last = topup(
+            3,
+            TopUpState::Confirmed,
+            "2026-11-01T00:00:00Z",
+            Some(before.clone()),
+        );
+        last.shown_at = shown.then(|| t("2026-11-01T00:05:00Z"));
+        let mut o = obs(NOW, Some(bal), None, None);
+        o.data = Some(DataSize::from_mb(data));
+        let f = Facts {
+            last_confirmed: Some(&last),
+            ..facts(Some(&o), ALL)
+        };
+        assert_eq!(
+            kind(&decide(&l, &f)),
+            want,
+            "{policy} {bal} {data} shown={shown}"
+        );
+    }
+}
+
+#[test]
+fn a_date_line_renews_once_per_plan_not_at_every_check() {
+    let l = line("expires_within = \"2d\"\nplan_days = 30");
+    // (last confirmed at, expected at NOW = 2026-11-30 12:00)
+    let table = [
+        ("2026-11-30T11:50:00Z", "wait"),  // just bought: settling
+        ("2026-11-29T12:00:00Z", "hold"),  // plan ends 2026-12-29: far
+        ("2026-11-02T00:00:00Z", "topup"), // plan ends 2026-12-02: within 2d
+    ];
+    for (at, want) in table {
+        let last = topup(3, TopUpState::Confirmed, at, None);
+        let f = Facts {
+            last_confirmed: Some(&last),
+            ..facts(None, NONE)
+        };
+        assert_eq!(kind(&decide(&l, &f)), want, "{at}");
+    }
 }

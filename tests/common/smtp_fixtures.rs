@@ -86,6 +86,8 @@ pub fn top_up(id: i64) -> TopUp {
         provider_ref: Some("RLD-7781".into()),
         detail: None,
         before: None,
+        sim: "number:+15551234567".into(),
+        shown_at: None,
     }
 }
 

@@ -144,6 +144,19 @@ impl Package {
             .and_then(|p| Money::from_major_f64(p, usd()))
     }
 
+    /// As listed for the monthly digest (unlimited and unpriced packages are left out).
+    pub fn listed(&self) -> Option<crate::model::Listed> {
+        if self.is_unlimited.unwrap_or(false) {
+            return None;
+        }
+        Some(crate::model::Listed {
+            label: self.label(),
+            price: self.cost()?,
+            data: self.amount.map(DataSize::from_mb),
+            days: self.day.and_then(|d| u32::try_from(d).ok()),
+        })
+    }
+
     /// Whether it gives at least `min` data (unlimited packages always do).
     pub fn gives(&self, min: DataSize) -> bool {
         self.is_unlimited.unwrap_or(false)

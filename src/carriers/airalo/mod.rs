@@ -16,7 +16,7 @@ use super::{Carrier, CarrierError, Lookup, Order, Reports, Submitted};
 use crate::config::secret::Secret;
 use crate::config::validate::Problems;
 use crate::config::{Line, TopUpChoice};
-use crate::model::{Observation, Offer};
+use crate::model::{Listed, Observation, Offer};
 
 mod api;
 mod client;
@@ -188,6 +188,14 @@ fn description(line: &Line, order: &Order) -> String {
 
 #[async_trait]
 impl Carrier for Airalo {
+    async fn offers(&self, line: &Line) -> Result<Vec<Listed>, CarrierError> {
+        let Some(iccid) = line.iccid.as_deref() else {
+            return Ok(Vec::new());
+        };
+        let offered = self.topups(iccid).await?;
+        Ok(offered.iter().filter_map(Package::listed).collect())
+    }
+
     fn reports(&self) -> Reports {
         Reports {
             balance: false,

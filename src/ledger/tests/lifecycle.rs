@@ -173,8 +173,9 @@ fn transitions_from_the_wrong_state_are_errors_and_change_nothing() {
     ];
     // Which operations each state allows, in the order of `ops`.
     let table = [
-        (Planned, [true, false, true, false, true, true]),
-        (Submitting, [false, true, true, true, true, true]),
+        // `resolve` (last) takes only `unknown`: renewd itself settles planned/submitting.
+        (Planned, [true, false, true, false, true, false]),
+        (Submitting, [false, true, true, true, true, false]),
         (Unknown, [false, true, true, true, true, true]),
         (Confirmed, [false; 6]),
         (Failed, [false; 6]),

@@ -41,6 +41,7 @@ fn intent(line: &str, reference: &str, amount: Money, at: &str) -> Intent {
     before.balance = Some(usd(312));
     Intent {
         line_id: line.into(),
+        sim: line.into(),
         carrier: "demo".into(),
         reference: reference.into(),
         amount,
@@ -88,8 +89,8 @@ fn seed(l: &SqliteLedger, line: &str, state: TopUpState, amount: Money, at: &str
     l.with_conn(|c| {
         let n: i64 = c.query_row("SELECT COUNT(*) FROM top_ups", [], |r| r.get(0)).unwrap();
         c.execute(
-            "INSERT INTO top_ups (line_id, carrier, reference, amount_minor, currency, state, \"trigger\", created_at) \
-             VALUES (?1, 'demo', ?2, ?3, ?4, ?5, 'seed', ?6)",
+            "INSERT INTO top_ups (line_id, sim, carrier, reference, amount_minor, currency, state, \"trigger\", created_at) \
+             VALUES (?1, ?1, 'demo', ?2, ?3, ?4, ?5, 'seed', ?6)",
             params![line, format!("seed-{n}"), amount.minor, amount.currency.code(), state.as_str(), t(at).timestamp_millis()],
         )
         .unwrap();

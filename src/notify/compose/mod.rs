@@ -238,7 +238,10 @@ pub fn topup_failed_with(line: &Line, t: &TopUp, note: &FailureNote, tz: Tz) -> 
     )
 }
 
+mod digest;
 mod warnings;
+
+pub use digest::{LineMonth, digest};
 
 pub use warnings::{cap_blocked, check_failing, dry_run, test_message, unknown_outcome, warning};
 

@@ -59,6 +59,8 @@ fn top_up() -> TopUp {
         provider_ref: Some("RLD-7781".into()),
         detail: None,
         before: None,
+        sim: "number:+15551234567".into(),
+        shown_at: None,
     }
 }
 
