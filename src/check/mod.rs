@@ -135,7 +135,10 @@ pub async fn check_line(ctx: &Ctx, line: &Line) -> Result<Report, CheckError> {
         .into_iter()
         .find(|t| t.line_id == line.id);
     let last_confirmed = ctx.ledger.last_confirmed(&line.id).map_err(led)?;
-    let history = ctx.ledger.recent_observations(&line.id, 50).map_err(led)?;
+    let history = ctx
+        .ledger
+        .recent_observations(&line.id, crate::policy::FORECAST_READINGS)
+        .map_err(led)?;
     let day_ago = now - chrono::Duration::days(1);
     let recent = ctx
         .ledger

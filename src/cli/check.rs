@@ -10,6 +10,7 @@ use crate::config::{Config, Line, TopUpChoice};
 use crate::ledger::CheckRecord;
 use crate::money::format_duration;
 use crate::notify::compose::local_time;
+use crate::policy::{FORECAST_READINGS, schedule_warning};
 use crate::scheduler::next_due;
 
 pub fn check(path: &Path) -> anyhow::Result<i32> {
@@ -60,6 +61,9 @@ pub fn check(path: &Path) -> anyhow::Result<i32> {
                 last.iter().find(|c| c.line_id == line.id)
             )
         );
+        if let Some(w) = sparse_warning(&config, line) {
+            println!("  WARNING   {w}");
+        }
     }
     Ok(0)
 }
@@ -73,6 +77,18 @@ fn last_checks(config: &Config) -> Vec<CheckRecord> {
         .ok()
         .and_then(|l| l.last_checks().ok())
         .unwrap_or_default()
+}
+
+/// Checks too far apart for the line's recent use (from the ledger's readings).
+fn sparse_warning(config: &Config, line: &Line) -> Option<String> {
+    if !config.daemon.state_dir.join("ledger.sqlite3").exists() {
+        return None;
+    }
+    let history = open_ledger(config)
+        .ok()?
+        .recent_observations(&line.id, FORECAST_READINGS)
+        .ok()?;
+    schedule_warning(line, &history, Utc::now(), config.daemon.timezone)
 }
 
 fn describe(

@@ -12,6 +12,10 @@ use crate::model::Observation;
 
 /// Readings older than this are not used: the rate follows recent use.
 pub const WINDOW: chrono::Duration = chrono::Duration::days(14);
+/// How many recent readings callers hand the forecast (cached repeats collapse to one).
+pub const FORECAST_READINGS: usize = 300;
+/// Past this many distinct readings every k-th is kept, so the pairs stay ~5,000.
+const MAX_POINTS: usize = 100;
 /// A `runs_out_within` purchase needs at least this many distinct readings...
 pub const MIN_READINGS: usize = 3;
 /// ...spanning at least this long.
@@ -99,7 +103,29 @@ fn stretches(
         out.last_mut().expect("never empty").push((o.at, v));
         last = Some((o.at, v));
     }
-    out
+    thin(out)
+}
+
+/// Keeps every k-th reading of each stretch (and its last) when there are too many.
+fn thin(stretches: Vec<Vec<Point>>) -> Vec<Vec<Point>> {
+    let total: usize = stretches.iter().map(Vec::len).sum();
+    let k = total.div_ceil(MAX_POINTS).max(1);
+    if k == 1 {
+        return stretches;
+    }
+    let keep = |s: Vec<Point>| -> Vec<Point> {
+        let last = s.len() - 1;
+        s.into_iter()
+            .enumerate()
+            .filter(|(i, _)| (last - i) % k == 0)
+            .map(|(_, p)| p)
+            .collect()
+    };
+    stretches
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .map(keep)
+        .collect()
 }
 
 /// Use per second between every pair of readings inside one stretch.
@@ -214,6 +240,31 @@ pub fn trigger_margin(line: &Line, f: &Forecast) -> Option<Duration> {
         .into_iter()
         .flatten()
         .max()
+}
+
+/// The widest gap between two of the line's next checks (up to 64 of them).
+pub fn widest_gap(line: &Line, now: DateTime<Utc>, tz: chrono_tz::Tz) -> Option<Duration> {
+    let mut at = line.schedule.next_after(now, tz)?;
+    let mut widest = Duration::ZERO;
+    for _ in 0..64 {
+        let Some(next) = line.schedule.next_after(at, tz) else {
+            break;
+        };
+        widest = widest.max((next - at).to_std().unwrap_or_default());
+        at = next;
+    }
+    Some(widest)
+}
+
+/// `sparse_schedule` for a line, its readings and its schedule.
+pub fn schedule_warning(
+    line: &Line,
+    history: &[Observation],
+    now: DateTime<Utc>,
+    tz: chrono_tz::Tz,
+) -> Option<String> {
+    let f = estimate(history, None, now)?;
+    sparse_schedule(&f, widest_gap(line, now, tz)?, trigger_margin(line, &f)?)
 }
 
 fn confidence_note(f: &Forecast) -> String {

@@ -19,8 +19,8 @@ use crate::money::format_duration;
 pub use caps::{CapHit, check_caps, month_of};
 pub use expiry::expiry;
 pub use forecast::{
-    Confidence, Figure, Forecast, MIN_READINGS, MIN_SPAN, WINDOW, estimate, forecast,
-    sparse_schedule, trigger_margin,
+    Confidence, FORECAST_READINGS, Figure, Forecast, MIN_READINGS, MIN_SPAN, WINDOW, estimate,
+    forecast, schedule_warning, sparse_schedule, trigger_margin, widest_gap,
 };
 
 /// What the policy sees of a line at one check.
