@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod check;
+mod generate;
 mod history;
 mod once;
 mod resolve;
@@ -50,6 +51,12 @@ pub enum Command {
     TestEmail,
     /// Settle a top-up whose outcome stayed unknown.
     Resolve(ResolveArgs),
+    /// Write the man page and shell completions into DIR (for packaging).
+    #[command(hide = true)]
+    Generate {
+        /// Directory to write renewd.1, renewd.bash, _renewd and renewd.fish into.
+        dir: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -110,5 +117,6 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::History(args) => history::history(&cli.config, &args),
         Command::TestEmail => wiring::test_email(&cli.config).await,
         Command::Resolve(args) => resolve::resolve(&cli.config, &args),
+        Command::Generate { dir } => generate::generate(&dir),
     }
 }
