@@ -32,7 +32,7 @@ pub async fn confirm(
     let history = ctx
         .ledger
         .recent_observations(&line.id, crate::policy::FORECAST_READINGS)?;
-    let receipt = compose::receipt(
+    let receipt = compose::receipt_with_history(
         line,
         &settled,
         after.as_ref(),

@@ -31,14 +31,7 @@ pub fn resolve(path: &Path, args: &ResolveArgs) -> anyhow::Result<i32> {
         let mut settled = t.clone();
         settled.settled_at = Some(now);
         settled.detail = Some("confirmed by a person with renewd resolve".to_string());
-        compose::receipt(
-            l,
-            &settled,
-            None,
-            &[],
-            &Spend::default(),
-            config.daemon.timezone,
-        )
+        compose::receipt(l, &settled, None, &Spend::default(), config.daemon.timezone)
     });
     let t = ledger.resolve(t.id, args.paid, now, receipt.as_ref())?;
     println!("top-up #{} on {} is now {}", t.id, t.line_id, t.state);

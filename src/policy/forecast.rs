@@ -117,7 +117,7 @@ fn thin(stretches: Vec<Vec<Point>>) -> Vec<Vec<Point>> {
         let last = s.len() - 1;
         s.into_iter()
             .enumerate()
-            .filter(|(i, _)| (last - i) % k == 0)
+            .filter(|(i, _)| (last - i).is_multiple_of(k))
             .map(|(_, p)| p)
             .collect()
     };

@@ -288,3 +288,12 @@ fn a_sparse_schedule_is_warned_about() {
         "too little history"
     );
 }
+
+#[test]
+fn many_readings_are_thinned_but_keep_the_latest() {
+    // A reading a minute for 5 days, 1 MB a minute: 1,000 MB left at 1,440 MB a day.
+    let h: Vec<Observation> = (0..7200).rev().map(|m| mb(ago(m), 1000 + m)).collect();
+    let f = estimate(&h, None, now()).unwrap();
+    assert!(f.readings <= 100, "{} readings", f.readings);
+    assert_eq!(f.left, Duration::from_secs(1000 * 60));
+}

@@ -179,7 +179,7 @@ pub fn topup_failed_with(line: &Line, t: &TopUp, note: &FailureNote, tz: Tz) -> 
 mod receipts;
 mod warnings;
 
-pub use receipts::receipt;
+pub use receipts::{receipt, receipt_with_history};
 
 pub use warnings::{cap_blocked, check_failing, dry_run, test_message, unknown_outcome, warning};
 

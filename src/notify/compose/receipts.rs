@@ -49,8 +49,19 @@ fn should_last(history: &[Observation], after: Option<&Observation>) -> Option<S
     ))
 }
 
-/// After a confirmed top-up. `history` holds the line's readings before it, oldest first.
+/// After a confirmed top-up, without the readings before it (no "Should last" row).
 pub fn receipt(
+    line: &Line,
+    t: &TopUp,
+    after: Option<&Observation>,
+    spend: &Spend,
+    tz: Tz,
+) -> Draft {
+    receipt_with_history(line, t, after, &[], spend, tz)
+}
+
+/// After a confirmed top-up. `history` holds the line's readings before it, oldest first.
+pub fn receipt_with_history(
     line: &Line,
     t: &TopUp,
     after: Option<&Observation>,

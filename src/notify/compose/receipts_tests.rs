@@ -31,7 +31,7 @@ fn a_cheapest_package_receipt_in_full() {
         global: Some(usd(300)),
         global_cap: Some(usd(5000)),
     };
-    let d = receipt(&line(), &t, Some(&after), &history, &spend, NY);
+    let d = receipt_with_history(&line(), &t, Some(&after), &history, &spend, NY);
     assert_eq!(d.subject, "renewd: topped up Mom <T&M>: 3.00 USD");
     let want = "\
 Mom <T&M> was topped up.
@@ -68,7 +68,7 @@ fn an_amount_receipt_without_history_says_nothing_about_lasting() {
     };
     // A minute of history is below the forecast's minimum: no guess is printed.
     let history = [mb(0, 300)];
-    let d = receipt(&line(), &t, None, &history, &Spend::default(), NY);
+    let d = receipt_with_history(&line(), &t, None, &history, &Spend::default(), NY);
     assert_eq!(d.subject, "renewd: topped up Mom <T&M>: 25.00 USD");
     assert!(
         d.text.contains("Bought                25.00 USD\n"),

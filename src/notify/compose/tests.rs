@@ -85,7 +85,7 @@ fn receipt_says_everything_a_person_needs() {
         global: Some(usd(4000)),
         global_cap: None,
     };
-    let d = receipt(&line(), &top_up(), Some(&after), &[], &spend, NY);
+    let d = receipt(&line(), &top_up(), Some(&after), &spend, NY);
     assert_eq!(d.subject, "renewd: topped up Mom <T&M>: 25.00 USD");
     assert_eq!(
         (d.key.as_str(), d.kind, d.line_id.as_deref()),
