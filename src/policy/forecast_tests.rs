@@ -48,6 +48,16 @@ fn weekend(t: DateTime<Utc>) -> f64 {
     }
 }
 
+/// 140 MB a day, all of it between 08:00 and 22:00.
+fn daytime(t: DateTime<Utc>) -> f64 {
+    use chrono::Timelike;
+    if (8..22).contains(&t.hour()) {
+        10.0
+    } else {
+        0.0
+    }
+}
+
 impl Scenario {
     fn t0(&self) -> DateTime<Utc> {
         now() - chrono::Duration::hours(self.history_h)
@@ -139,7 +149,14 @@ fn scenarios() -> Vec<Scenario> {
             ..base("gap of 4 days", steady)
         },
         Scenario {
-            history_h: 3 * 24,
+            start_mb: 1500.0,
+            rises: &[(7 * 24 - 8, Rise::Add(1000.0))],
+            check_every_min: 2 * 60,
+            max_err: 15.0,
+            ..base("daytime use, top-up 8 h ago", daytime)
+        },
+        Scenario {
+            history_h: 3 * 24 + 9,
             check_every_min: 15,
             cache_h: 12,
             max_err: 15.0,
@@ -148,19 +165,38 @@ fn scenarios() -> Vec<Scenario> {
     ]
 }
 
+/// The forecast this one replaced, for the table: a straight line between the first and
+/// last reading since the last rise.
+fn first_to_last(h: &[Observation]) -> Option<f64> {
+    let mut pts: Vec<Point> = Vec::new();
+    for o in h {
+        let v = value(o)?;
+        if pts.last().is_some_and(|(_, last)| v > *last) {
+            pts.clear();
+        }
+        pts.push((o.at, v));
+    }
+    let (&(t0, v0), &(t1, v1)) = (pts.first()?, pts.last()?);
+    let rate = (v0 - v1) as f64 / (t1 - t0).num_seconds() as f64;
+    (rate > 0.0).then(|| (v1 as f64 / rate - (now() - t1).num_seconds() as f64) / 86_400.0)
+}
+
 #[test]
 fn synthetic_histories_have_known_answers() {
     println!(
-        "{:<26} {:>9} {:>9} {:>8} {:>10} {:>8}",
-        "history", "true d", "est d", "err %", "confidence", "readings"
+        "{:<26} {:>9} {:>9} {:>8} {:>10} {:>8} {:>10}",
+        "history", "true d", "est d", "err %", "confidence", "readings", "old err %"
     );
     for s in scenarios() {
         let h = s.readings();
         let f = estimate(&h, None, now()).unwrap_or_else(|| panic!("{}: no forecast", s.name));
         let (want, got) = (s.true_days_left(), f.left.as_secs_f64() / 86_400.0);
         let err = (got - want) / want * 100.0;
+        let old = first_to_last(&h).map_or("none".into(), |d| {
+            format!("{:+.1}", (d - want) / want * 100.0)
+        });
         println!(
-            "{:<26} {want:>9.2} {got:>9.2} {err:>+8.1} {:>10} {:>8}",
+            "{:<26} {want:>9.2} {got:>9.2} {err:>+8.1} {:>10} {:>8} {old:>10}",
             s.name, f.confidence, f.readings
         );
         assert!(err.abs() <= s.max_err, "{}: {err:.1}% off", s.name);
