@@ -12,12 +12,17 @@ use crate::carriers::Reports;
 mod caps;
 pub mod digest;
 mod expiry;
+mod forecast;
 
 use crate::config::Line;
 use crate::model::{LineState, Observation, TopUp};
 use crate::money::format_duration;
 pub use caps::{CapHit, check_caps, month_of};
-pub use expiry::{expiry, forecast};
+pub use expiry::expiry;
+pub use forecast::{
+    Confidence, FORECAST_READINGS, Figure, Forecast, MIN_READINGS, MIN_SPAN, WINDOW, estimate,
+    forecast, schedule_warning, sparse_schedule, trigger_margin, widest_gap,
+};
 
 /// What the policy sees of a line at one check.
 #[derive(Debug, Clone)]
@@ -268,7 +273,9 @@ fn triggers(line: &Line, f: &Facts) -> (Vec<Crossed>, Vec<String>) {
             None => blind.push("expiry is unknown: the carrier does not report it and neither renews_on nor plan_days with a confirmed top-up gives it".to_string()),
         }
     }
-    let left = p.runs_out_within.zip(forecast(f.history, obs, f.now));
+    // Below the minimum history (MIN_READINGS over MIN_SPAN) the forecast buys nothing.
+    let sure = estimate(f.history, obs, f.now).filter(Forecast::enough_for_purchase);
+    let left = p.runs_out_within.zip(sure.map(|s| s.left));
     if let Some((within, left)) = left.filter(|(within, left)| left <= within) {
         let text = format!(
             "forecast runs out in {} (within {})",
