@@ -1,0 +1,231 @@
+//! kill -9 sweep over the money path and mail: the real `renewd run` against local
+//! Airalo, 1NCE, Reloadly and DingConnect servers and a real SMTP server, killed at seeded
+//! points (around the intent, purchase in flight, provider accepted, before the ledger
+//! update, during SMTP DATA), restarted until the line settles, then judged by the
+//! provider's own record: no double purchase, every paid top-up `confirmed`, receipts
+//! counted per top-up.
+//!
+//! `RENEWD_SWEEP_POINTS` (default 28: every carrier with every phase) and `RENEWD_SWEEP_SEED` (default 1) choose the
+//! points; the summary table is printed (`--nocapture`) and written to
+//! `target/tmp/kill-sweep-summary.txt`.
+
+// The Reloadly and DingConnect fakes each bring their own copy of the cutting listener.
+#![allow(clippy::duplicate_mod)]
+
+#[allow(dead_code)]
+#[path = "common/airalo_server.rs"]
+mod airalo_server;
+mod common;
+#[allow(dead_code)]
+#[path = "common/ding_server.rs"]
+mod ding_server;
+#[allow(dead_code)]
+#[path = "common/fake.rs"]
+mod fake;
+#[allow(dead_code)]
+#[path = "common/kill_proxy.rs"]
+mod kill_proxy;
+#[allow(dead_code)]
+#[path = "common/onence_server.rs"]
+mod onence_server;
+#[allow(dead_code)]
+#[path = "common/reloadly_server.rs"]
+mod reloadly_server;
+#[allow(dead_code)]
+#[path = "common/smtp.rs"]
+mod smtp;
+#[path = "common/sweep_carriers.rs"]
+mod sweep_carriers;
+#[path = "common/sweep_report.rs"]
+mod sweep_report;
+
+use std::process::Child;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::time::{Duration, Instant};
+
+use common::{Env, wait_until};
+use kill_proxy::{Arm, Proxy};
+use sweep_carriers::{KINDS, Kind, Provider, SECRETS_ENV};
+use sweep_report::{Outcome, PHASES, Phase, Report, Target};
+
+/// A small seeded generator (splitmix64): the same seed places the same kills.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        if n == 0 { 0 } else { self.next() % n }
+    }
+}
+
+fn env_u64(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+#[test]
+fn kill_9_anywhere_never_buys_twice_and_every_paid_top_up_is_confirmed() {
+    let points = env_u64("RENEWD_SWEEP_POINTS", 28) as usize;
+    let seed = env_u64("RENEWD_SWEEP_SEED", 1);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let smtp = smtp::SmtpServer::start(smtp::Options::default());
+    let mail_proxy = Proxy::start(&format!("127.0.0.1:{}", smtp.port));
+    let mut rng = Rng(seed);
+    let mut report = Report::new(seed);
+    let started = Instant::now();
+    for i in 0..points {
+        // 4 carriers x 7 phases are coprime: every 28 points cover every pair.
+        let kind = KINDS[i % KINDS.len()];
+        let phase = &PHASES[i % PHASES.len()];
+        let delay = Duration::from_millis(phase.delay_ms.0 + rng.below(phase.delay_ms.1));
+        let provider = rt.block_on(Provider::start(kind));
+        let outcome = run_point(i, kind, phase, delay, &provider, &mail_proxy, &smtp);
+        report.add(kind, phase, outcome);
+    }
+    report.finish(started.elapsed());
+    assert_eq!(report.double_purchases(), 0, "{}", report.table());
+    assert_eq!(report.paid_not_confirmed(), 0, "{}", report.table());
+    assert_eq!(report.unsettled(), 0, "{}", report.table());
+}
+
+/// One kill point: a fresh state and provider, one armed kill, restarts until settled.
+fn run_point(
+    i: usize,
+    kind: Kind,
+    phase: &Phase,
+    delay: Duration,
+    provider: &Provider,
+    mail_proxy: &Proxy,
+    smtp: &smtp::SmtpServer,
+) -> Outcome {
+    let carrier_proxy = Proxy::start(&provider.addr());
+    let dir = tempfile::tempdir().unwrap();
+    let rcpt = format!("point{i}@example.com");
+    let email = format!(
+        "[email]\nsmtp_url = \"smtp://127.0.0.1:{}\"\nfrom = \"renewd <renewd@example.com>\"\nto = [{rcpt:?}]\n",
+        mail_proxy.port
+    );
+    let via = format!("127.0.0.1:{}", carrier_proxy.port);
+    let env = Env::new(&format!("{email}{}", provider.toml(&via, dir.path())));
+    let pid = Arc::new(AtomicI32::new(0));
+    let target = match phase.target {
+        Target::Carrier => &carrier_proxy,
+        Target::Mail => mail_proxy,
+    };
+    let kill_pid = pid.clone();
+    target.arm(Arm {
+        needle: phase.needle(kind).to_string(),
+        when: phase.when,
+        delay,
+        kill: Box::new(move || unsafe {
+            libc::kill(kill_pid.load(Ordering::SeqCst), libc::SIGKILL);
+        }),
+    });
+    let mut child = spawn(&env, &pid);
+    let fired = wait_until(Duration::from_secs(20), || {
+        target.fired() || child.try_wait().unwrap().is_some()
+    });
+    target.disarm();
+    let killed = fired && target.fired();
+    let _ = child.kill();
+    let _ = child.wait();
+    let after_kill = ledger_states(&env);
+    let mut child = spawn(&env, &pid);
+    let settled = wait_settled(&env, provider, Duration::from_secs(30));
+    stop(&mut child);
+    let history = env.history();
+    let receipts = receipts_to(smtp, &rcpt);
+    Outcome::new(
+        killed,
+        settled,
+        after_kill,
+        provider.purchases(),
+        &history,
+        receipts,
+    )
+}
+
+fn spawn(env: &Env, pid: &AtomicI32) -> Child {
+    let log = std::fs::File::create(env.dir.path().join("daemon.log")).unwrap();
+    let child = env
+        .command(&["run"])
+        .envs(SECRETS_ENV)
+        .stdout(std::process::Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("spawn renewd run");
+    pid.store(child.id() as i32, Ordering::SeqCst);
+    child
+}
+
+/// SIGTERM, then SIGKILL if it has not stopped within 10 s.
+fn stop(child: &mut Child) {
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let ok = wait_until(Duration::from_secs(10), || {
+        child.try_wait().unwrap().is_some()
+    });
+    if !ok {
+        let _ = child.kill();
+    }
+    let _ = child.wait();
+}
+
+/// The states of the ledger's top-ups, oldest first (read between the kill and restart).
+fn ledger_states(env: &Env) -> Vec<String> {
+    env.history()
+        .iter()
+        .rev()
+        .map(|t| t["state"].as_str().unwrap_or("?").to_string())
+        .collect()
+}
+
+/// Waits until nothing is open or queued: every paid top-up confirmed and its mail out, or
+/// a top-up that never reached the provider left `unknown` for a person.
+fn wait_settled(env: &Env, provider: &Provider, limit: Duration) -> bool {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if settled(env, provider.purchases()) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    false
+}
+
+fn settled(env: &Env, paid: usize) -> bool {
+    let rows = env.history();
+    let count = |s: &str| rows.iter().filter(|t| t["state"] == s).count();
+    if count("planned") + count("submitting") > 0 || queued(env) != Some(0) {
+        return false;
+    }
+    if paid == 0 {
+        return count("unknown") > 0;
+    }
+    count("confirmed") >= paid && count("unknown") == 0
+}
+
+/// Messages waiting in the outbox, from `renewd status --json`.
+fn queued(env: &Env) -> Option<u64> {
+    let out = env.renewd(&["status", "--json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
+    doc["outbox"]["queued"].as_u64()
+}
+
+/// Receipts (subject "topped up") the SMTP server accepted for `rcpt`.
+fn receipts_to(smtp: &smtp::SmtpServer, rcpt: &str) -> usize {
+    smtp.messages()
+        .iter()
+        .map(|m| String::from_utf8_lossy(m).into_owned())
+        .filter(|m| m.contains(rcpt) && m.contains("topped up"))
+        .count()
+}
