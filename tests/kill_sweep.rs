@@ -5,8 +5,8 @@
 //! provider's own record: no double purchase, every paid top-up `confirmed`, receipts
 //! counted per top-up.
 //!
-//! `RENEWD_SWEEP_POINTS` (default 28: every carrier with every phase) and `RENEWD_SWEEP_SEED` (default 1) choose the
-//! points; the summary table is printed (`--nocapture`) and written to
+//! `RENEWD_SWEEP_POINTS` (default 28: every carrier with every phase) and
+//! `RENEWD_SWEEP_SEED` (default 1) choose the points; the summary table is printed (`--nocapture`) and written to
 //! `target/tmp/kill-sweep-summary.txt`.
 
 // The Reloadly and DingConnect fakes each bring their own copy of the cutting listener.
@@ -39,12 +39,11 @@ mod sweep_carriers;
 #[path = "common/sweep_report.rs"]
 mod sweep_report;
 
-use std::process::Child;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::time::{Duration, Instant};
 
-use common::{Env, wait_until};
+use common::{Daemon, Env, wait_until};
 use kill_proxy::{Arm, Proxy};
 use sweep_carriers::{KINDS, Kind, Provider, SECRETS_ENV};
 use sweep_report::{Outcome, PHASES, Phase, Report, Target};
@@ -131,53 +130,72 @@ fn run_point(
             libc::kill(kill_pid.load(Ordering::SeqCst), libc::SIGKILL);
         }),
     });
-    let mut child = spawn(&env, &pid);
-    let fired = wait_until(Duration::from_secs(20), || {
-        target.fired() || child.try_wait().unwrap().is_some()
-    });
+    let mut first = spawn(&env, &pid);
+    let fired = wait_until(Duration::from_secs(20), || target.fired() || !first.alive());
     target.disarm();
     let killed = fired && target.fired();
-    let _ = child.kill();
-    let _ = child.wait();
+    let first_log = first.log.clone();
+    drop(first); // SIGKILL if the kill never came
     let after_kill = ledger_states(&env);
-    let mut child = spawn(&env, &pid);
+    let mut second = spawn(&env, &pid);
     let settled = wait_settled(&env, provider, Duration::from_secs(30));
-    stop(&mut child);
+    stop(&mut second);
     let history = env.history();
     let receipts = receipts_to(smtp, &rcpt);
-    Outcome::new(
+    let mut o = Outcome::new(
         killed,
         settled,
         after_kill,
         provider.purchases(),
         &history,
         receipts,
-    )
+    );
+    if o.killed == 0 || o.unsettled + o.double + o.paid_not_confirmed > 0 {
+        let states: Vec<&str> = history.iter().filter_map(|t| t["state"].as_str()).collect();
+        o.notes.push(format!(
+            "point {i} ({}, {}, delay {delay:?}): killed {killed}, settled {settled}, paid {}, ledger {states:?}\n  first run: {}\n  restart: {}",
+            kind.name(),
+            phase.name,
+            o.paid,
+            tail(&first_log),
+            tail(&second.log),
+        ));
+    }
+    o
 }
 
-fn spawn(env: &Env, pid: &AtomicI32) -> Child {
-    let log = std::fs::File::create(env.dir.path().join("daemon.log")).unwrap();
+/// The last lines of a daemon log, for a point that went wrong.
+fn tail(log: &std::path::Path) -> String {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(6)..].join("\n    ")
+}
+
+/// Starts `renewd run`; the returned handle kills it when dropped (also on a panic).
+fn spawn(env: &Env, pid: &AtomicI32) -> Daemon {
+    let log = env
+        .dir
+        .path()
+        .join(format!("daemon-{}.log", pid.load(Ordering::SeqCst)));
+    let file = std::fs::File::create(&log).unwrap();
     let child = env
         .command(&["run"])
         .envs(SECRETS_ENV)
         .stdout(std::process::Stdio::null())
-        .stderr(log)
+        .stderr(file)
         .spawn()
         .expect("spawn renewd run");
     pid.store(child.id() as i32, Ordering::SeqCst);
-    child
+    Daemon { child, log }
 }
 
 /// SIGTERM, then SIGKILL if it has not stopped within 10 s.
-fn stop(child: &mut Child) {
-    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
-    let ok = wait_until(Duration::from_secs(10), || {
-        child.try_wait().unwrap().is_some()
-    });
-    if !ok {
-        let _ = child.kill();
+fn stop(d: &mut Daemon) {
+    unsafe { libc::kill(d.child.id() as i32, libc::SIGTERM) };
+    if d.wait_exit(10).is_none() {
+        let _ = d.child.kill();
+        let _ = d.child.wait();
     }
-    let _ = child.wait();
 }
 
 /// The states of the ledger's top-ups, oldest first (read between the kill and restart).

@@ -104,6 +104,8 @@ pub struct Outcome {
     pub resent: usize,
     /// Ledger state of the newest top-up right after the kill ("none" if no row).
     pub after_kill: BTreeMap<String, usize>,
+    /// What went wrong at a point, to reproduce it (seed, point, log tails).
+    pub notes: Vec<String>,
 }
 
 impl Outcome {
@@ -130,6 +132,7 @@ impl Outcome {
             receipts,
             resent: receipts.saturating_sub(confirmed),
             after_kill: BTreeMap::from([(last, 1)]),
+            notes: Vec::new(),
         }
     }
 
@@ -144,6 +147,7 @@ impl Outcome {
         self.unknown_unpaid += o.unknown_unpaid;
         self.receipts += o.receipts;
         self.resent += o.resent;
+        self.notes.extend(o.notes.iter().cloned());
         for (k, v) in &o.after_kill {
             *self.after_kill.entry(k.clone()).or_default() += v;
         }
@@ -258,6 +262,9 @@ impl Report {
              unk0 = left unknown with nothing bought (awaits `renewd resolve`), open = not settled in 30 s\n",
             self.total.resent, self.total.receipts
         );
+        for note in &self.total.notes {
+            s += &format!("{note}\n");
+        }
         s
     }
 
