@@ -31,7 +31,6 @@ mod onence_server;
 #[allow(dead_code)]
 #[path = "common/reloadly_server.rs"]
 mod reloadly_server;
-#[allow(dead_code)]
 #[path = "common/smtp.rs"]
 mod smtp;
 #[path = "common/sweep_carriers.rs"]
