@@ -80,11 +80,11 @@ pub const PHASES: [Phase; 7] = [
         delay_ms: (0, 20),
     },
     Phase {
-        name: "SMTP 250 read, before mark-sent (0-10 ms)",
+        name: "SMTP 250 read, before mark-sent (0-50 ms)",
         target: Target::Mail,
         needle: Some(DATA_END),
         when: When::AfterReply,
-        delay_ms: (0, 10),
+        delay_ms: (0, 50),
     },
 ];
 
@@ -259,7 +259,8 @@ impl Report {
         s += &format!(
             "receipts re-sent: {} of {} delivered ({pct:.1}%)\n\
              columns: dbl = purchases beyond one per point, p!c = paid but not confirmed, \
-             unk0 = left unknown with nothing bought (awaits `renewd resolve`), open = not settled in 30 s\n",
+             unk0 = left unknown with nothing bought (awaits `renewd resolve`), open = not settled in 30 s;\n\
+             a kill with the server's 250 held re-sends by design (delivery is at least once)\n",
             self.total.resent, self.total.receipts
         );
         for note in &self.total.notes {
