@@ -17,7 +17,7 @@ pub enum When {
     Request,
     /// The server's answer to them is held back: the server acted, the daemon never hears.
     Reply,
-    /// The answer is passed on, then the kill follows after the delay.
+    /// The answer is passed on and traffic keeps flowing; the kill follows after the delay.
     AfterReply,
 }
 
@@ -146,9 +146,13 @@ fn server_to_client(
                 break;
             }
             Some(arm) => {
-                let _ = client.write_all(&buf[..n]);
-                fire(arm, &fired);
-                break;
+                // The kill comes later on its own clock; the exchange goes on meanwhile
+                // (an SMTP QUIT and its 221, the next HTTP request on this connection).
+                let fired = fired.clone();
+                std::thread::spawn(move || fire(arm, &fired));
+                if client.write_all(&buf[..n]).is_err() {
+                    break;
+                }
             }
             None => {
                 if client.write_all(&buf[..n]).is_err() {

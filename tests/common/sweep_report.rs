@@ -38,11 +38,11 @@ const ANY_REQUEST: &str = " HTTP/1.1\r\n";
 
 pub const PHASES: [Phase; 7] = [
     Phase {
-        name: "around the intent (1st request + 0-150 ms)",
+        name: "around the intent (1st request + 0-60 ms)",
         target: Target::Carrier,
         needle: Some(ANY_REQUEST),
         when: When::AfterReply,
-        delay_ms: (0, 150),
+        delay_ms: (0, 60),
     },
     Phase {
         name: "purchase in flight (held, unsent)",
