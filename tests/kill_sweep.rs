@@ -43,7 +43,7 @@ use std::sync::atomic::{AtomicI32, Ordering};
 use std::time::{Duration, Instant};
 
 use common::{Daemon, Env, wait_until};
-use kill_proxy::{Arm, Proxy};
+use kill_proxy::{Arm, Proxy, When};
 use sweep_carriers::{KINDS, Kind, Provider, SECRETS_ENV};
 use sweep_report::{Outcome, PHASES, Phase, Report, Target};
 
@@ -107,60 +107,72 @@ fn run_point(
     smtp: &smtp::SmtpServer,
 ) -> Outcome {
     let carrier_proxy = Proxy::start(&provider.addr());
-    let dir = tempfile::tempdir().unwrap();
     let rcpt = format!("point{i}@example.com");
-    let email = format!(
-        "[email]\nsmtp_url = \"smtp://127.0.0.1:{}\"\nfrom = \"renewd <renewd@example.com>\"\nto = [{rcpt:?}]\n",
-        mail_proxy.port
-    );
-    let via = format!("127.0.0.1:{}", carrier_proxy.port);
-    let env = Env::new(&format!("{email}{}", provider.toml(&via, dir.path())));
-    let pid = Arc::new(AtomicI32::new(0));
+    let env = point_env(provider, &carrier_proxy, mail_proxy, &rcpt);
     let target = match phase.target {
         Target::Carrier => &carrier_proxy,
         Target::Mail => mail_proxy,
     };
-    let kill_pid = pid.clone();
-    target.arm(Arm {
-        needle: phase.needle(kind).to_string(),
-        when: phase.when,
-        delay,
-        kill: Box::new(move || unsafe {
-            libc::kill(kill_pid.load(Ordering::SeqCst), libc::SIGKILL);
-        }),
-    });
-    let mut first = spawn(&env, &pid);
+    let pid = arm_kill(target, phase.needle(kind), phase.when, delay);
+    let mut first = spawn(&env, &pid, "killed");
     let fired = wait_until(Duration::from_secs(20), || target.fired() || !first.alive());
     target.disarm();
+    pid.store(0, Ordering::SeqCst); // a late kill must never reach the restarted daemon
     let killed = fired && target.fired();
     let first_log = first.log.clone();
     drop(first); // SIGKILL if the kill never came
     let after_kill = ledger_states(&env);
-    let mut second = spawn(&env, &pid);
+    let mut second = spawn(&env, &AtomicI32::new(0), "restart");
     let settled = wait_settled(&env, provider, Duration::from_secs(30));
     stop(&mut second);
     let history = env.history();
+    let paid = provider.purchases();
     let receipts = receipts_to(smtp, &rcpt);
-    let mut o = Outcome::new(
-        killed,
-        settled,
-        after_kill,
-        provider.purchases(),
-        &history,
-        receipts,
-    );
+    let mut o = Outcome::new(killed, settled, after_kill, paid, &history, receipts);
     if o.killed == 0 || o.unsettled + o.double + o.paid_not_confirmed > 0 {
         let states: Vec<&str> = history.iter().filter_map(|t| t["state"].as_str()).collect();
         o.notes.push(format!(
-            "point {i} ({}, {}, delay {delay:?}): killed {killed}, settled {settled}, paid {}, ledger {states:?}\n  first run: {}\n  restart: {}",
+            "point {i} ({}, {}, delay {delay:?}): killed {killed}, settled {settled}, paid {paid}, \
+             ledger {states:?}\n  first run: {}\n  restart: {}",
             kind.name(),
             phase.name,
-            o.paid,
             tail(&first_log),
             tail(&second.log),
         ));
     }
     o
+}
+
+/// A config with the point's own mail recipient and its line on `provider`, both reached
+/// through the proxies.
+fn point_env(provider: &Provider, carrier: &Proxy, mail: &Proxy, rcpt: &str) -> Env {
+    let env = Env::new("");
+    let email = format!(
+        "[email]\nsmtp_url = \"smtp://127.0.0.1:{}\"\nfrom = \"renewd <renewd@example.com>\"\nto = [{rcpt:?}]\n",
+        mail.port
+    );
+    let via = format!("127.0.0.1:{}", carrier.port);
+    env.write_config(&format!("{email}{}", provider.toml(&via, env.dir.path())));
+    env
+}
+
+/// Arms `target` to SIGKILL the daemon whose pid is stored in the returned cell (0: none).
+fn arm_kill(target: &Proxy, needle: &str, when: When, delay: Duration) -> Arc<AtomicI32> {
+    let pid = Arc::new(AtomicI32::new(0));
+    let cell = pid.clone();
+    target.arm(Arm {
+        needle: needle.to_string(),
+        when,
+        delay,
+        kill: Box::new(move || {
+            let pid = cell.load(Ordering::SeqCst);
+            // Never 0 or negative: kill(2) would then signal a whole process group.
+            if pid > 0 {
+                unsafe { libc::kill(pid, libc::SIGKILL) };
+            }
+        }),
+    });
+    pid
 }
 
 /// The last lines of a daemon log, for a point that went wrong.
@@ -171,11 +183,8 @@ fn tail(log: &std::path::Path) -> String {
 }
 
 /// Starts `renewd run`; the returned handle kills it when dropped (also on a panic).
-fn spawn(env: &Env, pid: &AtomicI32) -> Daemon {
-    let log = env
-        .dir
-        .path()
-        .join(format!("daemon-{}.log", pid.load(Ordering::SeqCst)));
+fn spawn(env: &Env, pid: &AtomicI32, name: &str) -> Daemon {
+    let log = env.dir.path().join(format!("daemon-{name}.log"));
     let file = std::fs::File::create(&log).unwrap();
     let child = env
         .command(&["run"])
@@ -206,29 +215,48 @@ fn ledger_states(env: &Env) -> Vec<String> {
         .collect()
 }
 
-/// Waits until nothing is open or queued: every paid top-up confirmed and its mail out, or
-/// a top-up that never reached the provider left `unknown` for a person.
+/// Waits until nothing is open or queued: every paid top-up confirmed and its mail out, a
+/// top-up that never reached the provider left `unknown` for a person, or one that was
+/// never sent failed safely.
 fn wait_settled(env: &Env, provider: &Provider, limit: Duration) -> bool {
     let deadline = Instant::now() + limit;
+    let mut quiet_since: Option<Instant> = None;
     while Instant::now() < deadline {
-        if settled(env, provider.purchases()) {
-            return true;
+        match settled(env, provider.purchases()) {
+            Settled::Yes => return true,
+            // Two check intervals with nothing bought and nothing open: the line waits out
+            // its retry pause after a failed (never sent) top-up.
+            Settled::Quiet if quiet_since.is_some_and(|t| t.elapsed() >= QUIET) => return true,
+            Settled::Quiet => quiet_since = quiet_since.or(Some(Instant::now())),
+            Settled::No => quiet_since = None,
         }
         std::thread::sleep(Duration::from_millis(100));
     }
     false
 }
 
-fn settled(env: &Env, paid: usize) -> bool {
+const QUIET: Duration = Duration::from_secs(2);
+
+enum Settled {
+    No,
+    Yes,
+    /// Nothing bought, nothing open, only failed top-ups: settled if it stays so.
+    Quiet,
+}
+
+fn settled(env: &Env, paid: usize) -> Settled {
     let rows = env.history();
     let count = |s: &str| rows.iter().filter(|t| t["state"] == s).count();
     if count("planned") + count("submitting") > 0 || queued(env) != Some(0) {
-        return false;
+        return Settled::No;
     }
-    if paid == 0 {
-        return count("unknown") > 0;
+    match paid {
+        0 if count("unknown") > 0 => Settled::Yes,
+        0 if count("failed") > 0 => Settled::Quiet,
+        0 => Settled::No,
+        _ if count("confirmed") >= paid && count("unknown") == 0 => Settled::Yes,
+        _ => Settled::No,
     }
-    count("confirmed") >= paid && count("unknown") == 0
 }
 
 /// Messages waiting in the outbox, from `renewd status --json`.

@@ -100,6 +100,8 @@ pub struct Outcome {
     pub paid_not_confirmed: usize,
     /// Left `unknown` with nothing bought (the request never reached the provider).
     pub unknown_unpaid: usize,
+    /// Failed with nothing bought (killed before the request went out; retried later).
+    pub failed_unpaid: usize,
     pub receipts: usize,
     pub resent: usize,
     /// Ledger state of the newest top-up right after the kill ("none" if no row).
@@ -119,6 +121,7 @@ impl Outcome {
     ) -> Self {
         let confirmed = history.iter().filter(|t| t["state"] == "confirmed").count();
         let unknown = history.iter().filter(|t| t["state"] == "unknown").count();
+        let failed = history.iter().filter(|t| t["state"] == "failed").count();
         let last = after_kill.last().cloned().unwrap_or_else(|| "none".into());
         Self {
             points: 1,
@@ -129,6 +132,7 @@ impl Outcome {
             confirmed,
             paid_not_confirmed: paid.saturating_sub(confirmed),
             unknown_unpaid: (paid == 0 && unknown > 0) as usize,
+            failed_unpaid: (paid == 0 && unknown == 0 && failed > 0) as usize,
             receipts,
             resent: receipts.saturating_sub(confirmed),
             after_kill: BTreeMap::from([(last, 1)]),
@@ -145,6 +149,7 @@ impl Outcome {
         self.confirmed += o.confirmed;
         self.paid_not_confirmed += o.paid_not_confirmed;
         self.unknown_unpaid += o.unknown_unpaid;
+        self.failed_unpaid += o.failed_unpaid;
         self.receipts += o.receipts;
         self.resent += o.resent;
         self.notes.extend(o.notes.iter().cloned());
@@ -160,7 +165,7 @@ impl Outcome {
             .map(|(k, v)| format!("{k}:{v}"))
             .collect();
         format!(
-            "{label:<44} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4}  {}\n",
+            "{label:<44} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4}  {}\n",
             self.points,
             self.killed,
             self.paid,
@@ -168,6 +173,7 @@ impl Outcome {
             self.confirmed,
             self.paid_not_confirmed,
             self.unknown_unpaid,
+            self.failed_unpaid,
             self.unsettled,
             self.receipts,
             self.resent,
@@ -227,7 +233,7 @@ impl Report {
 
     pub fn table(&self) -> String {
         let mut s = format!(
-            "kill sweep: seed {}, {} points in {:.0?}\n{:<44} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4}  {}\n",
+            "kill sweep: seed {}, {} points in {:.0?}\n{:<44} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4}  {}\n",
             self.seed,
             self.total.points,
             self.elapsed,
@@ -239,6 +245,7 @@ impl Report {
             "conf",
             "p!c",
             "unk0",
+            "fal0",
             "open",
             "rcpt",
             "resnt",
@@ -259,7 +266,8 @@ impl Report {
         s += &format!(
             "receipts re-sent: {} of {} delivered ({pct:.1}%)\n\
              columns: dbl = purchases beyond one per point, p!c = paid but not confirmed, \
-             unk0 = left unknown with nothing bought (awaits `renewd resolve`), open = not settled in 30 s;\n\
+             unk0 = left unknown with nothing bought (awaits `renewd resolve`), \
+             fal0 = failed with nothing bought (never sent; bought after the retry pause), open = not settled in 30 s;\n\
              a kill with the server's 250 held re-sends by design (delivery is at least once)\n",
             self.total.resent, self.total.receipts
         );
