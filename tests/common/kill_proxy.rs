@@ -170,8 +170,9 @@ fn fire(arm: Arm, fired: &AtomicBool) {
         // The seeded delay is the kill's position in time, not a wait for anything.
         std::thread::sleep(arm.delay);
     }
-    (arm.kill)();
+    // Marked first: the test may see the daemon gone before this thread runs again.
     fired.store(true, Ordering::SeqCst);
+    (arm.kill)();
 }
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
