@@ -123,12 +123,14 @@ fn run_point(
     drop(first); // SIGKILL if the kill never came
     let after_kill = ledger_states(&env);
     let mut second = spawn(&env, &AtomicI32::new(0), "restart");
-    let settled = wait_settled(&env, provider, Duration::from_secs(30));
+    let settled = wait_settled(&env, provider, kind, Duration::from_secs(30));
     stop(&mut second);
+    let asked = resolve_as_a_person(&env, kind, provider.purchases());
     let history = env.history();
     let paid = provider.purchases();
     let receipts = receipts_to(smtp, &rcpt);
     let mut o = Outcome::new(killed, settled, after_kill, paid, &history, receipts);
+    o.asked = asked;
     if o.killed == 0 || o.unsettled + o.double + o.paid_not_confirmed > 0 {
         let states: Vec<&str> = history.iter().filter_map(|t| t["state"].as_str()).collect();
         o.notes.push(format!(
@@ -218,11 +220,11 @@ fn ledger_states(env: &Env) -> Vec<String> {
 /// Waits until nothing is open or queued: every paid top-up confirmed and its mail out, a
 /// top-up that never reached the provider left `unknown` for a person, or one that was
 /// never sent failed safely.
-fn wait_settled(env: &Env, provider: &Provider, limit: Duration) -> bool {
+fn wait_settled(env: &Env, provider: &Provider, kind: Kind, limit: Duration) -> bool {
     let deadline = Instant::now() + limit;
     let mut quiet_since: Option<Instant> = None;
     while Instant::now() < deadline {
-        match settled(env, provider.purchases()) {
+        match settled(env, provider.purchases(), kind) {
             Settled::Yes => return true,
             // Two check intervals with nothing bought and nothing open: the line waits out
             // its retry pause after a failed (never sent) top-up.
@@ -244,7 +246,7 @@ enum Settled {
     Quiet,
 }
 
-fn settled(env: &Env, paid: usize) -> Settled {
+fn settled(env: &Env, paid: usize, kind: Kind) -> Settled {
     let rows = env.history();
     let count = |s: &str| rows.iter().filter(|t| t["state"] == s).count();
     if count("planned") + count("submitting") > 0 || queued(env) != Some(0) {
@@ -255,8 +257,29 @@ fn settled(env: &Env, paid: usize) -> Settled {
         0 if count("failed") > 0 => Settled::Quiet,
         0 => Settled::No,
         _ if count("confirmed") >= paid && count("unknown") == 0 => Settled::Yes,
+        // A carrier without a client reference cannot confirm by lookup what renewd never
+        // heard back about: the top-up stays unknown for a person (README, 1NCE).
+        _ if !kind.lookup_confirms() && count("confirmed") + count("unknown") >= paid => {
+            Settled::Quiet
+        }
         _ => Settled::No,
     }
+}
+
+/// What the "unknown" email asks of a person, done for a carrier whose lookup cannot
+/// confirm: `renewd resolve ID --paid` for each unknown top-up when the provider's own
+/// record shows the purchase. Returns how many were resolved so.
+fn resolve_as_a_person(env: &Env, kind: Kind, paid: usize) -> usize {
+    if kind.lookup_confirms() || paid == 0 {
+        return 0;
+    }
+    let mut asked = 0;
+    for t in env.history().iter().filter(|t| t["state"] == "unknown") {
+        let out = env.renewd(&["resolve", &t["id"].to_string(), "--paid"]);
+        assert!(out.status.success(), "resolve: {}", common::stderr(&out));
+        asked += 1;
+    }
+    asked
 }
 
 /// Messages waiting in the outbox, from `renewd status --json`.

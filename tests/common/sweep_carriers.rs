@@ -26,6 +26,12 @@ impl Kind {
         }
     }
 
+    /// Whether a lookup can confirm a purchase renewd never heard back about. 1NCE takes
+    /// no client reference: only the order number from its reply identifies the order.
+    pub fn lookup_confirms(self) -> bool {
+        self != Kind::OneNce
+    }
+
     /// Bytes only the purchase request carries (request line or body field).
     pub fn purchase_needle(self) -> &'static str {
         match self {

@@ -102,6 +102,8 @@ pub struct Outcome {
     pub unknown_unpaid: usize,
     /// Failed with nothing bought (killed before the request went out; retried later).
     pub failed_unpaid: usize,
+    /// Paid top-ups a person had to settle with `renewd resolve --paid`.
+    pub asked: usize,
     pub receipts: usize,
     pub resent: usize,
     /// Ledger state of the newest top-up right after the kill ("none" if no row).
@@ -133,6 +135,7 @@ impl Outcome {
             paid_not_confirmed: paid.saturating_sub(confirmed),
             unknown_unpaid: (paid == 0 && unknown > 0) as usize,
             failed_unpaid: (paid == 0 && unknown == 0 && failed > 0) as usize,
+            asked: 0,
             receipts,
             resent: receipts.saturating_sub(confirmed),
             after_kill: BTreeMap::from([(last, 1)]),
@@ -150,6 +153,7 @@ impl Outcome {
         self.paid_not_confirmed += o.paid_not_confirmed;
         self.unknown_unpaid += o.unknown_unpaid;
         self.failed_unpaid += o.failed_unpaid;
+        self.asked += o.asked;
         self.receipts += o.receipts;
         self.resent += o.resent;
         self.notes.extend(o.notes.iter().cloned());
@@ -165,13 +169,14 @@ impl Outcome {
             .map(|(k, v)| format!("{k}:{v}"))
             .collect();
         format!(
-            "{label:<44} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4}  {}\n",
+            "{label:<44} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4}  {}\n",
             self.points,
             self.killed,
             self.paid,
             self.double,
             self.confirmed,
             self.paid_not_confirmed,
+            self.asked,
             self.unknown_unpaid,
             self.failed_unpaid,
             self.unsettled,
@@ -233,7 +238,7 @@ impl Report {
 
     pub fn table(&self) -> String {
         let mut s = format!(
-            "kill sweep: seed {}, {} points in {:.0?}\n{:<44} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4}  {}\n",
+            "kill sweep: seed {}, {} points in {:.0?}\n{:<44} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4}  {}\n",
             self.seed,
             self.total.points,
             self.elapsed,
@@ -244,6 +249,7 @@ impl Report {
             "dbl",
             "conf",
             "p!c",
+            "ask",
             "unk0",
             "fal0",
             "open",
@@ -266,6 +272,7 @@ impl Report {
         s += &format!(
             "receipts re-sent: {} of {} delivered ({pct:.1}%)\n\
              columns: dbl = purchases beyond one per point, p!c = paid but not confirmed, \
+             ask = paid, confirmed by `renewd resolve --paid` (carrier without a client reference), \
              unk0 = left unknown with nothing bought (awaits `renewd resolve`), \
              fal0 = failed with nothing bought (never sent; bought after the retry pause), open = not settled in 30 s;\n\
              a kill with the server's 250 held re-sends by design (delivery is at least once)\n",

@@ -1,4 +1,5 @@
-//! Property: random sequences of readings, plans, confirmations (possibly charged less),
+//! Property: random sequences of readings, plans (some under a renamed config id: caps
+//! follow the SIM), confirmations (possibly charged less),
 //! failures and unknowns, across month ends, DST changes and non-UTC zones, driven
 //! through the real `plan_top_up`/`settle` and `policy::month_of` as the daemon calls
 //! them: no line and no household ever has more counted against a cap than the cap, in
@@ -36,12 +37,15 @@ const STARTS: [&str; 8] = [
     "2026-12-29T12:00:00Z", // every zone across the new year
 ];
 
+/// The SIMs; a plan goes out under one of two config ids per SIM (a rename), and the
+/// line cap follows the SIM, not the id.
 const LINES: [&str; 3] = ["a", "b", "c"];
 
 #[derive(Debug, Clone)]
 enum Op {
     Reading(usize, i64),
-    Plan(usize, i64),
+    /// SIM, amount, and whether the line was renamed (its config id differs).
+    Plan(usize, i64, bool),
     /// Settles the line's open top-up as paid, charged this much less (never below 1).
     Confirm(usize, i64),
     Fail(usize),
@@ -53,7 +57,7 @@ fn op() -> impl Strategy<Value = Op> {
     let line = 0..LINES.len();
     prop_oneof![
         1 => (line.clone(), 0..2000i64).prop_map(|(l, b)| Op::Reading(l, b)),
-        4 => (line.clone(), 100..3000i64).prop_map(|(l, m)| Op::Plan(l, m)),
+        4 => (line.clone(), 100..3000i64, any::<bool>()).prop_map(|(l, m, r)| Op::Plan(l, m, r)),
         2 => (line.clone(), 0..500i64).prop_map(|(l, d)| Op::Confirm(l, d)),
         1 => line.clone().prop_map(Op::Fail),
         1 => line.prop_map(Op::Unknown),
@@ -124,9 +128,10 @@ fn step(
         Op::Reading(line, minor) => {
             let mut obs = Observation::empty(*now);
             obs.balance = Some(usd(minor));
-            l.record_observation(LINES[line], &obs).unwrap();
+            l.record_observation(LINES[line], LINES[line], &obs)
+                .unwrap();
         }
-        Op::Plan(line, minor) => plan(l, r, *now, n, line, minor)?,
+        Op::Plan(line, minor, renamed) => plan(l, r, *now, (n, renamed), line, minor)?,
         Op::Confirm(line, less) => settle_open(l, line, *now, |amount| Settlement::Confirmed {
             provider_ref: Some(format!("P-{n}")),
             charged: Some(usd((amount - less).max(1))),
@@ -148,7 +153,7 @@ fn plan(
     l: &SqliteLedger,
     r: &Run,
     now: DateTime<Utc>,
-    n: usize,
+    (n, renamed): (usize, bool),
     line: usize,
     minor: i64,
 ) -> Result<(), TestCaseError> {
@@ -157,12 +162,15 @@ fn plan(
         global: Some(usd(r.global_cap)),
         month: month_of(now, r.tz),
     };
-    let i = intent(
+    let mut i = intent(
         LINES[line],
         &format!("ref-{n}"),
         usd(minor),
         &now.to_rfc3339(),
     );
+    if renamed {
+        i.line_id = format!("{}-renamed", LINES[line]);
+    }
     let hit = match l.plan_top_up(&i, &caps, &cap_warning) {
         Ok(Planned::Ok(_)) | Err(crate::ledger::LedgerError::OpenTopUp { .. }) => return Ok(()),
         Ok(Planned::Blocked(hit)) => hit,
@@ -199,7 +207,7 @@ fn settle_open(
     outcome: impl Fn(i64) -> Settlement,
 ) {
     let open = l.open_top_ups().unwrap();
-    let Some(top) = open.into_iter().find(|t| t.line_id == LINES[line]) else {
+    let Some(top) = open.into_iter().find(|t| t.sim == LINES[line]) else {
         return;
     };
     let s = outcome(top.amount.minor);
@@ -217,7 +225,7 @@ fn local_month(at: DateTime<Utc>, tz: Tz) -> (i32, u32) {
 
 type LineSums = BTreeMap<(String, (i32, u32)), i64>;
 
-/// What counts against the caps per (line, local month) and per local month.
+/// What counts against the caps per (SIM, local month) and per local month.
 fn sums(l: &SqliteLedger, tz: Tz) -> (LineSums, BTreeMap<(i32, u32), i64>) {
     let mut per_line = BTreeMap::new();
     let mut all = BTreeMap::new();
@@ -226,7 +234,7 @@ fn sums(l: &SqliteLedger, tz: Tz) -> (LineSums, BTreeMap<(i32, u32), i64>) {
             continue;
         }
         let key = local_month(top.created_at, tz);
-        *per_line.entry((top.line_id.clone(), key)).or_insert(0) += top.amount.minor;
+        *per_line.entry((top.sim.clone(), key)).or_insert(0) += top.amount.minor;
         *all.entry(key).or_insert(0) += top.amount.minor;
     }
     (per_line, all)
