@@ -40,8 +40,8 @@ pub struct Deps {
 
 /// Messages from the outside while running.
 pub enum Control {
-    /// A new valid config with its freshly built carriers (SIGHUP).
-    Reload(Box<Config>, Carriers),
+    /// A new valid config with its freshly built carriers and mail sender (SIGHUP).
+    Reload(Box<Config>, Carriers, Arc<dyn Notifier>),
 }
 
 /// Runs until `shutdown` completes, then lets in-flight checks finish (up to `STOP_GRACE`).
@@ -59,7 +59,10 @@ pub async fn run(
             Some((permit, fire)) = next_fire(daemon.sem.clone(), &mut daemon.fires) => {
                 daemon.spawn_check(fire, permit)
             }
-            Some(Control::Reload(config, carriers)) = control.recv() => daemon.reload(*config, carriers)?,
+            Some(Control::Reload(config, carriers, notifier)) = control.recv() => {
+                daemon.notifier.send_replace(notifier);
+                daemon.reload(*config, carriers)?;
+            }
             Some(_) = daemon.tasks.join_next() => {}
         }
     }
@@ -92,6 +95,8 @@ struct Running {
     service: Service,
     /// Wakes the outbox sender when a check may have queued a message.
     wake: Arc<Notify>,
+    /// The sender's mail transport, replaced on reload (a new password takes effect).
+    notifier: watch::Sender<Arc<dyn Notifier>>,
     sender_task: JoinHandle<()>,
     /// Bounds concurrent checks to `max_concurrent_checks`.
     sem: Arc<Semaphore>,
@@ -146,9 +151,10 @@ impl Running {
             let _ = stop_tx.send(true);
         })?;
         let wake = Arc::new(Notify::new());
+        let (notifier, notifier_rx) = watch::channel(deps.notifier.clone());
         let sender_task = tokio::spawn(sender::run_sender(
             ledger.clone(),
-            deps.notifier.clone(),
+            notifier_rx,
             wake.clone(),
             stopped(),
         ));
@@ -166,6 +172,7 @@ impl Running {
             sched_task,
             service,
             wake,
+            notifier,
             sender_task,
             tasks: JoinSet::new(),
             stop_tx,
@@ -197,7 +204,7 @@ impl Running {
                 {
                     tracing::error!("composing the monthly digest: {e}");
                 }
-                match check::check_line(&ctx, line).await {
+                match crate::contain::check_line(&ctx, line).await {
                     Ok(report) => metrics.check_finished(report.decision.as_str()),
                     Err(e) => {
                         metrics.check_finished("error");

@@ -5,12 +5,13 @@ use std::path::Path;
 
 use chrono::Utc;
 
-use super::wiring::{build_carriers, load_config, open_ledger};
+use super::wiring::{load_config, read_ledger};
 use crate::carriers::Carriers;
 use crate::config::{Config, Line, TopUpChoice};
-use crate::ledger::CheckRecord;
+use crate::ledger::{CheckRecord, Ledger};
 use crate::money::format_duration;
 use crate::notify::compose::local_time;
+use crate::policy::{FORECAST_READINGS, schedule_warning};
 use crate::scheduler::next_due;
 
 pub fn check(path: &Path) -> anyhow::Result<i32> {
@@ -21,7 +22,9 @@ pub fn check(path: &Path) -> anyhow::Result<i32> {
             return Ok(1);
         }
     };
-    let carriers = match build_carriers(&config) {
+    // Built without creating the state directory: `check` never creates state, so a
+    // person without write access to /var/lib/renewd can still check a config.
+    let carriers = match crate::carriers::build(&config.carriers, &config.daemon.state_dir) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("{}: {e:#}", path.display());
@@ -38,10 +41,14 @@ pub fn check(path: &Path) -> anyhow::Result<i32> {
         eprintln!("{}: email.password: {e}", path.display());
         return Ok(1);
     }
-    let last_checks = last_checks(&config);
     for w in &config.warnings {
         println!("warning: {w}");
     }
+    let ledger = existing_ledger(&config);
+    let last_checks = ledger
+        .as_ref()
+        .and_then(|l| l.last_checks().ok())
+        .unwrap_or_default();
     let last: std::collections::HashMap<&str, &CheckRecord> = last_checks
         .iter()
         .map(|c| (c.line_id.as_str(), c))
@@ -68,20 +75,31 @@ pub fn check(path: &Path) -> anyhow::Result<i32> {
                 last.get(line.id.as_str()).copied()
             )
         )?;
+        if let Some(w) = ledger
+            .as_ref()
+            .and_then(|l| sparse_warning(&config, l.as_ref(), line))
+        {
+            writeln!(out, "  WARNING   {w}")?;
+        }
     }
     out.flush()?;
     Ok(0)
 }
 
-/// Last checks from the ledger when one exists (check never creates state).
-fn last_checks(config: &Config) -> Vec<CheckRecord> {
+/// The ledger, read-only, when one exists (check never creates or writes state).
+fn existing_ledger(config: &Config) -> Option<std::sync::Arc<dyn Ledger>> {
     if !config.daemon.state_dir.join("ledger.sqlite3").exists() {
-        return Vec::new();
+        return None;
     }
-    open_ledger(config)
-        .ok()
-        .and_then(|l| l.last_checks().ok())
-        .unwrap_or_default()
+    read_ledger(config).ok()
+}
+
+/// Checks too far apart for the line's recent use (from the ledger's readings).
+fn sparse_warning(config: &Config, ledger: &dyn Ledger, line: &Line) -> Option<String> {
+    let history = ledger
+        .recent_observations(&line.sim(), FORECAST_READINGS)
+        .ok()?;
+    schedule_warning(line, &history, Utc::now(), config.daemon.timezone)
 }
 
 fn describe(

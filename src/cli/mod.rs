@@ -8,8 +8,10 @@ use crate::control::Request;
 
 mod check;
 mod control;
+mod generate;
 mod history;
 mod once;
+mod outbox;
 mod resolve;
 mod run;
 mod status;
@@ -59,6 +61,27 @@ pub enum Command {
     Pause(LineArg),
     /// Check a paused line on its schedule again.
     Resume(LineArg),
+    /// Email not sent yet (queued or given up on); send given-up ones again.
+    Outbox(OutboxArgs),
+    /// Write the man page and shell completions into DIR (for packaging).
+    #[command(hide = true)]
+    Generate {
+        /// Directory to write renewd.1, renewd.bash, _renewd and renewd.fish into.
+        dir: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct OutboxArgs {
+    /// Queue this given-up message again (its id as listed).
+    #[arg(long, value_name = "ID", conflicts_with = "retry_dead")]
+    pub retry: Option<i64>,
+    /// Queue every given-up message again.
+    #[arg(long)]
+    pub retry_dead: bool,
+    /// One JSON document on stdout.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -144,8 +167,10 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::History(args) => history::history(&cli.config, &args),
         Command::TestEmail => wiring::test_email(&cli.config).await,
         Command::Resolve(args) => resolve::resolve(&cli.config, &args),
+        Command::Outbox(args) => outbox::outbox(&cli.config, &args),
         Command::Topup(a) => control::control(&cli.config, Request::Topup { line: a.line }).await,
         Command::Pause(a) => control::control(&cli.config, Request::Pause { line: a.line }).await,
         Command::Resume(a) => control::control(&cli.config, Request::Resume { line: a.line }).await,
+        Command::Generate { dir } => generate::generate(&dir),
     }
 }

@@ -111,6 +111,14 @@ fn read<R: std::io::Read>(
             Ok(false) => break,
             Ok(true) => {
                 let line = record.position().map_or(0, |pos| pos.line());
+                if out.len() >= super::bounds::MAX_LINES {
+                    let most = super::bounds::MAX_LINES;
+                    let msg = format!(
+                        "one config and its inventories may hold at most {most} lines; split the fleet over several installs"
+                    );
+                    p.list.push(at(&file, line, "", msg));
+                    break;
+                }
                 if let Some(l) = row(&record, &columns, inv, &file, line, check, p) {
                     out.push(l);
                 }

@@ -58,6 +58,8 @@ pub struct RawEmail {
     pub from: String,
     pub to: Vec<String>,
     pub send: Option<Vec<String>>,
+    /// Lets `smtp://` without TLS log in to a host that is not loopback.
+    pub allow_plaintext_auth: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, Default)]

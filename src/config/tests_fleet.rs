@@ -153,7 +153,7 @@ fn each_bad_csv_names_file_line_column_and_fix() {
     ];
     table.push((
         inventory(""),
-        format!("id,carrier,number,policy,name\na,air,+15551234567,monthly-25,\"Truck\r\nBcc: x@example.com\"\n"),
+        "id,carrier,number,policy,name\na,air,+15551234567,monthly-25,\"Truck\r\nBcc: x@example.com\"\n".into(),
         "sims.csv:2: name: \"Truck\\r\\nBcc: x@example.com\" holds a line break",
     ));
     for (toml, csv, want) in table {

@@ -3,17 +3,18 @@
 //! Pure: the text and a fact or two about the file come in, a `Config` or every problem
 //! comes out. Lines and policies are checked in `lines.rs` and `policy.rs`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use chrono_tz::Tz;
 
+use super::bounds;
 use super::line_check::LineCheck;
 use super::locate::Places;
 use super::parse_error::parse_problem;
 use super::raw::{RawConfig, RawDaemon, RawEmail};
 use super::{Config, Daemon, Email, MessageKind, Problem, SecretSource};
-use crate::money::{Money, parse_duration};
+use crate::money::Money;
 
 /// Collects problems (and warnings) while validating; each knows its key path.
 #[derive(Default)]
@@ -62,7 +63,10 @@ impl Problems {
         if let Some(u) = v.filter(|u| !(u.starts_with("https://") || u.starts_with("http://"))) {
             self.add(
                 key,
-                format!("{u:?} is not an http(s) URL; e.g. \"https://api.example.com/v1\""),
+                format!(
+                    "{:?} is not an http(s) URL; e.g. \"https://api.example.com/v1\"",
+                    crate::notify::redact::redact_urls(u)
+                ),
             );
         }
     }
@@ -109,6 +113,7 @@ pub fn validate_with(
     let daemon = daemon(&raw.daemon, path, &mut p);
     let email = raw.email.as_ref().and_then(|e| email(e, &mut p));
     let monthly_cap = p.opt("budget.monthly_cap", raw.budget.monthly_cap.as_ref(), money);
+    let monthly_cap = super::bounds::money(&mut p, "budget.monthly_cap", monthly_cap);
     if monthly_cap.is_some_and(|c| c.minor <= 0) {
         p.add(
             "budget.monthly_cap",
@@ -176,13 +181,14 @@ fn daemon(raw: &RawDaemon, path: &Path, p: &mut Problems) -> Option<Daemon> {
             }),
         ),
     };
-    let dur = |p: &mut Problems, key: &str, v: &Option<String>, default: u64| match v {
+    let dur = |p: &mut Problems, key: &str, v: &Option<String>, default: u64, max| match v {
         None => Some(Duration::from_secs(default)),
-        Some(s) => p.check(key, parse_duration(s)),
+        Some(s) => bounds::duration(p, key, s, max),
     };
-    let jitter = dur(p, "daemon.jitter", &raw.jitter, 0);
-    let settle = dur(p, "daemon.settle", &raw.settle, 30 * 60);
-    let check_grace = dur(p, "daemon.check_grace", &raw.check_grace, 6 * 3600);
+    let jitter = dur(p, "daemon.jitter", &raw.jitter, 0, bounds::MAX_JITTER);
+    let settle = dur(p, "daemon.settle", &raw.settle, 30 * 60, bounds::MAX_WAIT);
+    let grace = &raw.check_grace;
+    let check_grace = dur(p, "daemon.check_grace", grace, 6 * 3600, bounds::MAX_WAIT);
     let max = match raw.max_concurrent_checks {
         None => Some(16),
         Some(n) if (1..=10_000).contains(&n) => Some(n as usize),
@@ -214,7 +220,7 @@ fn daemon(raw: &RawDaemon, path: &Path, p: &mut Problems) -> Option<Daemon> {
         );
     }
     Some(Daemon {
-        state_dir: state_dir(raw, path),
+        state_dir: super::state_dir::state_dir(raw.state_dir.as_deref(), path),
         timezone: timezone?,
         dry_run: raw.dry_run,
         jitter: jitter?,
@@ -226,20 +232,8 @@ fn daemon(raw: &RawDaemon, path: &Path, p: &mut Problems) -> Option<Daemon> {
     })
 }
 
-/// `daemon.state_dir`, else `$STATE_DIRECTORY` (systemd), else `./state`.
-fn state_dir(raw: &RawDaemon, _path: &Path) -> PathBuf {
-    if let Some(s) = &raw.state_dir {
-        return PathBuf::from(s);
-    }
-    match std::env::var_os("STATE_DIRECTORY") {
-        // systemd may pass several, colon-separated; the first is ours.
-        Some(v) => PathBuf::from(v.to_string_lossy().split(':').next().unwrap_or("state")),
-        None => PathBuf::from("state"),
-    }
-}
-
 fn email(raw: &RawEmail, p: &mut Problems) -> Option<Email> {
-    email_url(&raw.smtp_url, p);
+    email_url(raw, p);
     let has_password =
         raw.password.is_some() || raw.password_file.is_some() || raw.password_env.is_some();
     let password = has_password
@@ -264,13 +258,32 @@ fn email(raw: &RawEmail, p: &mut Problems) -> Option<Email> {
     })
 }
 
-/// An SMTP URL in one of lettre's forms, without credentials.
-fn email_url(url: &str, p: &mut Problems) {
-    if !["smtp://", "smtps://"].iter().any(|s| url.starts_with(s)) {
-        p.add("email.smtp_url", format!("{url:?} is not an SMTP URL; e.g. \"smtps://smtp.example.com:465\" or \"smtp://smtp.example.com:587?tls=required\""));
-    }
-    if url.contains('@') {
-        p.add("email.smtp_url", "holds credentials; put the user in email.username and the password in email.password_file");
+/// An SMTP URL in one of lettre's forms, without credentials (never echoed back), and
+/// no login in clear text to a remote host unless `allow_plaintext_auth` says so.
+fn email_url(raw: &RawEmail, p: &mut Problems) {
+    use crate::notify::smtp::{TlsMode, parse_url};
+    let info = match parse_url(&raw.smtp_url) {
+        Ok(info) => info,
+        Err(e) => {
+            let e = e.strip_prefix("email.smtp_url ").unwrap_or(&e).to_string();
+            return p.add("email.smtp_url", e);
+        }
+    };
+    let loopback = info.host == "localhost"
+        || info
+            .host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if info.mode == TlsMode::Plain
+        && raw.username.is_some()
+        && !loopback
+        && raw.allow_plaintext_auth != Some(true)
+    {
+        p.add("email.smtp_url", format!(
+            "is smtp:// without TLS to {} while email.username is set: the password would cross the network in clear. \
+             Write \"smtps://{h}:465\" or \"smtp://{h}:587?tls=required\", or set email.allow_plaintext_auth = true for a relay on a network you trust",
+            info.host, h = info.host
+        ));
     }
 }
 

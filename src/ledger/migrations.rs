@@ -128,7 +128,17 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE outbox_v4 RENAME TO outbox;
     CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE sent_at IS NULL AND dead = 0;
     "#,
-    // 5: SIMs with a dead reading, found without scanning every reading (`status` of a
+    // 5: the outbox's own state: a random install id (globally unique Message-IDs) and
+    // the pause a server-wide delivery failure sets (shown by `status` and `/healthz`).
+    r#"
+    CREATE TABLE outbox_state (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        at INTEGER NOT NULL DEFAULT 0
+    ) STRICT;
+    INSERT INTO outbox_state (key, value) VALUES ('install_id', lower(hex(randomblob(12))));
+    "#,
+    // 6: SIMs with a dead reading, found without scanning every reading (`status` of a
     // fleet lists only the lines that may need a person).
     r#"
     CREATE INDEX IF NOT EXISTS observations_dead ON observations (sim) WHERE state = 'dead';
@@ -163,7 +173,14 @@ pub fn apply(conn: &mut Connection, list: &[&str]) -> Result<(), LedgerError> {
             version,
             detail: e.to_string(),
         };
-        let tx = conn.transaction().map_err(fail)?;
+        // The write lock first, then the version again: another process opening the same
+        // fresh ledger at the same moment may have applied this migration meanwhile.
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(fail)?;
+        if self::version(&tx)? >= version {
+            continue;
+        }
         tx.execute_batch(sql).map_err(fail)?;
         tx.pragma_update(None, "user_version", version)
             .map_err(fail)?;

@@ -14,7 +14,8 @@ use super::identity;
 use super::lock::ensure_dir;
 use super::{
     Caps, CheckRecord, CheckSummary, Draft, Intent, Ledger, LedgerError, Month, OutboxCounts,
-    OutboxMessage, Planned, Settlement, migrations, observations, outbox, topups, transitions,
+    OutboxMessage, OutboxPause, Planned, Settlement, migrations, observations, outbox, topups,
+    transitions,
 };
 use crate::model::{Observation, TopUp, TopUpState};
 use crate::money::Money;
@@ -46,6 +47,10 @@ impl SqliteLedger {
             path: path.display().to_string(),
             detail: format!("{e}; check that the state directory is writable by renewd"),
         };
+        create_private(&path).map_err(|e| LedgerError::Open {
+            path: path.display().to_string(),
+            detail: format!("cannot create the ledger file 0600: {e}"),
+        })?;
         let conn = Connection::open(&path).map_err(open_err)?;
         let conn = Self::setup(conn).map_err(|e| match e {
             LedgerError::Read { detail, .. } | LedgerError::Write { detail, .. } => {
@@ -62,7 +67,32 @@ impl SqliteLedger {
         })
     }
 
+    /// Opens an existing ledger read-only, for `status` and `history` beside a running
+    /// daemon: no migration and no write. Refused when its schema is not this renewd's.
+    pub fn open_read_only(state_dir: &Path) -> Result<SqliteLedger, LedgerError> {
+        let path = state_dir.join(DB_FILE);
+        let fail = |detail: String| LedgerError::Open {
+            path: path.display().to_string(),
+            detail,
+        };
+        let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY;
+        let conn = Connection::open_with_flags(&path, flags).map_err(|e| fail(e.to_string()))?;
+        conn.busy_timeout(BUSY_TIMEOUT)
+            .map_err(|e| fail(e.to_string()))?;
+        let (have, want) = (migrations::version(&conn)?, migrations::MIGRATIONS.len());
+        if have as usize != want {
+            return Err(fail(format!(
+                "its schema is version {have} and this renewd reads version {want}; use the renewd that wrote it, or let `renewd run` bring it up to date"
+            )));
+        }
+        Ok(SqliteLedger {
+            conn: Mutex::new(conn),
+            path: Some(path),
+        })
+    }
+
     /// A fresh ledger in memory, for tests and dry runs.
+    /// (The file ledger is 0600; SQLite gives its -wal and -shm files the same mode.)
     pub fn open_in_memory() -> Result<SqliteLedger, LedgerError> {
         let conn = Connection::open_in_memory().map_err(|e| LedgerError::Open {
             path: ":memory:".into(),
@@ -281,4 +311,34 @@ impl Ledger for SqliteLedger {
     fn dead_messages(&self) -> Result<Vec<OutboxMessage>, LedgerError> {
         outbox::dead(&self.conn())
     }
+    fn unsent_messages(&self) -> Result<Vec<OutboxMessage>, LedgerError> {
+        outbox::unsent(&self.conn())
+    }
+    fn retry_dead(&self, id: Option<i64>, now: DateTime<Utc>) -> Result<usize, LedgerError> {
+        outbox::retry_dead(&self.conn(), id, now)
+    }
+    fn set_outbox_pause(&self, pause: Option<&OutboxPause>) -> Result<(), LedgerError> {
+        outbox::set_pause(&self.conn(), pause)
+    }
+    fn outbox_pause(&self) -> Result<Option<OutboxPause>, LedgerError> {
+        outbox::pause(&self.conn())
+    }
+}
+
+/// Creates the ledger file 0600 when missing, and narrows an older one (and its -wal,
+/// -shm) made readable by group or others.
+fn create_private(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(path)?;
+    for suffix in ["", "-wal", "-shm"] {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        super::lock::private_file(Path::new(&p))?;
+    }
+    Ok(())
 }

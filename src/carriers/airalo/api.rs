@@ -67,7 +67,6 @@ pub struct OrderStatus {
 /// One entry of `GET /sims/{iccid}/packages`.
 #[derive(Debug, Deserialize)]
 pub struct HistoryEntry {
-    pub id: serde_json::Value,
     /// ISO 8601 with an offset; null until the package starts.
     pub activated_at: Option<String>,
     pub package: Package,

@@ -18,9 +18,9 @@ use crate::config::validate::Problems;
 use crate::config::{Line, TopUpChoice};
 use crate::model::{Listed, Observation, Offer};
 
-mod api;
+pub(crate) mod api;
 mod client;
-mod errors;
+pub(crate) mod errors;
 mod lookup;
 
 use api::{Envelope, OrderReply, Package, Usage};
@@ -182,6 +182,18 @@ impl Airalo {
 }
 
 /// The order's `description`: renewd's reference, findable with `filter[description]`.
+/// The answer to `POST /orders/topups`: confirmed only by a 2xx carrying an order code.
+pub(crate) fn placed(http: &Http, reply: &super::http::Reply) -> Result<Submitted, CarrierError> {
+    if !reply.status.is_success() {
+        return Err(classify(http, reply));
+    }
+    let placed: Envelope<OrderReply> = http.json(reply, "top-up order reply")?;
+    if placed.data.code.trim().is_empty() {
+        return Err(http.malformed("the top-up order reply has no order code"));
+    }
+    Ok(Submitted::Confirmed(placed.data.purchase()))
+}
+
 fn description(line: &Line, order: &Order) -> String {
     format!("renewd:{}:{}", line.id, order.reference)
 }
@@ -234,11 +246,7 @@ impl Carrier for Airalo {
             .client
             .call(None, |c| c.post(url.clone()).json(&body))
             .await?;
-        if !reply.status.is_success() {
-            return Err(classify(self.http(), &reply));
-        }
-        let placed: Envelope<OrderReply> = self.http().json(&reply, "top-up order reply")?;
-        Ok(Submitted::Confirmed(placed.data.purchase()))
+        placed(self.http(), &reply)
     }
 
     async fn lookup(&self, line: &Line, order: &Order) -> Result<Lookup, CarrierError> {

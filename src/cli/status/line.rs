@@ -12,7 +12,7 @@ use crate::ledger::Ledger;
 use crate::model::{LineState, Observation, TopUp, TopUpState};
 use crate::money::{Money, format_duration};
 use crate::notify::compose::local_time;
-use crate::policy::forecast;
+use crate::policy::{estimate, schedule_warning};
 use crate::scheduler::next_due;
 
 /// How far back the trend looks, and how many bars it has.
@@ -40,7 +40,8 @@ pub fn gather(
         ledger.month_spend(Some(&sim), &shared.month)?,
         line.policy.monthly_cap,
     );
-    let left = forecast(&history, None, now);
+    let forecast = estimate(&history, None, now);
+    let left = forecast.as_ref().map(|f| f.left);
     let paused = ledger.paused_since(&sim)?;
     let confirmed = ledger.last_confirmed(&sim)?;
     let plan_ends = last.and_then(|o| o.expires_at).or_else(|| {
@@ -76,11 +77,16 @@ pub fn gather(
         attention.push("SIM is dead".into());
     }
     attention.extend(caps_reached(config, line, spent, shared.global));
+    if let Some(w) = schedule_warning(line, &history, now, tz) {
+        attention.push(w);
+    }
     let row = Row {
         id: line.id.clone(),
         now: last.map_or("never read".into(), figures),
         spark: spark::sparkline(&trend(line, &history), now, TREND_SPAN, TREND_BARS),
-        runs_out: left.map_or("-".into(), format_duration),
+        runs_out: forecast.as_ref().map_or("-".into(), |f| {
+            format!("{} ({})", format_duration(f.left), f.confidence)
+        }),
         plan_ends: plan_ends.map_or("-".into(), |t| short_time(t, tz)),
         next_check: if paused.is_some() {
             "paused".into()
@@ -100,6 +106,7 @@ pub fn gather(
         "month_spend": { "spent": spent.map(|m| m.to_string()), "cap": line.policy.monthly_cap.map(|m| m.to_string()) },
         "forecast_seconds_left": left.map(|d| d.as_secs()),
         "forecast_days_left": left.map(|d| (d.as_secs_f64() / 86_400.0 * 10.0).round() / 10.0),
+        "forecast_confidence": forecast.as_ref().map(|f| f.confidence.to_string()),
         "plan_ends": plan_ends,
         "trend": row.spark,
         "needs_attention": attention,

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use super::StatusArgs;
 use super::history::json_row;
 use super::history::json_row as history_row;
-use super::wiring::{load_config, open_ledger};
+use super::wiring::{load_config, read_ledger};
 use crate::config::{Config, Line};
 use crate::ledger::{CheckRecord, Ledger, Month};
 use crate::model::TopUp;
@@ -37,7 +37,7 @@ pub fn status(path: &Path, args: &StatusArgs) -> anyhow::Result<i32> {
             path.display()
         );
     }
-    let ledger = open_ledger(&config)?;
+    let ledger = read_ledger(&config)?;
     let now = Utc::now();
     let month = month_of(now, config.daemon.timezone);
     // Read once for all lines, not once per line.
@@ -112,6 +112,9 @@ fn document(
     lines: &[line::Gathered],
 ) -> anyhow::Result<Value> {
     let outbox = ledger.outbox_counts()?;
+    let paused = ledger.outbox_pause()?.map(
+        |p| json!({"since": p.since, "reason": crate::notify::redact::redact_urls(&p.reason)}),
+    );
     let dead: Vec<Value> = ledger
         .dead_messages()?
         .iter()
@@ -130,7 +133,7 @@ fn document(
         "generated_at": shared.now, "timezone": config.daemon.timezone.name(),
         "daemon": running.map(|(pid, since)| json!({"pid": pid, "since": since})),
         "month_spend": { "spent": shared.global.map(|m| m.to_string()), "cap": config.monthly_cap.map(|m| m.to_string()) },
-        "outbox": { "queued": outbox.queued, "sent": outbox.sent, "dead": outbox.dead, "dead_messages": dead },
+        "outbox": { "queued": outbox.queued, "sent": outbox.sent, "dead": outbox.dead, "dead_messages": dead, "paused": paused },
         "needs_attention": lines.iter().filter(|l| !l.row.attention.is_empty()).count(),
         "lines": lines.iter().map(|l| l.json.clone()).collect::<Vec<_>>(),
         "unconfigured_open_topups": orphans,
@@ -183,6 +186,13 @@ fn footer(doc: &Value) {
         "outbox: {} queued, {} sent, {} given up",
         doc["outbox"]["queued"], doc["outbox"]["sent"], doc["outbox"]["dead"]
     );
+    if let Some(p) = doc["outbox"]["paused"].as_object() {
+        println!(
+            "EMAIL PAUSED since {}: {}\n  fix [email] (`renewd test-email` explains), then `systemctl reload renewd`",
+            s(&p["since"]),
+            s(&p["reason"])
+        );
+    }
 }
 
 /// The spend in the cap's currency (or the first currency when there is no cap).

@@ -8,7 +8,7 @@ use chrono_tz::Tz;
 
 use crate::config::{Line, MessageKind};
 use crate::ledger::Draft;
-use crate::model::{Observation, TopUp};
+use crate::model::TopUp;
 use crate::money::Money;
 
 /// Month-to-date spend against the caps, for receipts and cap warnings.
@@ -21,7 +21,7 @@ pub struct Spend {
 }
 
 impl Spend {
-    fn lines(&self) -> Vec<(String, String)> {
+    pub(super) fn lines(&self) -> Vec<(String, String)> {
         let show = |spent: Option<Money>, cap: Option<Money>| match (spent, cap) {
             (Some(s), Some(c)) => format!("{s} of {c}"),
             (Some(s), None) => format!("{s} (no cap)"),
@@ -117,68 +117,6 @@ pub fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-fn after_rows(after: Option<&Observation>, tz: Tz) -> Vec<(String, String)> {
-    let Some(o) = after else {
-        return vec![("Now".into(), "not reported yet".into())];
-    };
-    let mut rows = Vec::new();
-    if let Some(b) = o.balance {
-        rows.push(("Balance now".into(), b.to_string()));
-    }
-    if let Some(d) = o.data {
-        rows.push(("Data now".into(), d.to_string()));
-    }
-    if let Some(e) = o.expires_at {
-        rows.push(("Expires".into(), local_time(e, tz)));
-    }
-    rows
-}
-
-/// After a confirmed top-up.
-pub fn receipt(
-    line: &Line,
-    t: &TopUp,
-    after: Option<&Observation>,
-    spend: &Spend,
-    tz: Tz,
-) -> Draft {
-    let what = t.package.clone().unwrap_or_else(|| t.amount.to_string());
-    let subject = format!("renewd: topped up {} with {what}", line.name);
-    let mut rows = vec![
-        ("Line".into(), format!("{} ({})", line.name, line.id)),
-        ("Carrier".into(), t.carrier.clone()),
-        ("Bought".into(), what),
-        ("Amount".into(), t.amount.to_string()),
-        ("Why".into(), t.trigger.clone()),
-        (
-            "When".into(),
-            local_time(t.settled_at.unwrap_or(t.created_at), tz),
-        ),
-        (
-            "Provider reference".into(),
-            t.provider_ref
-                .clone()
-                .unwrap_or_else(|| "none given".into()),
-        ),
-        ("renewd reference".into(), t.reference.clone()),
-        ("Ledger id".into(), t.id.to_string()),
-    ];
-    if let Some(d) = &t.detail {
-        rows.push(("Provider says".into(), d.clone()));
-    }
-    rows.extend(after_rows(after, tz));
-    rows.extend(spend.lines());
-    render(
-        MessageKind::Receipt,
-        format!("receipt:{}", t.id),
-        line,
-        subject,
-        &format!("{} was topped up.", line.name),
-        &rows,
-        "",
-    )
-}
-
 /// What a failure email says beyond the facts: the provider's words, and what happens next.
 #[derive(Debug, Clone, Default)]
 pub struct FailureNote {
@@ -239,9 +177,11 @@ pub fn topup_failed_with(line: &Line, t: &TopUp, note: &FailureNote, tz: Tz) -> 
 }
 
 mod digest;
+mod receipts;
 mod warnings;
 
 pub use digest::{LineMonth, digest};
+pub use receipts::{receipt, receipt_with_history};
 
 pub use warnings::{cap_blocked, check_failing, dry_run, test_message, unknown_outcome, warning};
 

@@ -145,7 +145,10 @@ pub fn dry_run(line: &Line, trigger: &str, would_buy: &str, now: DateTime<Utc>, 
 /// The message `renewd test-email` sends: proof that the transport works.
 pub fn test_message(smtp_url: &str, now: DateTime<Utc>) -> Draft {
     let rows = vec![
-        ("Sent through".to_string(), smtp_url.to_string()),
+        (
+            "Sent through".to_string(),
+            super::super::redact::redact_urls(smtp_url),
+        ),
         (
             "Sent at".to_string(),
             now.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
