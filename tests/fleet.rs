@@ -81,5 +81,9 @@ fn check_takes_the_inventory_and_status_lists_only_lines_needing_a_person() {
     assert!(String::from_utf8_lossy(&one.stdout).contains("fleet-008"));
     let json = env.renewd(&["status", "--json"]);
     let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
-    assert_eq!(doc["lines"].as_array().map(Vec::len), Some(LINES));
+    let lines = doc["lines"].as_array().expect("lines");
+    assert_eq!(lines.len(), LINES);
+    assert!(lines[9]["paused_since"].is_string(), "{}", lines[9]);
+    assert!(lines[8]["paused_since"].is_null(), "{}", lines[8]);
+    assert_eq!(doc["needs_attention"], 2);
 }

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
 use super::rows::SqlResultExt;
-use super::{CheckSummary, LedgerError};
+use super::{CheckSummary, FleetIndex, LedgerError};
 use crate::model::TopUpState;
 
 /// Lines checked, failing, and the oldest last check.
@@ -48,12 +48,27 @@ pub fn topup_counts(conn: &Connection) -> Result<Vec<(TopUpState, u64)>, LedgerE
     Ok(out)
 }
 
+/// Which SIMs `status` must read one by one: those that may need a person, and those
+/// with a confirmed top-up (their plan may end by it).
+pub fn index(conn: &Connection, since: DateTime<Utc>) -> Result<FleetIndex, LedgerError> {
+    let doing = "listing the SIMs with a confirmed top-up";
+    let mut stmt = conn
+        .prepare_cached("SELECT DISTINCT sim FROM top_ups WHERE state = 'confirmed'")
+        .read(doing)?;
+    let confirmed = stmt
+        .query_map([], |r| r.get::<_, String>(0))
+        .read(doing)?
+        .collect::<Result<_, _>>()
+        .read(doing)?;
+    Ok(FleetIndex {
+        attention: attention_sims(conn, since)?,
+        confirmed,
+    })
+}
+
 /// SIMs that may need a person: paused, with a top-up open or created since `since`
 /// (caps), or with a dead reading. Each from an index, never a scan of the readings.
-pub fn attention_sims(
-    conn: &Connection,
-    since: DateTime<Utc>,
-) -> Result<HashSet<String>, LedgerError> {
+fn attention_sims(conn: &Connection, since: DateTime<Utc>) -> Result<HashSet<String>, LedgerError> {
     let doing = "finding the lines that may need attention";
     let mut stmt = conn
         .prepare_cached(

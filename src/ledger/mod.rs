@@ -177,6 +177,16 @@ pub struct CheckSummary {
     pub oldest: Option<DateTime<Utc>>,
 }
 
+/// SIMs with something in the ledger beyond their readings, for `status` of a fleet.
+#[derive(Debug, Clone, Default)]
+pub struct FleetIndex {
+    /// Paused, a top-up open or created since the given time, or a dead reading: may need a
+    /// person. Every other SIM is not paused and has spent nothing since then.
+    pub attention: std::collections::HashSet<String>,
+    /// SIMs with a confirmed top-up (any other has none).
+    pub confirmed: std::collections::HashSet<String>,
+}
+
 /// Outbox counts for `status` and metrics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct OutboxCounts {
@@ -217,12 +227,9 @@ pub trait Ledger: Send + Sync {
             oldest: all.iter().map(|c| c.at).min(),
         })
     }
-    /// SIMs that may need a person (paused, a top-up open or since `since`, a dead
-    /// reading), for `status` of a fleet; `None` when the store cannot tell cheaply.
-    fn attention_sims(
-        &self,
-        since: DateTime<Utc>,
-    ) -> Result<Option<std::collections::HashSet<String>>, LedgerError> {
+    /// Which SIMs `status` of a fleet must read one by one (see [`FleetIndex`]); `None`
+    /// when the store cannot tell cheaply (then every SIM is read).
+    fn fleet_index(&self, since: DateTime<Utc>) -> Result<Option<FleetIndex>, LedgerError> {
         let _ = since;
         Ok(None)
     }

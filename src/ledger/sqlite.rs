@@ -13,9 +13,9 @@ use rusqlite::Connection;
 use super::identity;
 use super::lock::ensure_dir;
 use super::{
-    Caps, CheckRecord, CheckSummary, Draft, Intent, Ledger, LedgerError, Month, OutboxCounts,
-    OutboxMessage, OutboxPause, Planned, Settlement, migrations, observations, outbox, topups,
-    transitions,
+    Caps, CheckRecord, CheckSummary, Draft, FleetIndex, Intent, Ledger, LedgerError, Month,
+    OutboxCounts, OutboxMessage, OutboxPause, Planned, Settlement, migrations, observations,
+    outbox, topups, transitions,
 };
 use crate::model::{Observation, TopUp, TopUpState};
 use crate::money::Money;
@@ -202,11 +202,8 @@ impl Ledger for SqliteLedger {
     fn check_summary(&self) -> Result<CheckSummary, LedgerError> {
         super::fleet::check_summary(&self.conn())
     }
-    fn attention_sims(
-        &self,
-        since: DateTime<Utc>,
-    ) -> Result<Option<std::collections::HashSet<String>>, LedgerError> {
-        super::fleet::attention_sims(&self.conn(), since).map(Some)
+    fn fleet_index(&self, since: DateTime<Utc>) -> Result<Option<FleetIndex>, LedgerError> {
+        super::fleet::index(&self.conn(), since).map(Some)
     }
     fn topup_counts(&self) -> Result<Vec<(TopUpState, u64)>, LedgerError> {
         super::fleet::topup_counts(&self.conn())

@@ -7,7 +7,6 @@ use std::collections::HashSet;
 
 use super::Shared;
 use crate::config::{Config, Line};
-use crate::ledger::Ledger;
 use crate::notify::compose::local_time;
 use crate::scheduler::next_due;
 
@@ -15,13 +14,9 @@ use crate::scheduler::next_due;
 pub const TABLE_ALL_UP_TO: usize = 200;
 
 /// The selected lines that may need attention; all of them when the ledger cannot tell.
-pub fn candidates<'c>(
-    ledger: &dyn Ledger,
-    shared: &Shared<'_>,
-    selected: Vec<&'c Line>,
-) -> anyhow::Result<Vec<&'c Line>> {
-    let Some(sims) = ledger.attention_sims(shared.month.start)? else {
-        return Ok(selected);
+pub fn candidates<'c>(shared: &Shared<'_>, selected: Vec<&'c Line>) -> Vec<&'c Line> {
+    let Some(index) = &shared.index else {
+        return selected;
     };
     let failing: HashSet<&str> = shared
         .checks
@@ -29,10 +24,10 @@ pub fn candidates<'c>(
         .filter(|c| c.error.is_some())
         .map(|c| c.line_id.as_str())
         .collect();
-    Ok(selected
+    selected
         .into_iter()
-        .filter(|l| failing.contains(l.id.as_str()) || sims.contains(&l.sim()))
-        .collect())
+        .filter(|l| failing.contains(l.id.as_str()) || index.attention.contains(&l.sim()))
+        .collect()
 }
 
 /// `100000 lines: 99990 checked, 3 failing, never checked 10; next check 12-04 10:00 fleet-000042`.

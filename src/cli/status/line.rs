@@ -36,14 +36,34 @@ pub fn gather(
     let last = history.last();
     let check = shared.checks.get(&line.id);
     let open: Vec<&TopUp> = shared.open_by_sim.get(&sim).cloned().unwrap_or_default();
-    let spent = pick(
-        ledger.month_spend(Some(&sim), &shared.month)?,
-        line.policy.monthly_cap,
-    );
+    // A SIM the fleet index does not list is not paused, spent nothing this month and has
+    // no confirmed top-up: no need to ask the ledger (a fleet's status reads 1 query a line).
+    let busy = shared
+        .index
+        .as_ref()
+        .is_none_or(|i| i.attention.contains(&sim));
+    let bought = shared
+        .index
+        .as_ref()
+        .is_none_or(|i| i.confirmed.contains(&sim));
+    let spend = if busy {
+        ledger.month_spend(Some(&sim), &shared.month)?
+    } else {
+        Vec::new()
+    };
+    let spent = pick(spend, line.policy.monthly_cap);
     let forecast = estimate(&history, None, now);
     let left = forecast.as_ref().map(|f| f.left);
-    let paused = ledger.paused_since(&sim)?;
-    let confirmed = ledger.last_confirmed(&sim)?;
+    let paused = if busy {
+        ledger.paused_since(&sim)?
+    } else {
+        None
+    };
+    let confirmed = if bought {
+        ledger.last_confirmed(&sim)?
+    } else {
+        None
+    };
     let plan_ends = last.and_then(|o| o.expires_at).or_else(|| {
         let days = chrono::Duration::days(i64::from(line.policy.plan_days?));
         let from_topup = confirmed

@@ -13,7 +13,7 @@ use super::history::json_row;
 use super::history::json_row as history_row;
 use super::wiring::{load_config, read_ledger};
 use crate::config::{Config, Line};
-use crate::ledger::{CheckRecord, Ledger, Month};
+use crate::ledger::{CheckRecord, FleetIndex, Ledger, Month};
 use crate::model::TopUp;
 use crate::money::Money;
 use crate::policy::month_of;
@@ -55,6 +55,7 @@ pub fn status(path: &Path, args: &StatusArgs) -> anyhow::Result<i32> {
         open: &open,
         open_by_sim,
         global: pick(ledger.month_spend(None, &month)?, config.monthly_cap),
+        index: ledger.fleet_index(month.start)?,
         month,
         now,
     };
@@ -74,7 +75,7 @@ pub fn status(path: &Path, args: &StatusArgs) -> anyhow::Result<i32> {
     let summary = fleet_view.then(|| fleet::summary(&config, &shared, &selected));
     let total = selected.len();
     let selected = if fleet_view {
-        fleet::candidates(ledger.as_ref(), &shared, selected)?
+        fleet::candidates(&shared, selected)
     } else {
         selected
     };
@@ -214,6 +215,8 @@ struct Shared<'a> {
     checks: HashMap<String, CheckRecord>,
     open: &'a [TopUp],
     open_by_sim: HashMap<String, Vec<&'a TopUp>>,
+    /// Which SIMs need reading one by one (paused, spend, confirmed top-ups).
+    index: Option<FleetIndex>,
     global: Option<Money>,
     month: Month,
     now: DateTime<Utc>,
