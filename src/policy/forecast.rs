@@ -96,7 +96,8 @@ fn stretches(
     let mut last: Option<Point> = None;
     for o in history.iter().chain(current) {
         let Some(v) = value(o, figure) else { continue };
-        if o.at < now - WINDOW || o.at > now || last.is_some_and(|(t, _)| o.at <= t) {
+        let too_old = now.checked_sub_signed(WINDOW).is_some_and(|w| o.at < w);
+        if too_old || o.at > now || last.is_some_and(|(t, _)| o.at <= t) {
             continue;
         }
         match last {
@@ -139,7 +140,7 @@ fn slopes(stretches: &[Vec<Point>]) -> Vec<f64> {
         for (i, (ti, vi)) in s.iter().enumerate() {
             for (tj, vj) in &s[i + 1..] {
                 let dt = (*tj - *ti).num_milliseconds() as f64 / 1000.0;
-                out.push((vi - vj) as f64 / dt);
+                out.push((*vi as f64 - *vj as f64) / dt); // f64: no i64 overflow
             }
         }
     }

@@ -63,21 +63,8 @@ pub enum Decision {
 
 /// Decides whether `line` needs a top-up now.
 pub fn decide(line: &Line, f: &Facts) -> Decision {
-    if let Some(open) = f.open {
-        return Decision::Wait {
-            reason: format!(
-                "top-up #{} is {}; it is settled before anything else is bought",
-                open.id, open.state
-            ),
-        };
-    }
-    if let Some(obs) = f.observation.filter(|o| o.state == LineState::Dead) {
-        return Decision::Dead {
-            reason: obs
-                .note
-                .clone()
-                .unwrap_or_else(|| "the carrier reports the SIM as gone".into()),
-        };
+    if let Some(d) = open_or_dead(f) {
+        return d;
     }
     if let Some(reason) = settling(f).or_else(|| pausing(f)) {
         return Decision::Wait { reason };
@@ -106,25 +93,33 @@ pub fn decide(line: &Line, f: &Facts) -> Decision {
 /// A person asked to buy now (`renewd topup`): buys unless a top-up is still open or the
 /// SIM is dead. Thresholds, settle and retry pauses are the person's call; caps still hold.
 pub fn decide_now(f: &Facts) -> Decision {
-    if let Some(open) = f.open {
-        return Decision::Wait {
-            reason: format!(
-                "top-up #{} is {}; it is settled before anything else is bought",
-                open.id, open.state
-            ),
-        };
-    }
-    if let Some(obs) = f.observation.filter(|o| o.state == LineState::Dead) {
-        return Decision::Dead {
-            reason: obs
-                .note
-                .clone()
-                .unwrap_or_else(|| "the carrier reports the SIM as gone".into()),
-        };
+    if let Some(d) = open_or_dead(f) {
+        return d;
     }
     Decision::TopUp {
         trigger: "requested by a person (renewd topup)".into(),
     }
+}
+
+/// What stops any purchase, scheduled or asked for: a top-up still open, a dead SIM.
+fn open_or_dead(f: &Facts) -> Option<Decision> {
+    if let Some(open) = f.open {
+        return Some(Decision::Wait {
+            reason: format!(
+                "top-up #{} is {}; it is settled before anything else is bought",
+                open.id, open.state
+            ),
+        });
+    }
+    if let Some(obs) = f.observation.filter(|o| o.state == LineState::Dead) {
+        return Some(Decision::Dead {
+            reason: obs
+                .note
+                .clone()
+                .unwrap_or_else(|| "the carrier reports the SIM as gone".into()),
+        });
+    }
+    None
 }
 
 /// Why the last confirmed top-up still blocks buying, if it does.

@@ -104,9 +104,12 @@ pub fn gather(
         id: line.id.clone(),
         now: last.map_or("never read".into(), figures),
         spark: spark::sparkline(&trend(line, &history), now, TREND_SPAN, TREND_BARS),
-        runs_out: forecast.as_ref().map_or("-".into(), |f| {
-            format!("{} ({})", format_duration(f.left), f.confidence)
-        }),
+        runs_out: forecast
+            .as_ref()
+            .map_or("-".into(), |f| match f.left.as_secs() {
+                0 => format!("empty ({})", f.confidence),
+                _ => format!("{} ({})", format_duration(f.left), f.confidence),
+            }),
         plan_ends: plan_ends.map_or("-".into(), |t| short_time(t, tz)),
         next_check: if paused.is_some() {
             "paused".into()
