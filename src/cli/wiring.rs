@@ -36,7 +36,16 @@ pub fn init_logging(format: LogFormat) {
 
 /// Loads and validates the config; an invalid one prints every problem.
 pub fn load_config(path: &Path) -> anyhow::Result<Config> {
-    match config::load(path) {
+    config_or_hint(path, config::load(path))
+}
+
+/// The config with only line `id` read (`status LINE` of a fleet); see `config::load_line`.
+pub fn load_config_line(path: &Path, id: &str) -> anyhow::Result<Config> {
+    config_or_hint(path, config::load_line(path, id))
+}
+
+fn config_or_hint(path: &Path, loaded: Result<Config, ConfigError>) -> anyhow::Result<Config> {
+    match loaded {
         Ok(c) => {
             for w in &c.warnings {
                 tracing::warn!("{}: warning: {w}", path.display());

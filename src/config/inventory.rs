@@ -105,12 +105,18 @@ fn read<R: std::io::Read>(
         }
     };
     let Some(columns) = columns else { return };
+    let id_at = columns.iter().position(|&c| c == 0);
     let mut record = StringRecord::new();
     loop {
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {
                 let line = record.position().map_or(0, |pos| pos.line());
+                if let Some(only) = check.only
+                    && id_at.and_then(|i| record.get(i)) != Some(only)
+                {
+                    continue;
+                }
                 if out.len() >= super::bounds::MAX_LINES {
                     let most = super::bounds::MAX_LINES;
                     let msg = format!(

@@ -25,6 +25,8 @@ pub struct LineCheck<'a> {
     sims: HashMap<String, String>,
     /// Carrier sections and named policies some line refers to (for the unused warnings).
     pub used_carriers: HashSet<String>,
+    /// Check only the line with this id; skip the others (`status LINE`).
+    pub only: Option<&'a str>,
     pub used_policies: HashSet<String>,
 }
 
@@ -41,6 +43,7 @@ impl<'a> LineCheck<'a> {
             ids: HashMap::new(),
             sims: HashMap::new(),
             used_carriers: HashSet::new(),
+            only: None,
             used_policies: HashSet::new(),
         }
     }

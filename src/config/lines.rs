@@ -32,6 +32,9 @@ pub fn lines(raw: &RawConfig, check: &mut LineCheck<'_>, p: &mut Problems) -> Ve
     }
     let mut out = Vec::with_capacity(raw.lines.len());
     for (i, l) in raw.lines.iter().enumerate() {
+        if check.only.is_some_and(|id| id != l.id) {
+            continue;
+        }
         let key = format!("lines[{i}]");
         if let Some(line) = check.line(l, &key, &key, p) {
             out.push(line);

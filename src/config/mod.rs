@@ -264,6 +264,11 @@ pub const MAX_FILE_BYTES: u64 = 64 << 20;
 
 /// Reads, parses and validates a config file.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    from_str(&read(path)?, path)
+}
+
+/// The file's text, refused above `MAX_FILE_BYTES`.
+fn read(path: &Path) -> Result<String, ConfigError> {
     let read_err = |source| ConfigError::Read {
         path: path.to_path_buf(),
         source,
@@ -276,14 +281,25 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
             msg,
         )));
     }
-    let text = std::fs::read_to_string(path).map_err(read_err)?;
-    from_str(&text, path)
+    std::fs::read_to_string(path).map_err(read_err)
 }
 
 /// Parses and validates config text; `path` is used for messages, and its mode (when the
 /// file exists) decides whether inline secrets draw a warning.
 pub fn from_str(text: &str, path: &Path) -> Result<Config, ConfigError> {
-    validate_with(text, path, readable_by_others(path)).map_err(|problems| ConfigError::Invalid {
+    from_str_only(text, path, None)
+}
+
+/// As `load`, but only the line `id` is read from `[[lines]]` and the inventories (the
+/// others are skipped unchecked): for `status LINE` of a fleet.
+pub fn load_line(path: &Path, id: &str) -> Result<Config, ConfigError> {
+    let text = read(path)?;
+    from_str_only(&text, path, Some(id))
+}
+
+fn from_str_only(text: &str, path: &Path, only: Option<&str>) -> Result<Config, ConfigError> {
+    let readable = readable_by_others(path);
+    validate::validate_only(text, path, readable, only).map_err(|problems| ConfigError::Invalid {
         path: path.to_path_buf(),
         problems,
     })

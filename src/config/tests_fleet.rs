@@ -310,3 +310,25 @@ fn per_line_metrics_default_follows_the_line_count() {
     assert!(per_line("metrics_per_line = true", 1001));
     assert!(!per_line("metrics_per_line = false", 3));
 }
+
+/// `status LINE` reads one line: the others are skipped, not checked or kept.
+#[test]
+fn loading_one_line_skips_the_other_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = format!(
+        "{HEADER}a,air,+15551234567,monthly-25\nb,air,+15551234568,monthly-25\nc,air,bad,monthly-25\n"
+    );
+    std::fs::write(dir.path().join("sims.csv"), csv).unwrap();
+    let path = dir.path().join("renewd.toml");
+    let toml = format!(
+        "{}[[lines]]\nid = \"t\"\ncarrier = \"air\"\nnumber = \"+15550000000\"\npolicy = \"monthly-25\"\n",
+        inventory("")
+    );
+    std::fs::write(&path, toml).unwrap();
+    assert!(load(&path).is_err(), "row c is invalid");
+    for id in ["b", "t"] {
+        let c = super::load_line(&path, id).unwrap_or_else(|e| panic!("{e}"));
+        let ids: Vec<&str> = c.lines.iter().map(|l| l.id.as_str()).collect();
+        assert_eq!(ids, [id]);
+    }
+}

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use super::StatusArgs;
 use super::history::json_row;
 use super::history::json_row as history_row;
-use super::wiring::{load_config, read_ledger};
+use super::wiring::{load_config, load_config_line, read_ledger};
 use crate::config::{Config, Line};
 use crate::ledger::{CheckRecord, FleetIndex, Ledger, Month};
 use crate::model::TopUp;
@@ -26,7 +26,10 @@ mod spark;
 mod table;
 
 pub fn status(path: &Path, args: &StatusArgs) -> anyhow::Result<i32> {
-    let config = load_config(path)?;
+    let config = match &args.line {
+        Some(id) => load_config_line(path, id)?,
+        None => load_config(path)?,
+    };
     if let Some(id) = args
         .line
         .as_ref()
@@ -56,6 +59,7 @@ pub fn status(path: &Path, args: &StatusArgs) -> anyhow::Result<i32> {
         open_by_sim,
         global: pick(ledger.month_spend(None, &month)?, config.monthly_cap),
         index: ledger.fleet_index(month.start)?,
+        partial: args.line.is_some(),
         month,
         now,
     };
@@ -126,7 +130,7 @@ fn document(
     let orphans: Vec<Value> = shared
         .open
         .iter()
-        .filter(|t| !sims.contains(&t.sim))
+        .filter(|t| !shared.partial && !sims.contains(&t.sim))
         .map(json_row)
         .collect();
     let running = daemon::running(&config.daemon.state_dir);
@@ -217,6 +221,9 @@ struct Shared<'a> {
     open_by_sim: HashMap<String, Vec<&'a TopUp>>,
     /// Which SIMs need reading one by one (paused, spend, confirmed top-ups).
     index: Option<FleetIndex>,
+    /// Only one line of the config was read (`status LINE`): other SIMs' open top-ups are
+    /// not "no longer configured".
+    partial: bool,
     global: Option<Money>,
     month: Month,
     now: DateTime<Utc>,
