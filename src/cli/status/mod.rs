@@ -83,14 +83,15 @@ pub fn status(path: &Path, args: &StatusArgs) -> anyhow::Result<i32> {
     } else {
         selected
     };
-    let mut lines = selected
-        .into_iter()
-        .map(|l| line::gather(&config, ledger.as_ref(), l, &shared))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    if fleet_view {
-        lines.retain(|l| !l.row.attention.is_empty());
+    // Lines that hold are dropped as they are read when only attention is shown.
+    let only_attention = fleet_view || args.attention;
+    let mut lines = Vec::new();
+    for l in selected {
+        let g = line::gather(&config, ledger.as_ref(), l, &shared)?;
+        if !only_attention || !g.row.attention.is_empty() {
+            lines.push(g);
+        }
     }
-    lines.retain(|l| !args.attention || !l.row.attention.is_empty());
     if let Some(limit) = args.limit {
         // Keep the lines that need a person; JSON is otherwise in config order.
         lines.sort_by_key(|l| l.row.attention.is_empty());
