@@ -14,6 +14,7 @@
 //! - `daemon`: wiring, signals, reload, shutdown.
 //! - `service`: systemd notify and watchdog, /metrics and /healthz, journald log lines.
 //! - `control`: the local control socket (`topup`, `pause`, `resume` to the daemon).
+//! - `i18n`: every person-facing text in each language (Fluent), values formatted per language.
 //! - `cli`: the commands.
 
 pub mod carriers;
@@ -23,6 +24,7 @@ pub mod clock;
 pub mod config;
 pub mod control;
 pub mod daemon;
+pub mod i18n;
 pub mod ledger;
 pub mod model;
 pub mod money;

@@ -1,0 +1,83 @@
+# renewd's messages in English. Every id here must exist in zh-CN.ftl too (a test checks).
+# Values ($amount, $when, ...) arrive already formatted for the language.
+
+signature = renewd
+
+## Rows shared by several messages
+row-line = Line
+row-line-value = { $name } ({ $id })
+row-carrier = Carrier
+row-bought = Bought
+row-amount = Amount
+row-why = Why
+row-when = When
+row-provider-ref = Provider reference
+row-renewd-ref = renewd reference
+row-ledger-id = Ledger id
+row-provider-says = Provider says
+row-now = Now
+row-balance-now = Balance now
+row-data-now = Data now
+row-expires = Expires
+row-last-error = Last error
+none-given = none given
+not-reported = not reported yet
+
+## Month-to-date spend
+spend-line = This line this month
+spend-all = All lines this month
+spend-of = { $spent } of { $cap }
+spend-no-cap = { $spent } (no cap)
+spend-nothing-of = nothing yet of { $cap }
+spend-nothing-no-cap = nothing yet (no cap)
+
+## Receipt: a confirmed top-up
+receipt-subject = renewd: topped up { $line } with { $what }
+receipt-intro = { $line } was topped up.
+
+## Failure: the provider refused a top-up
+failed-subject = renewd: top-up FAILED for { $line }
+failed-intro = A top-up for { $line } failed. Nothing was charged.
+failed-tried = Tried to buy
+failed-said = Provider said
+failed-said-code = { $text } (code { $code })
+failed-will = renewd will
+failed-you-can = You can
+
+## Warning: outcome unknown
+unknown-subject = renewd: top-up outcome UNKNOWN for { $line } (needs you)
+unknown-intro = renewd sent a top-up but could not learn whether it went through.
+unknown-outro = renewd buys nothing more for this line until this is settled. Check the carrier's account for the reference above, then run: renewd resolve { $id } --paid (or --failed)
+
+## Warning: a cap blocked a purchase
+cap-scope-line = line
+cap-scope-global = global
+cap-subject = renewd: { $scope } cap reached, { $line } not topped up
+cap-intro = { $line } needs a top-up but the { $scope } monthly cap would be exceeded.
+cap-why = Why it wanted to buy
+cap-would-buy = Would have bought
+cap-spent = Spent this month ({ $scope } cap)
+cap-outro = Raise the cap in the config (monthly_cap) and reload renewd (systemctl reload renewd), or top the line up by hand. You get this warning once a month per line.
+
+## Failure: the line cannot be checked
+checkfail-subject = renewd: cannot check { $line }
+checkfail-intro = renewd has not been able to check { $line } since { $since }.
+checkfail-since = Failing since
+checkfail-outro = renewd keeps trying on the line's schedule. Check the carrier's credentials and service status.
+
+## Warning: dry run
+dryrun-subject = renewd: dry run: would top up { $line }
+dryrun-intro = renewd would have topped up { $line }.
+dryrun-decided = Decided at
+dryrun-outro = daemon.dry_run is on, so nothing was bought. Set dry_run = false and reload renewd to let it buy.
+
+## Test messages (test-email, test-notify)
+test-subject = renewd: test message
+test-intro = This is a test message from renewd. Receipts, failures and warnings will arrive like this one.
+test-through = Sent through
+test-at = Sent at
+
+## Kinds, as a channel shows them (ntfy tags, webhook text)
+kind-receipt = Receipt
+kind-failure = Failure
+kind-warning = Warning

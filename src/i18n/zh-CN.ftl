@@ -1,0 +1,83 @@
+# renewd 的简体中文消息。每个 id 都必须在 en.ftl 中存在（有测试检查）。
+# 变量（$amount、$when 等）传入时已按语言格式化。
+
+signature = renewd
+
+## 多条消息共用的行
+row-line = 线路
+row-line-value = { $name }（{ $id }）
+row-carrier = 运营商
+row-bought = 已购买
+row-amount = 金额
+row-why = 原因
+row-when = 时间
+row-provider-ref = 服务商单号
+row-renewd-ref = renewd 单号
+row-ledger-id = 账本编号
+row-provider-says = 服务商说明
+row-now = 当前
+row-balance-now = 当前余额
+row-data-now = 当前流量
+row-expires = 到期时间
+row-last-error = 最近错误
+none-given = 未提供
+not-reported = 尚未报告
+
+## 本月支出
+spend-line = 本线路本月
+spend-all = 所有线路本月
+spend-of = { $spent }，上限 { $cap }
+spend-no-cap = { $spent }（无上限）
+spend-nothing-of = 尚无支出，上限 { $cap }
+spend-nothing-no-cap = 尚无支出（无上限）
+
+## 收据：充值已确认
+receipt-subject = renewd：已为 { $line } 充值 { $what }
+receipt-intro = { $line } 已充值。
+
+## 失败：服务商拒绝了充值
+failed-subject = renewd：{ $line } 充值失败
+failed-intro = { $line } 的充值失败，未扣任何费用。
+failed-tried = 尝试购买
+failed-said = 服务商回复
+failed-said-code = { $text }（代码 { $code }）
+failed-will = renewd 将
+failed-you-can = 您可以
+
+## 警告：结果未知
+unknown-subject = renewd：{ $line } 的充值结果未知（需要您处理）
+unknown-intro = renewd 已发出充值请求，但无法确认是否成功。
+unknown-outro = 在此事解决之前，renewd 不会再为这条线路购买任何东西。请在运营商账户中核对上面的单号，然后运行：renewd resolve { $id } --paid（或 --failed）
+
+## 警告：上限阻止了购买
+cap-scope-line = 线路
+cap-scope-global = 总
+cap-subject = renewd：已达{ $scope }上限，{ $line } 未充值
+cap-intro = { $line } 需要充值，但会超出每月{ $scope }上限。
+cap-why = 需要购买的原因
+cap-would-buy = 本应购买
+cap-spent = 本月已花费（{ $scope }上限）
+cap-outro = 请在配置中提高上限（monthly_cap）并重新加载 renewd（systemctl reload renewd），或手动为线路充值。每条线路每月只会收到一次此警告。
+
+## 失败：无法检查线路
+checkfail-subject = renewd：无法检查 { $line }
+checkfail-intro = 自 { $since } 起，renewd 一直无法检查 { $line }。
+checkfail-since = 失败开始于
+checkfail-outro = renewd 会按线路的计划继续尝试。请检查运营商凭据和服务状态。
+
+## 警告：演练模式
+dryrun-subject = renewd：演练：本应为 { $line } 充值
+dryrun-intro = renewd 本应为 { $line } 充值。
+dryrun-decided = 决定时间
+dryrun-outro = daemon.dry_run 已开启，因此没有购买任何东西。设置 dry_run = false 并重新加载 renewd 即可让它购买。
+
+## 测试消息（test-email、test-notify）
+test-subject = renewd：测试消息
+test-intro = 这是来自 renewd 的测试消息。收据、失败和警告都会像这样送达。
+test-through = 发送途径
+test-at = 发送时间
+
+## 消息类别（ntfy 标签、webhook 文本）
+kind-receipt = 收据
+kind-failure = 失败
+kind-warning = 警告
