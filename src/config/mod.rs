@@ -17,6 +17,8 @@ use crate::schedule::Schedule;
 
 mod lines;
 pub mod locate;
+pub mod notify;
+pub mod notify_raw;
 mod parse_error;
 mod policy;
 pub mod raw;
@@ -28,6 +30,7 @@ mod tests_examples;
 pub mod validate;
 
 pub use lines::reports_expiry;
+pub use notify::{Channel, ChannelKind, Notify, ParseMode};
 pub use secret::{Secret, SecretSource};
 pub use validate::{validate, validate_with};
 
@@ -46,6 +49,8 @@ pub struct Config {
     pub monthly_cap: Option<Money>,
     pub carriers: BTreeMap<String, CarrierSpec>,
     pub lines: Vec<Line>,
+    /// `[[notify]]` channels and per-line `email_to`.
+    pub notify: Notify,
     /// Problems that do not stop renewd but that a person should see (e.g. inline secrets).
     pub warnings: Vec<Problem>,
 }
@@ -65,6 +70,8 @@ pub struct Daemon {
     pub settle: Duration,
     /// A line failing its checks this long draws a failure email.
     pub check_grace: Duration,
+    /// The language of every message and of `status`, unless a channel or `[email]` says otherwise.
+    pub language: crate::i18n::Lang,
 }
 
 #[derive(Debug, Clone)]
@@ -76,6 +83,8 @@ pub struct Email {
     pub to: Vec<String>,
     /// Which kinds of message are sent: receipt, failure, warning.
     pub send: Vec<MessageKind>,
+    /// `email.language`, else `daemon.language`.
+    pub language: crate::i18n::Lang,
 }
 
 /// The three kinds of email renewd sends.

@@ -21,6 +21,9 @@ pub struct RawConfig {
     pub carriers: BTreeMap<String, CarrierSpec>,
     #[serde(default)]
     pub lines: Vec<RawLine>,
+    /// `[[notify]]`: channels beside `[email]`.
+    #[serde(default)]
+    pub notify: Vec<super::notify_raw::RawNotify>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -37,6 +40,8 @@ pub struct RawDaemon {
     pub settle: Option<String>,
     /// How long a line may fail its checks before a failure email (default 6h).
     pub check_grace: Option<String>,
+    /// `"en"` (default) or `"zh-CN"`: every message and `status`.
+    pub language: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -50,6 +55,8 @@ pub struct RawEmail {
     pub from: String,
     pub to: Vec<String>,
     pub send: Option<Vec<String>>,
+    /// The language of email, when not `daemon.language`.
+    pub language: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -71,6 +78,8 @@ pub struct RawLine {
     pub sku_code: Option<String>,
     pub status_from: Option<String>,
     pub renews_on: Option<String>,
+    /// Extra email recipients for this line's messages, beyond `email.to`.
+    pub email_to: Option<Vec<String>>,
     pub policy: RawPolicy,
 }
 

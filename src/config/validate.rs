@@ -103,8 +103,14 @@ pub fn validate_with(
 ) -> Result<Config, Vec<Problem>> {
     let raw: RawConfig = toml::from_str(text).map_err(|e| vec![parse_problem(text, &e)])?;
     let mut p = Problems::default();
-    let daemon = daemon(&raw.daemon, path, &mut p);
-    let email = raw.email.as_ref().and_then(|e| email(e, &mut p));
+    let language = match raw.daemon.language.as_deref() {
+        None => crate::i18n::Lang::default(),
+        Some(s) => p
+            .check("daemon.language", crate::i18n::Lang::parse(s))
+            .unwrap_or_default(),
+    };
+    let daemon = daemon(&raw.daemon, path, language, &mut p);
+    let email = raw.email.as_ref().and_then(|e| email(e, language, &mut p));
     let monthly_cap = p.opt("budget.monthly_cap", raw.budget.monthly_cap.as_ref(), money);
     if monthly_cap.is_some_and(|c| c.minor <= 0) {
         p.add(
@@ -117,6 +123,7 @@ pub fn validate_with(
     }
     let lines = super::lines::lines(&raw, monthly_cap, &mut p);
     super::lines::warn_unused_carriers(&raw, &mut p);
+    let notify = super::notify::notify(&raw, language, &mut p);
     if readable_by_others {
         super::secret::warn_inline(&raw, &mut p);
     }
@@ -134,6 +141,7 @@ pub fn validate_with(
             monthly_cap,
             carriers: raw.carriers,
             lines,
+            notify,
             warnings: place(p.warnings),
         }),
         _ => Err(place(p.list)),
@@ -148,7 +156,12 @@ fn locate(text: &str, all: &[super::locate::Entry], mut problem: Problem) -> Pro
     problem
 }
 
-fn daemon(raw: &RawDaemon, path: &Path, p: &mut Problems) -> Option<Daemon> {
+fn daemon(
+    raw: &RawDaemon,
+    path: &Path,
+    language: crate::i18n::Lang,
+    p: &mut Problems,
+) -> Option<Daemon> {
     let timezone = match raw.timezone.as_deref() {
         None => Some(Tz::UTC),
         Some(s) => p.check(
@@ -204,6 +217,7 @@ fn daemon(raw: &RawDaemon, path: &Path, p: &mut Problems) -> Option<Daemon> {
         listen: listen?,
         settle: settle?,
         check_grace: check_grace?,
+        language,
     })
 }
 
@@ -219,7 +233,7 @@ fn state_dir(raw: &RawDaemon, _path: &Path) -> PathBuf {
     }
 }
 
-fn email(raw: &RawEmail, p: &mut Problems) -> Option<Email> {
+fn email(raw: &RawEmail, default_lang: crate::i18n::Lang, p: &mut Problems) -> Option<Email> {
     email_url(&raw.smtp_url, p);
     let has_password =
         raw.password.is_some() || raw.password_file.is_some() || raw.password_env.is_some();
@@ -241,7 +255,11 @@ fn email(raw: &RawEmail, p: &mut Problems) -> Option<Email> {
         password,
         from: raw.from.clone(),
         to: raw.to.clone(),
-        send: email_send(raw.send.as_deref(), p),
+        send: send_kinds(raw.send.as_deref(), "email.send", p),
+        language: match raw.language.as_deref() {
+            None => default_lang,
+            Some(s) => p.check("email.language", crate::i18n::Lang::parse(s))?,
+        },
     })
 }
 
@@ -282,8 +300,8 @@ fn email_addresses(raw: &RawEmail, p: &mut Problems) {
     }
 }
 
-/// The kinds to email; all three when `send` is absent.
-fn email_send(list: Option<&[String]>, p: &mut Problems) -> Vec<MessageKind> {
+/// The kinds a `send = [...]` key names (`key` is its path); all three when absent.
+pub fn send_kinds(list: Option<&[String]>, key: &str, p: &mut Problems) -> Vec<MessageKind> {
     let Some(list) = list else {
         return vec![
             MessageKind::Receipt,
@@ -298,6 +316,6 @@ fn email_send(list: Option<&[String]>, p: &mut Problems) -> Vec<MessageKind> {
     };
     list.iter()
         .enumerate()
-        .filter_map(|(i, k)| p.check(&format!("email.send[{i}]"), kind(k)))
+        .filter_map(|(i, k)| p.check(&format!("{key}[{i}]"), kind(k)))
         .collect()
 }

@@ -101,7 +101,12 @@ pub fn t(lang: Lang, id: &str, args: &Args<'_>) -> String {
     let mut errors = Vec::new();
     let text = bundle.format_pattern(pattern, Some(&fargs), &mut errors);
     if !errors.is_empty() {
-        tracing::error!(id, lang = lang.code(), ?errors, "message could not be formatted");
+        tracing::error!(
+            id,
+            lang = lang.code(),
+            ?errors,
+            "message could not be formatted"
+        );
     }
     text.into_owned()
 }

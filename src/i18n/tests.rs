@@ -57,7 +57,10 @@ fn every_message_exists_in_every_language_with_the_same_variables() {
         assert!(missing.is_empty(), "{lang} lacks {missing:?}");
         assert!(extra.is_empty(), "{lang} has ids English lacks: {extra:?}");
         for (id, v) in &en {
-            assert_eq!(&other[id], v, "{lang}: {id} uses other variables than English");
+            assert_eq!(
+                &other[id], v,
+                "{lang}: {id} uses other variables than English"
+            );
         }
     }
 }
@@ -66,8 +69,10 @@ fn every_message_exists_in_every_language_with_the_same_variables() {
 fn every_message_formats_without_errors_and_without_leftover_ids() {
     for lang in Lang::ALL {
         for (id, used) in vars(lang) {
-            let args: Vec<(&str, Cow<'_, str>)> =
-                used.iter().map(|v| (v.as_str(), Cow::Borrowed("X"))).collect();
+            let args: Vec<(&str, Cow<'_, str>)> = used
+                .iter()
+                .map(|v| (v.as_str(), Cow::Borrowed("X")))
+                .collect();
             let text = t(lang, &id, &args);
             assert!(!text.is_empty(), "{lang}: {id} is empty");
             assert!(!text.contains('{'), "{lang}: {id} left a placeable: {text}");
@@ -78,7 +83,10 @@ fn every_message_formats_without_errors_and_without_leftover_ids() {
 
 #[test]
 fn chinese_is_chinese_and_variables_are_filled() {
-    let args = [("line", Cow::Borrowed("妈妈的线路")), ("what", Cow::Borrowed("25.00 美元"))];
+    let args = [
+        ("line", Cow::Borrowed("妈妈的线路")),
+        ("what", Cow::Borrowed("25.00 美元")),
+    ];
     assert_eq!(
         t(Lang::ZhCn, "receipt-subject", &args),
         "renewd：已为 妈妈的线路 充值 25.00 美元"
@@ -114,7 +122,11 @@ fn amounts_per_language() {
         (Lang::En, Money::new(-100_000, usd), "-1,000.00 USD"),
         (Lang::ZhCn, Money::new(2500, usd), "25.00 美元"),
         (Lang::ZhCn, Money::new(150_000, jpy), "150,000 日元"),
-        (Lang::ZhCn, Money::new(999, Currency::new("XOF").unwrap()), "999 XOF"),
+        (
+            Lang::ZhCn,
+            Money::new(999, Currency::new("XOF").unwrap()),
+            "999 XOF",
+        ),
     ];
     for (lang, m, want) in table {
         assert_eq!(amount(lang, m), want);

@@ -98,6 +98,7 @@ mod tests {
             from: "renewd <me@example.com>".into(),
             to: vec!["you@example.com".into()],
             send: vec![],
+            language: Default::default(),
         }
     }
 
