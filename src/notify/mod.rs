@@ -8,6 +8,7 @@ use thiserror::Error;
 
 use crate::ledger::OutboxMessage;
 
+pub mod channels;
 pub mod compose;
 pub mod file;
 pub mod sender;
