@@ -10,6 +10,7 @@ use crate::ledger::OutboxMessage;
 
 pub mod channels;
 pub mod compose;
+pub mod doc;
 pub mod file;
 pub mod sender;
 pub mod smtp;

@@ -1,6 +1,7 @@
 //! Tests of the SQLite ledger, on in-memory databases and temp files.
 
 mod caps;
+mod channels;
 mod concurrency;
 mod lifecycle;
 mod outbox;
@@ -68,6 +69,7 @@ fn draft(key: &str) -> Draft {
         subject: format!("subject {key}"),
         text: "text".into(),
         html: "<p>html</p>".into(),
+        translations: Vec::new(),
     }
 }
 

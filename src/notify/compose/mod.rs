@@ -106,6 +106,7 @@ pub(super) fn render_parts(
         subject,
         text,
         html,
+        translations: Vec::new(),
     }
 }
 
