@@ -17,6 +17,7 @@ use crate::check::{self, Ctx};
 use crate::clock::Clock;
 use crate::config::{Config, Line};
 use crate::ledger::{Ledger, LedgerError};
+use crate::notify::channels::run::ChannelTasks;
 use crate::notify::{Notifier, sender};
 use crate::scheduler::{self, Command, Entry, Fire, Options};
 use crate::service::Service;
@@ -79,6 +80,10 @@ struct Running {
     /// Wakes the outbox sender when a check may have queued a message.
     wake: Arc<Notify>,
     sender_task: JoinHandle<()>,
+    /// One sender per `[[notify]]` channel; replaced on reload.
+    channels: Option<ChannelTasks>,
+    /// Tells the channel senders a message may have been queued.
+    channel_wake: Arc<watch::Sender<()>>,
     /// Bounds concurrent checks to `max_concurrent_checks`.
     sem: Arc<Semaphore>,
     tasks: JoinSet<()>,
@@ -136,6 +141,9 @@ impl Running {
             wake.clone(),
             stopped(),
         ));
+        let channel_wake = Arc::new(watch::channel(()).0);
+        let channels =
+            ChannelTasks::start(&ctx.config, ledger.clone(), channel_wake.subscribe(), None);
         let (ctx_tx, ctx_rx) = watch::channel(ctx.clone());
         tokio::spawn(crate::control::server::serve(listener, ctx_rx, stopped()));
         tracing::info!(lines = ctx.config.lines.len(), "renewd running");
@@ -151,6 +159,8 @@ impl Running {
             service,
             wake,
             sender_task,
+            channels: Some(channels),
+            channel_wake,
             tasks: JoinSet::new(),
             stop_tx,
             orphans_at: None,
@@ -167,6 +177,7 @@ impl Running {
             self.wake.clone(),
             self.service.metrics(),
         );
+        let channel_wake = self.channel_wake.clone();
         let orphans = self.orphans_due();
         self.tasks.spawn(async move {
             if let Some(line) = lines.get(&*fire.line) {
@@ -182,6 +193,7 @@ impl Running {
                     }
                 }
                 wake.notify_one();
+                channel_wake.send_replace(());
             }
             let _ = commands.send(Command::Done { line: fire.line });
         });
@@ -212,6 +224,13 @@ impl Running {
         };
         self.lines = index(&self.ctx.config);
         self.orphans_at = None;
+        let old = self.channels.take();
+        self.channels = Some(ChannelTasks::start(
+            &self.ctx.config,
+            self.ledger.clone(),
+            self.channel_wake.subscribe(),
+            old,
+        ));
         let _ = self.ctx_tx.send(self.ctx.clone());
         let entries = entries(&self.ctx.config, self.ledger.as_ref())?;
         let _ = self.sched.commands.send(Command::Replace {
@@ -241,6 +260,9 @@ impl Running {
         }
         let _ = self.sched_task.await;
         let _ = tokio::time::timeout(Duration::from_secs(1), self.sender_task).await;
+        if let Some(c) = self.channels.take() {
+            c.stop().await;
+        }
         self.service.finish().await;
         tracing::info!("renewd stopped");
     }

@@ -67,6 +67,8 @@ pub fn open_ledger(config: &Config) -> anyhow::Result<Arc<dyn Ledger>> {
     ledger
         .adopt_legacy(&pairs)
         .context("while re-keying old ledger rows by SIM")?;
+    // Messages this process queues reach the [[notify]] channels, in their languages.
+    ledger.set_routes(crate::notify::channels::run::routes(config));
     Ok(Arc::new(ledger))
 }
 

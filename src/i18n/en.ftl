@@ -81,3 +81,12 @@ test-at = Sent at
 kind-receipt = Receipt
 kind-failure = Failure
 kind-warning = Warning
+
+## Warning: a channel refuses every message and is paused
+paused-subject = renewd: { $channel } is paused, messages are waiting
+paused-intro = { $channel } refused a message in a way that stops every message, so renewd paused it.
+paused-channel = Channel
+paused-reason = It said
+paused-fix = To fix
+paused-since = Paused since
+paused-outro = Nothing is lost: its messages stay queued and go out once it works again (renewd tries again with growing pauses, and at once after a reload). Check it with: renewd test-notify { $channel }

@@ -81,3 +81,12 @@ test-at = 发送时间
 kind-receipt = 收据
 kind-failure = 失败
 kind-warning = 警告
+
+## 警告：某个渠道拒绝所有消息，已暂停
+paused-subject = renewd：{ $channel } 已暂停，有消息在等待
+paused-intro = { $channel } 拒绝了一条消息，且该错误会阻止所有消息，因此 renewd 暂停了它。
+paused-channel = 渠道
+paused-reason = 对方回复
+paused-fix = 解决方法
+paused-since = 暂停开始于
+paused-outro = 不会丢失任何消息：它们会留在队列中，渠道恢复后再发送（renewd 会以逐渐加长的间隔重试，重新加载配置后立即重试）。检查命令：renewd test-notify { $channel }

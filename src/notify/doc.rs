@@ -18,6 +18,8 @@ use crate::money::{DataSize, Money};
 pub enum Text {
     Msg(&'static str, Vec<(&'static str, Val)>),
     Raw(String),
+    /// A value on its own, e.g. a time in a row.
+    Value(Val),
 }
 
 /// A value inside a message, formatted for the language when rendered.
@@ -44,6 +46,7 @@ impl Text {
     pub fn render(&self, lang: Lang) -> String {
         match self {
             Text::Raw(s) => s.clone(),
+            Text::Value(v) => v.render(lang),
             Text::Msg(id, args) => {
                 let args: Vec<(&str, std::borrow::Cow<'_, str>)> = args
                     .iter()

@@ -16,8 +16,10 @@ use thiserror::Error;
 use crate::config::{Channel, ChannelKind, MessageKind, Secret};
 use crate::i18n::Lang;
 
+pub mod deliver;
 pub mod http;
 pub mod ntfy;
+pub mod run;
 pub mod telegram;
 pub mod webhook;
 
