@@ -13,6 +13,7 @@ mod once;
 mod resolve;
 mod run;
 mod status;
+mod test_notify;
 mod wiring;
 
 pub use wiring::init_logging;
@@ -51,6 +52,8 @@ pub enum Command {
     History(HistoryArgs),
     /// Send one test email through the configured transport.
     TestEmail,
+    /// Send one test message through a [[notify]] channel (by name), or through each.
+    TestNotify(ChannelArg),
     /// Settle a top-up whose outcome stayed unknown.
     Resolve(ResolveArgs),
     /// Buy a top-up for a line now, through the same caps and ledger (via the running daemon).
@@ -59,6 +62,12 @@ pub enum Command {
     Pause(LineArg),
     /// Check a paused line on its schedule again.
     Resume(LineArg),
+}
+
+#[derive(Debug, Args)]
+pub struct ChannelArg {
+    /// The channel's name (its `name`, or its type when there is one of that type).
+    pub channel: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -124,6 +133,7 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Status(args) => status::status(&cli.config, args.json),
         Command::History(args) => history::history(&cli.config, &args),
         Command::TestEmail => wiring::test_email(&cli.config).await,
+        Command::TestNotify(a) => test_notify::test_notify(&cli.config, a.channel.as_deref()).await,
         Command::Resolve(args) => resolve::resolve(&cli.config, &args),
         Command::Topup(a) => control::control(&cli.config, Request::Topup { line: a.line }).await,
         Command::Pause(a) => control::control(&cli.config, Request::Pause { line: a.line }).await,

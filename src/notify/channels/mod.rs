@@ -21,6 +21,7 @@ pub mod http;
 pub mod ntfy;
 pub mod run;
 pub mod telegram;
+pub mod test;
 pub mod webhook;
 
 /// What a channel sends: one event's message, already in the channel's language.
