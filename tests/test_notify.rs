@@ -97,3 +97,29 @@ async fn sends_in_the_channel_language_and_explains_failures() {
     assert_eq!(code, 1);
     assert!(err.contains("mom, ntfy"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_reads_channel_secrets_and_shows_who_hears_what() {
+    let env = Env::new("");
+    config(
+        &env,
+        "https://api.telegram.org",
+        "424242",
+        "https://ntfy.sh",
+        true,
+    );
+    let (code, out, err) = run(&env, &["check"]).await;
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("notify mom: telegram to chat 424242, in zh-CN, for every line, sends receipt, failure, warning"), "{out}");
+    assert!(
+        out.contains("notify ntfy: ntfy to https://ntfy.sh/renewd-mom, in en"),
+        "{out}"
+    );
+    std::fs::remove_file(env.dir.path().join("tg")).unwrap();
+    let (code, _, err) = run(&env, &["check"]).await;
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("notify[0].bot_token: cannot read secret file"),
+        "{err}"
+    );
+}

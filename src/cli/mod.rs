@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::control::Request;
 
 mod check;
+mod check_notify;
 mod control;
 mod history;
 mod once;
