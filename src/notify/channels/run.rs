@@ -179,6 +179,20 @@ fn refused_at_build(
     })
 }
 
+/// One delivery round of every channel, for commands that queue messages and exit
+/// (`once`, `topup` without a daemon): what is not sent now waits for the daemon.
+pub async fn deliver_once(
+    config: &Config,
+    ledger: &dyn Ledger,
+) -> Result<(), crate::ledger::LedgerError> {
+    for c in &config.notify.channels {
+        let mut sender = None;
+        let report = round(c, &mut sender, ledger, config.daemon.timezone).await?;
+        tracing::info!(channel = %c.name, "channel outbox: {report:?}");
+    }
+    Ok(())
+}
+
 /// How long until the channel's next message is due (at most `IDLE`).
 fn until_next(ledger: &dyn Ledger, channel: &str) -> Duration {
     match ledger.channel_next_due(channel) {
