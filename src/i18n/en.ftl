@@ -43,6 +43,7 @@ failed-said = Provider said
 failed-said-code = { $text } (code { $code })
 failed-will = renewd will
 failed-you-can = You can
+failed-next-at = { $what } ({ $when })
 
 ## Warning: outcome unknown
 unknown-subject = renewd: top-up outcome UNKNOWN for { $line } (needs you)
@@ -90,3 +91,20 @@ paused-reason = It said
 paused-fix = To fix
 paused-since = Paused since
 paused-outro = Nothing is lost: its messages stay queued and go out once it works again (renewd tries again with growing pauses, and at once after a reload). Check it with: renewd test-notify { $channel }
+
+## Warnings about a line that renewd cannot act on
+row-carrier-says = Carrier says
+row-carrier-reports = Carrier reports now
+row-carrier-said = Carrier said
+cannotact-subject = renewd: cannot act on { $line }
+cannotact-intro = renewd cannot tell whether this line needs a top-up, so it buys nothing.
+cannotact-outro = Set plan_days or renews_on on the line, or read its status through another carrier with status_from.
+dead-subject = renewd: { $line } can no longer be topped up
+dead-intro = The carrier reports this SIM as gone; renewd buys nothing for it.
+dead-outro = Replace the SIM/eSIM and update the config.
+stuck-subject = renewd: top-up did not show on { $line }
+stuck-intro = renewd bought a top-up for this line and the carrier confirmed it, but the carrier still reports the same low figure. Buying again would likely not help, so renewd waits.
+stuck-outro = Check the line with the carrier (the top-up may have gone to another product or number). renewd buys again once a reading shows the top-up.
+nooffer-subject = renewd: cannot top up { $line }
+nooffer-intro = The line needs a top-up, but the carrier would not sell the configured one. Nothing was bought.
+nooffer-outro = Check the line's topup_amount / topup_package against what the carrier offers, and the provider account.

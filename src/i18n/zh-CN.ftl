@@ -43,6 +43,7 @@ failed-said = 服务商回复
 failed-said-code = { $text }（代码 { $code }）
 failed-will = renewd 将
 failed-you-can = 您可以
+failed-next-at = { $what }（{ $when }）
 
 ## 警告：结果未知
 unknown-subject = renewd：{ $line } 的充值结果未知（需要您处理）
@@ -90,3 +91,20 @@ paused-reason = 对方回复
 paused-fix = 解决方法
 paused-since = 暂停开始于
 paused-outro = 不会丢失任何消息：它们会留在队列中，渠道恢复后再发送（renewd 会以逐渐加长的间隔重试，重新加载配置后立即重试）。检查命令：renewd test-notify { $channel }
+
+## 关于 renewd 无法处理的线路的警告
+row-carrier-says = 运营商说明
+row-carrier-reports = 运营商当前报告
+row-carrier-said = 运营商回复
+cannotact-subject = renewd：无法处理 { $line }
+cannotact-intro = renewd 无法判断这条线路是否需要充值，因此不会购买任何东西。
+cannotact-outro = 请为该线路设置 plan_days 或 renews_on，或通过 status_from 经由其他运营商读取其状态。
+dead-subject = renewd：{ $line } 已无法充值
+dead-intro = 运营商报告此 SIM 卡已失效；renewd 不会为它购买任何东西。
+dead-outro = 请更换 SIM/eSIM 并更新配置。
+stuck-subject = renewd：{ $line } 的充值未到账
+stuck-intro = renewd 为这条线路购买了充值且运营商已确认，但运营商报告的数值仍然偏低。再次购买可能无济于事，因此 renewd 会等待。
+stuck-outro = 请向运营商核实该线路（充值可能进入了其他产品或号码）。一旦读数显示充值到账，renewd 会恢复购买。
+nooffer-subject = renewd：无法为 { $line } 充值
+nooffer-intro = 该线路需要充值，但运营商不出售所配置的套餐。未购买任何东西。
+nooffer-outro = 请将线路的 topup_amount / topup_package 与运营商提供的内容核对，并检查服务商账户。
