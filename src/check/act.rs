@@ -241,7 +241,7 @@ fn no_offer(
         .with_timezone(&ctx.config.daemon.timezone)
         .format("%Y-%m-%d");
     let rows = vec![
-        (Text::id("cap-why"), Text::raw(trigger)),
+        (Text::id("cap-why"), compose::trigger(trigger)),
         (Text::id("row-carrier-said"), Text::raw(e.to_string())),
     ];
     let draft = compose::warning(

@@ -108,3 +108,15 @@ stuck-outro = Check the line with the carrier (the top-up may have gone to anoth
 nooffer-subject = renewd: cannot top up { $line }
 nooffer-intro = The line needs a top-up, but the carrier would not sell the configured one. Nothing was bought.
 nooffer-outro = Check the line's topup_amount / topup_package against what the carrier offers, and the provider account.
+
+## Triggers and what happens after a failure
+trigger-balance = balance { $now } < { $limit }
+trigger-data = data { $now } < { $limit }
+trigger-expired = the plan has expired
+note-next-pause = renewd tries again after a pause if the line still needs a top-up
+note-may-buy-again = renewd may buy again after a pause if the line still needs it
+note-replace-sim = Replace the SIM or eSIM and update the line in the config.
+note-fix-carrier = Fix the carrier's settings (credentials, base_url, account), then reload renewd.
+note-read-provider = Read what the provider said: usually the provider account needs funds or the line's top-up choice is not offered.
+note-nothing-unless = Nothing, unless it keeps failing: then check the provider's status page.
+note-nothing-charged = Nothing: nothing was charged.

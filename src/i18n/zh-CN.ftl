@@ -108,3 +108,15 @@ stuck-outro = 请向运营商核实该线路（充值可能进入了其他产品
 nooffer-subject = renewd：无法为 { $line } 充值
 nooffer-intro = 该线路需要充值，但运营商不出售所配置的套餐。未购买任何东西。
 nooffer-outro = 请将线路的 topup_amount / topup_package 与运营商提供的内容核对，并检查服务商账户。
+
+## 触发原因与失败后的处理
+trigger-balance = 余额 { $now }，低于 { $limit }
+trigger-data = 流量 { $now }，低于 { $limit }
+trigger-expired = 套餐已过期
+note-next-pause = 如果线路仍需充值，renewd 会在暂停后重试
+note-may-buy-again = 如果线路仍需充值，renewd 可能会在暂停后再次购买
+note-replace-sim = 请更换 SIM 或 eSIM，并在配置中更新该线路。
+note-fix-carrier = 请修正运营商设置（凭据、base_url、账户），然后重新加载 renewd。
+note-read-provider = 请阅读服务商的回复：通常是服务商账户需要充值，或该线路的充值选项不可用。
+note-nothing-unless = 无需处理，除非持续失败：届时请查看服务商的状态页面。
+note-nothing-charged = 无需处理：未扣任何费用。

@@ -99,6 +99,34 @@ fn after_rows(after: Option<&Observation>, tz: Tz) -> Vec<(Text, Text)> {
     rows
 }
 
+/// A trigger as policy wrote it, in the reader's language where its form is known
+/// ("balance 3.12 USD < 5.00 USD", "data 312 MB < 500 MB", "the plan has expired").
+pub fn trigger(s: &str) -> Text {
+    let pair = |prefix: &str| {
+        s.strip_prefix(prefix)
+            .and_then(|rest| rest.split_once(" < "))
+            .map(|(a, b)| (a.trim().to_string(), b.trim().to_string()))
+    };
+    if let Some((now, limit)) = pair("balance ")
+        && let (Ok(n), Ok(l)) = (now.parse::<Money>(), limit.parse::<Money>())
+    {
+        return msg(
+            "trigger-balance",
+            vec![("now", n.into()), ("limit", l.into())],
+        );
+    }
+    if let Some((now, limit)) = pair("data ") {
+        return msg(
+            "trigger-data",
+            vec![("now", now.into()), ("limit", limit.into())],
+        );
+    }
+    if s == "the plan has expired" {
+        return Text::id("trigger-expired");
+    }
+    Text::raw(s)
+}
+
 /// What was bought: the package's name, else the amount.
 fn bought(t: &TopUp) -> Val {
     match &t.package {
@@ -128,7 +156,7 @@ pub fn receipt(
         (Text::id("row-carrier"), Text::raw(&t.carrier)),
         (Text::id("row-bought"), Text::Value(bought(t))),
         (Text::id("row-amount"), Text::Value(t.amount.into())),
-        (Text::id("row-why"), Text::raw(&t.trigger)),
+        (Text::id("row-why"), trigger(&t.trigger)),
         (
             Text::id("row-when"),
             when(t.settled_at.unwrap_or(t.created_at), tz),
@@ -158,12 +186,12 @@ pub struct FailureNote {
     pub provider_text: String,
     /// The provider's own error code, when it gave one.
     pub provider_code: Option<String>,
-    /// What renewd does next, e.g. "tries again at the next check".
-    pub next: String,
+    /// What renewd does next (a catalogue message), e.g. "tries again after a pause".
+    pub next: Option<Text>,
     /// When renewd does it, if it is scheduled.
     pub next_at: Option<DateTime<Utc>>,
-    /// What the person can do, e.g. "add funds to the Reloadly wallet".
-    pub you_can: String,
+    /// What the person can do (a catalogue message), e.g. "add funds to the wallet".
+    pub you_can: Option<Text>,
 }
 
 /// A top-up the provider definitely refused, with its code and the next steps spelled out.
@@ -182,7 +210,7 @@ pub fn topup_failed_with(line: &Line, t: &TopUp, note: &FailureNote, tz: Tz) -> 
         line_row(line),
         (Text::id("row-carrier"), Text::raw(&t.carrier)),
         (Text::id("failed-tried"), Text::Value(bought(t))),
-        (Text::id("row-why"), Text::raw(&t.trigger)),
+        (Text::id("row-why"), trigger(&t.trigger)),
         (Text::id("failed-said"), said),
         (
             Text::id("row-when"),
@@ -190,21 +218,18 @@ pub fn topup_failed_with(line: &Line, t: &TopUp, note: &FailureNote, tz: Tz) -> 
         ),
         (Text::id("row-ledger-id"), Text::raw(t.id.to_string())),
     ];
-    if !note.next.is_empty() {
+    if let Some(next) = &note.next {
         let next = match note.next_at {
             Some(at) => msg(
                 "failed-next-at",
-                vec![
-                    ("what", note.next.as_str().into()),
-                    ("when", Val::Time(at, tz)),
-                ],
+                vec![("what", next.clone().into()), ("when", Val::Time(at, tz))],
             ),
-            None => Text::raw(&note.next),
+            None => next.clone(),
         };
         rows.push((Text::id("failed-will"), next));
     }
-    if !note.you_can.is_empty() {
-        rows.push((Text::id("failed-you-can"), Text::raw(&note.you_can)));
+    if let Some(you_can) = &note.you_can {
+        rows.push((Text::id("failed-you-can"), you_can.clone()));
     }
     let doc = Doc {
         subject: of_line("failed-subject", line),

@@ -111,9 +111,9 @@ fn failure_and_warning_in_each_language() {
     let note = FailureNote {
         provider_text: "Insufficient wallet balance".into(),
         provider_code: Some("INSUFFICIENT_BALANCE".into()),
-        next: "tries again at the next check".into(),
+        next: Some(Text::id("note-next-pause")),
         next_at: Some(Utc.with_ymd_and_hms(2026, 12, 1, 1, 5, 0).unwrap()),
-        you_can: "add funds to the Reloadly wallet".into(),
+        you_can: Some(Text::id("note-read-provider")),
     };
     let tz = chrono_tz::America::New_York;
     check("failure", &topup_failed_with(&line(), &top_up(), &note, tz));
@@ -127,4 +127,39 @@ fn failure_and_warning_in_each_language() {
         "cap-warning",
         &cap_blocked(&line(), &hit, (2026, 11), "balance 3.12 USD < 5.00 USD"),
     );
+}
+
+#[test]
+fn known_triggers_read_in_each_language_others_stay_as_written() {
+    let table = [
+        (
+            "balance 3.12 USD < 5.00 USD",
+            Lang::ZhCn,
+            "余额 3.12 美元，低于 5.00 美元",
+        ),
+        (
+            "balance 3.12 USD < 5.00 USD",
+            Lang::En,
+            "balance 3.12 USD < 5.00 USD",
+        ),
+        (
+            "data 312 MB < 500 MB",
+            Lang::ZhCn,
+            "流量 312 MB，低于 500 MB",
+        ),
+        ("the plan has expired", Lang::ZhCn, "套餐已过期"),
+        (
+            "forecast runs out in 12h (within 2d)",
+            Lang::ZhCn,
+            "forecast runs out in 12h (within 2d)",
+        ),
+        (
+            "balance oops < 5.00 USD",
+            Lang::ZhCn,
+            "balance oops < 5.00 USD",
+        ),
+    ];
+    for (written, lang, want) in table {
+        assert_eq!(trigger(written).render(lang), want, "{written}");
+    }
 }

@@ -47,7 +47,7 @@ pub fn cap_blocked(line: &Line, hit: &CapHit, month: (i32, u32), trigger: &str) 
     };
     let rows = vec![
         line_row(line),
-        (Text::id("cap-why"), Text::raw(trigger)),
+        (Text::id("cap-why"), super::trigger(trigger)),
         (Text::id("cap-would-buy"), Text::Value(hit.amount.into())),
         (
             msg("cap-spent", vec![("scope", scope())]),
@@ -116,7 +116,7 @@ pub fn check_failing(line: &Line, since: DateTime<Utc>, error: &str, tz: Tz) -> 
 pub fn dry_run(line: &Line, trigger: &str, would_buy: &str, now: DateTime<Utc>, tz: Tz) -> Draft {
     let rows = vec![
         line_row(line),
-        (Text::id("row-why"), Text::raw(trigger)),
+        (Text::id("row-why"), super::trigger(trigger)),
         (Text::id("cap-would-buy"), Text::raw(would_buy)),
         (Text::id("dryrun-decided"), when(now, tz)),
     ];
