@@ -88,7 +88,9 @@ pub fn build_carriers(config: &Config) -> anyhow::Result<Carriers> {
 pub fn notifier(config: &Config) -> anyhow::Result<Arc<dyn Notifier>> {
     if let Some(email) = &config.email {
         return Ok(Arc::new(
-            SmtpNotifier::new(email).context("while setting up email")?,
+            SmtpNotifier::new(email)
+                .context("while setting up email")?
+                .with_line_recipients(config.notify.email_to.clone()),
         ));
     }
     let dir = config.daemon.state_dir.join("outbox");

@@ -28,6 +28,30 @@ pub struct Notify {
     pub email_to: BTreeMap<String, Vec<String>>,
 }
 
+impl Notify {
+    /// Who receives an email about `line`: `to` (from `[email]`) and the line's own
+    /// `email_to`, each address once, in that order.
+    pub fn email_recipients(&self, to: &[String], line: Option<&str>) -> Vec<String> {
+        email_recipients(to, &self.email_to, line)
+    }
+}
+
+/// `to` and `extra[line]`, each address once (case-insensitively), in that order.
+pub fn email_recipients(
+    to: &[String],
+    extra: &BTreeMap<String, Vec<String>>,
+    line: Option<&str>,
+) -> Vec<String> {
+    let more = line.and_then(|l| extra.get(l)).into_iter().flatten();
+    let mut out: Vec<String> = Vec::new();
+    for a in to.iter().chain(more) {
+        if !out.iter().any(|o| o.eq_ignore_ascii_case(a)) {
+            out.push(a.clone());
+        }
+    }
+    out
+}
+
 /// One `[[notify]]` channel, checked.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Channel {

@@ -248,6 +248,24 @@ fn email_to_and_email_language() {
     let c = check(&format!("{text}{email}")).expect("valid");
     assert_eq!(c.notify.email_to["mom"], ["kid@example.com"]);
     assert!(!c.notify.email_to.contains_key("dad"));
+    let to = ["me@example.com".to_string(), "KID@example.com".to_string()];
+    assert_eq!(
+        c.notify.email_recipients(&to, Some("mom")),
+        to,
+        "no address twice"
+    );
+    assert_eq!(
+        c.notify.email_recipients(&to[..1], Some("mom")),
+        ["me@example.com", "kid@example.com"]
+    );
+    assert_eq!(
+        c.notify.email_recipients(&to[..1], Some("dad")),
+        ["me@example.com"]
+    );
+    assert_eq!(
+        c.notify.email_recipients(&to[..1], None),
+        ["me@example.com"]
+    );
     assert_eq!(c.email.unwrap().language, Lang::ZhCn);
     assert_eq!(c.daemon.language, Lang::En);
     let bad = BASE.replacen(

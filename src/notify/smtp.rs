@@ -26,6 +26,8 @@ pub struct SmtpNotifier {
     from: String,
     /// `To:` of every message.
     to: Vec<String>,
+    /// Extra recipients of a line's messages (`email_to` of `[[lines]]`), by line id.
+    line_to: std::collections::BTreeMap<String, Vec<String>>,
     /// The kinds the person asked for; other kinds are skipped (and count as delivered).
     send: Vec<MessageKind>,
 }
@@ -91,6 +93,15 @@ pub fn parse_url(smtp_url: &str) -> Result<UrlInfo, String> {
 
 impl SmtpNotifier {
     /// Builds the transport from `[email]`, reading the password now.
+    /// Adds each line's own recipients (`email_to`) to that line's messages.
+    pub fn with_line_recipients(
+        mut self,
+        line_to: std::collections::BTreeMap<String, Vec<String>>,
+    ) -> Self {
+        self.line_to = line_to;
+        self
+    }
+
     pub fn new(email: &Email) -> Result<Self, NotifyError> {
         Self::build(email, None)
     }
@@ -128,13 +139,19 @@ impl SmtpNotifier {
             transport: builder.build(),
             from: email.from.clone(),
             to: email.to.clone(),
+            line_to: Default::default(),
             send: email.send.clone(),
         })
     }
 
     /// Sends one message now; the failure keeps what the server said.
     pub async fn send(&self, message: &OutboxMessage) -> Result<(), SmtpFailure> {
-        let email = to_email(message, &self.from, &self.to).map_err(SmtpFailure::from_notify)?;
+        let to = crate::config::notify::email_recipients(
+            &self.to,
+            &self.line_to,
+            message.draft.line_id.as_deref(),
+        );
+        let email = to_email(message, &self.from, &to).map_err(SmtpFailure::from_notify)?;
         self.transport
             .send(email)
             .await
