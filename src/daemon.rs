@@ -41,8 +41,8 @@ pub struct Deps {
 
 /// Messages from the outside while running.
 pub enum Control {
-    /// A new valid config with its freshly built carriers (SIGHUP).
-    Reload(Box<Config>, Carriers),
+    /// A new valid config with its freshly built carriers and mail sender (SIGHUP).
+    Reload(Box<Config>, Carriers, Arc<dyn Notifier>),
 }
 
 /// Runs until `shutdown` completes, then lets in-flight checks finish (up to `STOP_GRACE`).
@@ -58,7 +58,10 @@ pub async fn run(
         tokio::select! {
             () = &mut shutdown => break,
             Some(fire) = daemon.fires.recv() => daemon.spawn_check(fire),
-            Some(Control::Reload(config, carriers)) = control.recv() => daemon.reload(*config, carriers)?,
+            Some(Control::Reload(config, carriers, notifier)) = control.recv() => {
+                daemon.notifier.send_replace(notifier);
+                daemon.reload(*config, carriers)?;
+            }
             Some(_) = daemon.tasks.join_next() => {}
         }
     }
@@ -79,6 +82,8 @@ struct Running {
     service: Service,
     /// Wakes the outbox sender when a check may have queued a message.
     wake: Arc<Notify>,
+    /// The sender's mail transport, replaced on reload (a new password takes effect).
+    notifier: watch::Sender<Arc<dyn Notifier>>,
     sender_task: JoinHandle<()>,
     /// One sender per `[[notify]]` channel; replaced on reload.
     channels: Option<ChannelTasks>,
@@ -93,6 +98,8 @@ struct Running {
     orphans_at: Option<tokio::time::Instant>,
     /// Hands the current `ctx` to the control socket (replaced on reload).
     ctx_tx: watch::Sender<Ctx>,
+    /// The month whose previous month's digest was last queued.
+    digest_month: Option<(i32, u32)>,
 }
 
 impl Running {
@@ -135,9 +142,10 @@ impl Running {
             let _ = stop_tx.send(true);
         })?;
         let wake = Arc::new(Notify::new());
+        let (notifier, notifier_rx) = watch::channel(deps.notifier.clone());
         let sender_task = tokio::spawn(sender::run_sender(
             ledger.clone(),
-            deps.notifier.clone(),
+            notifier_rx,
             wake.clone(),
             stopped(),
         ));
@@ -158,6 +166,7 @@ impl Running {
             sched_task,
             service,
             wake,
+            notifier,
             sender_task,
             channels: Some(channels),
             channel_wake,
@@ -165,6 +174,7 @@ impl Running {
             stop_tx,
             orphans_at: None,
             ctx_tx,
+            digest_month: None,
         })
     }
 
@@ -179,11 +189,17 @@ impl Running {
         );
         let channel_wake = self.channel_wake.clone();
         let orphans = self.orphans_due();
+        let digest = self.digest_due();
         self.tasks.spawn(async move {
             if let Some(line) = lines.get(&*fire.line) {
                 let _permit = sem.acquire_owned().await;
                 if orphans && let Err(e) = check::reconcile_unconfigured(&ctx).await {
                     tracing::error!("reconciling top-ups of lines no longer configured: {e}");
+                }
+                if digest
+                    && let Err(e) = check::digest::queue_last_month(&ctx, chrono::Utc::now()).await
+                {
+                    tracing::error!("composing the monthly digest: {e}");
                 }
                 match check::check_line(&ctx, line).await {
                     Ok(report) => metrics.check_finished(report.decision.as_str()),
@@ -206,6 +222,18 @@ impl Running {
         let due = self.orphans_at.is_none_or(|at| now >= at);
         if due {
             self.orphans_at = Some(now + ORPHAN_SWEEP);
+        }
+        due
+    }
+
+    /// Whether a check should also queue last month's digest: once per month the daemon
+    /// sees (the message key keeps it once across restarts), when a delivery asks for it.
+    fn digest_due(&mut self) -> bool {
+        let month =
+            crate::policy::month_of(chrono::Utc::now(), self.ctx.config.daemon.timezone).label;
+        let due = check::digest::wanted(&self.ctx) && self.digest_month != Some(month);
+        if due {
+            self.digest_month = Some(month);
         }
         due
     }

@@ -161,6 +161,17 @@ pub struct TopUp {
     pub shown_at: Option<DateTime<Utc>>,
 }
 
+/// A package or amount as the carrier lists it, for the monthly digest's comparison.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listed {
+    pub label: String,
+    pub price: Money,
+    /// Data it adds, when it is a data package.
+    pub data: Option<DataSize>,
+    /// Days it lasts, when it says.
+    pub days: Option<u32>,
+}
+
 /// The top-up a policy asks for, resolved by the carrier to something with a price.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Offer {

@@ -271,3 +271,44 @@ fn unknown_placeholders_are_config_errors() {
         .to_string();
     assert!(err.contains("{numbr} is not a placeholder"), "{err}");
 }
+
+/// Reads the pid a script wrote into `file` under the rig's temp dir.
+fn pid_in(r: &Rig, file: &str) -> u32 {
+    std::fs::read_to_string(r.dir.path().join(file))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_child_holding_stdout_after_the_program_exits_is_cut_at_the_limit_and_killed() {
+    let r = rig(r#"status = ["{scripts}fork_exit.sh", "{dir}/status.pid"]
+topup = ["{scripts}fork_exit.sh", "{dir}/topup.pid"]"#);
+    let started = Instant::now();
+    let err = r.carrier.status(&r.line).await.unwrap_err();
+    let took = started.elapsed();
+    assert!(matches!(err, CarrierError::NoAnswer { .. }), "{err:?}");
+    // The limit is 1 s; before, the read went on for the 2 s pipe grace past the exit.
+    assert!(took < Duration::from_millis(1700), "took {took:?}");
+    let pid = pid_in(&r, "status.pid");
+    assert!(
+        gone(pid, Duration::from_secs(3)).await,
+        "the child {pid} holding stdout was killed with the group"
+    );
+    let err = r.carrier.top_up(&r.line, &order("c-3")).await.unwrap_err();
+    assert!(err.outcome_unknown(), "{err}");
+}
+
+#[tokio::test]
+async fn a_child_out_of_the_group_holding_stdout_does_not_hold_the_call() {
+    let r = rig(r#"status = ["{scripts}escape_hang.sh", "{dir}/status.pid"]"#);
+    let started = Instant::now();
+    let err = r.carrier.status(&r.line).await.unwrap_err();
+    let took = started.elapsed();
+    let pid = pid_in(&r, "status.pid");
+    // SAFETY: kill(2) on the test's own stray child; no memory is touched.
+    unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+    assert!(matches!(err, CarrierError::NoAnswer { .. }), "{err:?}");
+    assert!(took < Duration::from_secs(3), "took {took:?}");
+}

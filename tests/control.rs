@@ -94,3 +94,45 @@ fn with_a_daemon_the_commands_go_through_its_control_socket() {
         "the daemon bought nothing on its own"
     );
 }
+
+/// `status LINE`, `--carrier`, `--attention` and `--limit` pick the lines shown.
+#[test]
+fn status_filters_pick_lines() {
+    let env = Env::new(&format!(
+        "{FULL}\n[carriers.other]\ntype = \"simulated\"\n\
+         [[lines]]\nid = \"tablet\"\ncarrier = \"other\"\nnumber = \"+15550000002\"\n\
+         [lines.policy]\nbalance_below = \"5.00 USD\"\ntopup_amount = \"10.00 USD\"\n"
+    ));
+    env.renewd(&["pause", "tablet"]);
+    let ids = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["status", "--json"];
+        all.extend_from_slice(args);
+        let out = env.renewd(&all);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        doc["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(ids(&[]), ["phone", "tablet"]);
+    assert_eq!(ids(&["tablet"]), ["tablet"]);
+    assert_eq!(ids(&["--carrier", "sim"]), ["phone"]);
+    assert_eq!(
+        ids(&["--attention"]),
+        ["tablet"],
+        "a paused line needs attention"
+    );
+    assert_eq!(ids(&["--limit", "1"]), ["tablet"], "attention first");
+    let out = env.renewd(&["status", "nope"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = env.renewd(&["status"]);
+    let text = stdout(&text);
+    assert!(
+        text.contains("NEEDS ATTENTION") && text.contains("paused"),
+        "{text}"
+    );
+    assert!(!text.contains('\x1b'), "no colour when piped");
+}

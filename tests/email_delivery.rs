@@ -17,7 +17,19 @@ use renewd::notify::{DeliveryReport, Notifier, SmtpNotifier, deliver_due, messag
 use smtp::{Options, SmtpServer, Tls};
 
 fn report(sent: usize, retry: usize, dead: usize) -> DeliveryReport {
-    DeliveryReport { sent, retry, dead }
+    DeliveryReport {
+        sent,
+        retry,
+        dead,
+        paused: None,
+    }
+}
+
+/// The Message-ID the ledger's messages get for `key` from `renewd@example.com`.
+fn mid(ledger: &SqliteLedger, key: &str) -> String {
+    let install = ledger.unsent_messages().unwrap()[0].install_id.clone();
+    assert_eq!(install.len(), 24, "install id {install:?}");
+    message_id(&install, key, "renewd@example.com")
 }
 
 fn notifier(server: &SmtpServer, dir: &std::path::Path, password: Option<&str>) -> SmtpNotifier {
@@ -67,6 +79,8 @@ async fn receipt_arrives_over_starttls_with_auth_and_the_password_is_never_logge
     });
     let ledger = SqliteLedger::open_in_memory().unwrap();
     ledger.enqueue(&receipt(42), at()).unwrap();
+    let want_id = mid(&ledger, "receipt:42");
+    assert!(want_id.ends_with("@example.com>"), "{want_id}");
 
     let r = deliver_due(
         &ledger,
@@ -83,10 +97,7 @@ async fn receipt_arrives_over_starttls_with_auth_and_the_password_is_never_logge
         h.get_first_value("Subject").unwrap(),
         "renewd: topped up Mom's <Phone> & SIM with 25.00 USD"
     );
-    assert_eq!(
-        h.get_first_value("Message-ID").unwrap(),
-        message_id("receipt:42")
-    );
+    assert_eq!(h.get_first_value("Message-ID").unwrap(), want_id);
     assert_eq!(
         h.get_first_value("To").unwrap(),
         "me@example.com, partner@example.com"
@@ -131,34 +142,29 @@ async fn queued_while_the_server_is_down_then_delivered_once() {
     let ledger = SqliteLedger::open_in_memory().unwrap();
     ledger.enqueue(&receipt(7), at()).unwrap();
 
-    assert_eq!(
-        deliver_due(&ledger, &n, at()).await.unwrap(),
-        report(0, 1, 0)
-    );
-    let m = &queued(&ledger)[0];
-    assert_eq!(
-        (m.attempts, m.next_attempt_at, m.sent_at),
-        (1, at() + Duration::minutes(1), None)
-    );
+    let r = deliver_due(&ledger, &n, at()).await.unwrap();
     assert!(
-        m.last_error.as_deref().unwrap().contains("refused"),
-        "{:?}",
-        m.last_error
+        r.paused.as_deref().is_some_and(|p| p.contains("refused")),
+        "{r:?}"
     );
+    assert_eq!((r.sent, r.retry, r.dead), (0, 0, 0));
+    // A server-wide failure leaves the message as it was and pauses the outbox.
+    let m = &queued(&ledger)[0];
+    assert_eq!((m.attempts, m.next_attempt_at, m.dead), (0, at(), false));
+    let pause = ledger.outbox_pause().unwrap().expect("paused");
+    assert!(pause.reason.contains("refused"), "{pause:?}");
 
     server.restart();
-    // Not due yet: the backoff is respected even though the server is back.
-    assert_eq!(
-        deliver_due(&ledger, &n, at() + Duration::seconds(30))
-            .await
-            .unwrap(),
-        report(0, 0, 0)
-    );
     assert_eq!(
         deliver_due(&ledger, &n, at() + Duration::seconds(61))
             .await
             .unwrap(),
         report(1, 0, 0)
+    );
+    assert_eq!(
+        ledger.outbox_pause().unwrap(),
+        None,
+        "delivery lifts the pause"
     );
     assert_eq!(
         deliver_due(&ledger, &n, at() + Duration::hours(5))
@@ -243,7 +249,7 @@ async fn a_550_is_given_up_on_after_the_first_attempt() {
 }
 
 #[tokio::test]
-async fn a_refused_login_is_permanent_and_the_password_stays_out_of_the_log() {
+async fn a_refused_login_pauses_the_outbox_and_the_password_stays_out_of_the_log() {
     let (logs, _guard) = Logs::capture();
     let dir = tempfile::tempdir().unwrap();
     let server = SmtpServer::start(Options {
@@ -254,20 +260,45 @@ async fn a_refused_login_is_permanent_and_the_password_stays_out_of_the_log() {
     let wrong = "wr0ng-Pa55word-abc";
     let ledger = SqliteLedger::open_in_memory().unwrap();
     ledger.enqueue(&receipt(10), at()).unwrap();
+    ledger.enqueue(&receipt(11), at()).unwrap();
 
-    let r = deliver_due(&ledger, &notifier(&server, dir.path(), Some(wrong)), at())
+    let bad = notifier(&server, dir.path(), Some(wrong));
+    for later in [0, 5, 60] {
+        let r = deliver_due(&ledger, &bad, at() + Duration::minutes(later))
+            .await
+            .unwrap();
+        assert_eq!((r.sent, r.retry, r.dead), (0, 0, 0), "{r:?}");
+        assert!(
+            r.paused.as_deref().is_some_and(|p| p.contains("535")),
+            "{r:?}"
+        );
+    }
+    assert_eq!(
+        sent_queued_dead(&ledger),
+        (0, 2, 0),
+        "a bad password kills nothing"
+    );
+    let pause = ledger.outbox_pause().unwrap().expect("paused");
+    assert!(
+        pause.reason.contains("535") && !pause.reason.contains(wrong),
+        "{pause:?}"
+    );
+    assert_eq!(pause.since, at(), "the pause keeps its first time");
+    let log = logs.text();
+    assert_eq!(
+        log.matches("email delivery paused").count(),
+        1,
+        "alarm once:\n{log}"
+    );
+    assert!(!log.contains(wrong), "password in the log:\n{log}");
+
+    let good = notifier(&server, dir.path(), Some(smtp::PASSWORD));
+    let r = deliver_due(&ledger, &good, at() + Duration::minutes(61))
         .await
         .unwrap();
-    assert_eq!(r, report(0, 0, 1));
-    let err = ledger.dead_messages().unwrap()[0]
-        .last_error
-        .clone()
-        .unwrap();
-    assert!(err.contains("535"), "{err}");
-    assert!(!err.contains(wrong));
-    let log = logs.text();
-    assert!(log.contains("535"), "{log}");
-    assert!(!log.contains(wrong), "password in the log:\n{log}");
+    assert_eq!(r, report(2, 0, 0));
+    assert_eq!(ledger.outbox_pause().unwrap(), None);
+    assert_eq!(server.wait_for(2, ARRIVES).await.len(), 2);
 }
 
 #[tokio::test]
@@ -304,10 +335,8 @@ async fn the_sender_task_delivers_after_a_daemon_restart_and_on_wake_up() {
         let ledger = SqliteLedger::open(&state).unwrap();
         ledger.enqueue(&receipt(12), queued_at).unwrap();
         let first = notifier(&server, dir.path(), Some(smtp::PASSWORD));
-        assert_eq!(
-            deliver_due(&ledger, &first, queued_at).await.unwrap(),
-            report(0, 1, 0)
-        );
+        let r = deliver_due(&ledger, &first, queued_at).await.unwrap();
+        assert!(r.paused.is_some(), "{r:?}");
     }
 
     // The server is back; a new daemon opens the same state and starts its sender.
@@ -316,14 +345,18 @@ async fn the_sender_task_delivers_after_a_daemon_restart_and_on_wake_up() {
     let n: Arc<dyn Notifier> = Arc::new(notifier(&server, dir.path(), Some(smtp::PASSWORD)));
     let wake = Arc::new(tokio::sync::Notify::new());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let (_keep, n) = tokio::sync::watch::channel(n);
+    let first_id = mid(&ledger, "receipt:12");
     let task = tokio::spawn(run_sender(ledger.clone(), n, wake.clone(), stopped));
     let msgs = server.wait_for(1, ARRIVES).await;
-    assert!(String::from_utf8_lossy(&msgs[0]).contains(&message_id("receipt:12")));
+    assert!(String::from_utf8_lossy(&msgs[0]).contains(&first_id));
 
     ledger.enqueue(&receipt(13), chrono::Utc::now()).unwrap();
+    let second_id = mid(&ledger, "receipt:13");
+    assert_ne!(first_id, second_id);
     wake.notify_one();
     let msgs = server.wait_for(2, ARRIVES).await;
-    assert!(String::from_utf8_lossy(&msgs[1]).contains(&message_id("receipt:13")));
+    assert!(String::from_utf8_lossy(&msgs[1]).contains(&second_id));
 
     stop.send(()).unwrap();
     tokio::time::timeout(ARRIVES, task)

@@ -12,18 +12,20 @@ use chrono::{DateTime, Utc};
 use thiserror::Error;
 
 use crate::config::{Line, TopUpChoice};
-use crate::model::{Observation, Offer};
+use crate::model::{Listed, Observation, Offer};
 
 pub mod airalo;
 pub mod airtime;
 pub mod command;
 pub mod dingconnect;
+mod guard;
 pub mod http;
 pub mod onence;
 pub mod reloadly;
 pub mod simulated;
 mod spec;
 
+pub use guard::sane;
 pub use spec::CarrierSpec;
 
 /// What a carrier can report about a line; the policy only uses what is reported.
@@ -231,6 +233,12 @@ pub trait Carrier: Send + Sync {
         }
     }
 
+    /// The packages or amounts the carrier lists for this line, for the monthly digest's
+    /// "another package would have cost less". The default lists nothing.
+    async fn offers(&self, _line: &Line) -> Result<Vec<Listed>, CarrierError> {
+        Ok(Vec::new())
+    }
+
     /// Checks that buying `offer` would go through, without buying (`once --dry-run`):
     /// e.g. DingConnect's `ValidateOnly`, Reloadly's operator and account-balance checks.
     /// The default checks nothing.
@@ -259,14 +267,18 @@ pub fn build(
             CarrierSpec::Simulated(s) => Arc::new(simulated::Simulated::open(name, s, state_dir)?),
             CarrierSpec::Airalo(c) => Arc::new(airalo::Airalo::new(name, c)?),
             CarrierSpec::OneNce(c) => Arc::new(onence::OneNce::new(name, c)?),
-            CarrierSpec::Reloadly(c) => Arc::new(reloadly::Reloadly::new(name, c)?),
+            CarrierSpec::Reloadly(c) => Arc::new(reloadly::Reloadly::new(name, c, state_dir)?),
             CarrierSpec::Dingconnect(c) => Arc::new(dingconnect::Ding::new(name, c)?),
             CarrierSpec::Command(c) => Arc::new(command::CommandCarrier::new(name, c)?),
         };
-        out.insert(name.clone(), carrier);
+        out.insert(name.clone(), Arc::new(guard::Guarded(carrier)));
     }
     Ok(out)
 }
 
+#[cfg(test)]
+mod fuzz_tests;
+#[cfg(test)]
+mod outcome_tests;
 #[cfg(test)]
 mod tests;

@@ -16,7 +16,9 @@ use crate::model::{Observation, TopUp};
 use crate::policy::{self, Facts};
 
 mod act;
+pub mod digest;
 mod dry;
+mod known;
 mod observe;
 mod orphans;
 mod outcome;
@@ -149,14 +151,7 @@ async fn check(ctx: &Ctx, line: &Line, mode: Mode) -> Result<Report, CheckError>
         line: line.id.clone(),
         source,
     };
-    if let Some(since) = ctx.ledger.paused_since(&line.sim()).map_err(led)? {
-        let detail = format!(
-            "paused since {} by a person; `renewd resume {}` to check it again",
-            since.format("%Y-%m-%d %H:%M UTC"),
-            line.id
-        );
-        let r = report(line, Outcome::Paused, detail);
-        log(&r);
+    if let Some(r) = paused(ctx, line).map_err(led)? {
         return Ok(r);
     }
     reconcile::open_top_ups(ctx, line).await.map_err(led)?;
@@ -164,35 +159,17 @@ async fn check(ctx: &Ctx, line: &Line, mode: Mode) -> Result<Report, CheckError>
         Ok(obs) => obs,
         Err(report) => return Ok(report),
     };
-    let sim = line.sim();
-    let open = ctx
-        .ledger
-        .open_top_ups()
-        .map_err(led)?
-        .into_iter()
-        .find(|t| t.sim == sim);
-    let mut last_confirmed = ctx.ledger.last_confirmed(&sim).map_err(led)?;
-    if let Some(t) = last_confirmed.as_mut() {
-        outcome::note_shown(ctx, t, &observation).map_err(led)?;
-    }
-    let history = ctx.ledger.recent_observations(&sim, 50).map_err(led)?;
-    let day_ago = now - chrono::Duration::days(1);
-    let recent = ctx.ledger.history(Some(&sim), Some(day_ago)).map_err(led)?;
-    let last_failed = recent
-        .iter()
-        .rev()
-        .find(|t| t.state == crate::model::TopUpState::Failed);
+    let known = known::load(ctx, line, &observation, now).map_err(led)?;
     let status_carrier = carrier(ctx, line.status_carrier(), line)?;
-    let reports = status_carrier.reports();
     let facts = Facts {
         now,
         tz: ctx.config.daemon.timezone,
         observation: Some(&observation),
-        history: &history,
-        reports,
-        open: open.as_ref(),
-        last_confirmed: last_confirmed.as_ref(),
-        last_failed,
+        history: &known.history,
+        reports: status_carrier.reports(),
+        open: known.open.as_ref(),
+        last_confirmed: known.last_confirmed.as_ref(),
+        last_failed: known.last_failed.as_ref(),
         // A carrier that caches its readings (Airalo: 20 min) needs at least that long.
         settle: ctx.config.daemon.settle.max(status_carrier.min_settle()),
     };
@@ -205,7 +182,8 @@ async fn check(ctx: &Ctx, line: &Line, mode: Mode) -> Result<Report, CheckError>
         .map_err(led)?;
     // Waiting on a top-up whose outcome is unknown is not "fine": it may need a person.
     if report.decision == Outcome::Wait
-        && open
+        && known
+            .open
             .as_ref()
             .is_some_and(|t| t.state == crate::model::TopUpState::Unknown)
     {
@@ -213,6 +191,21 @@ async fn check(ctx: &Ctx, line: &Line, mode: Mode) -> Result<Report, CheckError>
     }
     log(&report);
     Ok(report)
+}
+
+/// A line a person paused is not checked: its report says since when.
+fn paused(ctx: &Ctx, line: &Line) -> Result<Option<Report>, LedgerError> {
+    let Some(since) = ctx.ledger.paused_since(&line.sim())? else {
+        return Ok(None);
+    };
+    let detail = format!(
+        "paused since {} by a person; `renewd resume {}` to check it again",
+        since.format("%Y-%m-%d %H:%M UTC"),
+        line.id
+    );
+    let r = report(line, Outcome::Paused, detail);
+    log(&r);
+    Ok(Some(r))
 }
 
 /// The adapter named `name`, for `line`.

@@ -11,6 +11,7 @@ mod check_notify;
 mod control;
 mod history;
 mod once;
+mod outbox;
 mod resolve;
 mod run;
 mod status;
@@ -48,7 +49,7 @@ pub enum Command {
     /// Check lines now, act on them like the daemon would, print each decision, exit.
     Once(OnceArgs),
     /// Per line: last reading, next check, open top-ups, month spend vs caps.
-    Status(JsonArg),
+    Status(StatusArgs),
     /// The top-up ledger.
     History(HistoryArgs),
     /// Send one test email through the configured transport.
@@ -63,6 +64,21 @@ pub enum Command {
     Pause(LineArg),
     /// Check a paused line on its schedule again.
     Resume(LineArg),
+    /// Email not sent yet (queued or given up on); send given-up ones again.
+    Outbox(OutboxArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct OutboxArgs {
+    /// Queue this given-up message again (its id as listed).
+    #[arg(long, value_name = "ID", conflicts_with = "retry_dead")]
+    pub retry: Option<i64>,
+    /// Queue every given-up message again.
+    #[arg(long)]
+    pub retry_dead: bool,
+    /// One JSON document on stdout.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -92,6 +108,25 @@ pub struct OnceArgs {
 
 #[derive(Debug, Args)]
 pub struct JsonArg {
+    /// One JSON document on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Only this line.
+    #[arg(value_name = "LINE")]
+    pub line: Option<String>,
+    /// Only lines bought through this carrier section.
+    #[arg(long, value_name = "NAME")]
+    pub carrier: Option<String>,
+    /// Only lines that need attention.
+    #[arg(long)]
+    pub attention: bool,
+    /// At most this many lines (those needing attention first).
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
     /// One JSON document on stdout.
     #[arg(long)]
     pub json: bool,
@@ -131,11 +166,12 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Run => run::run(&cli.config).await,
         Command::Check => check::check(&cli.config),
         Command::Once(args) => once::once(&cli.config, &args).await,
-        Command::Status(args) => status::status(&cli.config, args.json),
+        Command::Status(args) => status::status(&cli.config, &args),
         Command::History(args) => history::history(&cli.config, &args),
         Command::TestEmail => wiring::test_email(&cli.config).await,
         Command::TestNotify(a) => test_notify::test_notify(&cli.config, a.channel.as_deref()).await,
         Command::Resolve(args) => resolve::resolve(&cli.config, &args),
+        Command::Outbox(args) => outbox::outbox(&cli.config, &args),
         Command::Topup(a) => control::control(&cli.config, Request::Topup { line: a.line }).await,
         Command::Pause(a) => control::control(&cli.config, Request::Pause { line: a.line }).await,
         Command::Resume(a) => control::control(&cli.config, Request::Resume { line: a.line }).await,

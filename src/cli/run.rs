@@ -41,11 +41,16 @@ async fn reload_on_hup(path: PathBuf, control: mpsc::Sender<Control>) {
     while hup.recv().await.is_some() {
         tracing::info!("SIGHUP: reloading {}", path.display());
         crate::service::notify::reloading();
-        let loaded =
-            load_config(&path).and_then(|c| build_carriers(&c).map(|carriers| (c, carriers)));
+        let loaded = load_config(&path).and_then(|c| {
+            let carriers = build_carriers(&c)?;
+            let mail = notifier(&c)?;
+            Ok((c, carriers, mail))
+        });
         match loaded {
-            Ok((c, carriers)) => {
-                let _ = control.send(Control::Reload(Box::new(c), carriers)).await;
+            Ok((c, carriers, mail)) => {
+                let _ = control
+                    .send(Control::Reload(Box::new(c), carriers, mail))
+                    .await;
             }
             Err(e) => {
                 tracing::error!("reload refused, keeping the running config: {e:#}");

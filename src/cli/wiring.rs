@@ -113,7 +113,7 @@ pub async fn test_email(path: &Path) -> anyhow::Result<i32> {
         Ok(()) => {
             println!(
                 "test message accepted by {} for {}",
-                email.smtp_url,
+                crate::notify::redact::redact_urls(&email.smtp_url),
                 email.to.join(", ")
             );
             Ok(0)

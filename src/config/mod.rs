@@ -81,19 +81,20 @@ pub struct Email {
     pub password: Option<SecretSource>,
     pub from: String,
     pub to: Vec<String>,
-    /// Which kinds of message are sent: receipt, failure, warning.
+    /// Which kinds of message are sent: receipt, failure, warning (the default), digest.
     pub send: Vec<MessageKind>,
     /// `email.language`, else `daemon.language`.
     pub language: crate::i18n::Lang,
 }
 
-/// The three kinds of email renewd sends.
+/// The kinds of message renewd sends; `digest` (a monthly summary) only when asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MessageKind {
     Receipt,
     Failure,
     Warning,
+    Digest,
 }
 
 impl MessageKind {
@@ -102,6 +103,7 @@ impl MessageKind {
             MessageKind::Receipt => "receipt",
             MessageKind::Failure => "failure",
             MessageKind::Warning => "warning",
+            MessageKind::Digest => "digest",
         }
     }
 
@@ -110,6 +112,7 @@ impl MessageKind {
             "receipt" => MessageKind::Receipt,
             "failure" => MessageKind::Failure,
             "warning" => MessageKind::Warning,
+            "digest" => MessageKind::Digest,
             _ => return None,
         })
     }

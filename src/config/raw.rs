@@ -57,6 +57,8 @@ pub struct RawEmail {
     pub send: Option<Vec<String>>,
     /// The language of email, when not `daemon.language`.
     pub language: Option<String>,
+    /// Lets `smtp://` without TLS log in to a host that is not loopback.
+    pub allow_plaintext_auth: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, Default)]

@@ -59,7 +59,10 @@ impl Problems {
         if let Some(u) = v.filter(|u| !(u.starts_with("https://") || u.starts_with("http://"))) {
             self.add(
                 key,
-                format!("{u:?} is not an http(s) URL; e.g. \"https://api.example.com/v1\""),
+                format!(
+                    "{:?} is not an http(s) URL; e.g. \"https://api.example.com/v1\"",
+                    crate::notify::redact::redact_urls(u)
+                ),
             );
         }
     }
@@ -234,7 +237,7 @@ fn state_dir(raw: &RawDaemon, _path: &Path) -> PathBuf {
 }
 
 fn email(raw: &RawEmail, default_lang: crate::i18n::Lang, p: &mut Problems) -> Option<Email> {
-    email_url(&raw.smtp_url, p);
+    email_url(raw, p);
     let has_password =
         raw.password.is_some() || raw.password_file.is_some() || raw.password_env.is_some();
     let password = has_password
@@ -263,13 +266,32 @@ fn email(raw: &RawEmail, default_lang: crate::i18n::Lang, p: &mut Problems) -> O
     })
 }
 
-/// An SMTP URL in one of lettre's forms, without credentials.
-fn email_url(url: &str, p: &mut Problems) {
-    if !["smtp://", "smtps://"].iter().any(|s| url.starts_with(s)) {
-        p.add("email.smtp_url", format!("{url:?} is not an SMTP URL; e.g. \"smtps://smtp.example.com:465\" or \"smtp://smtp.example.com:587?tls=required\""));
-    }
-    if url.contains('@') {
-        p.add("email.smtp_url", "holds credentials; put the user in email.username and the password in email.password_file");
+/// An SMTP URL in one of lettre's forms, without credentials (never echoed back), and
+/// no login in clear text to a remote host unless `allow_plaintext_auth` says so.
+fn email_url(raw: &RawEmail, p: &mut Problems) {
+    use crate::notify::smtp::{TlsMode, parse_url};
+    let info = match parse_url(&raw.smtp_url) {
+        Ok(info) => info,
+        Err(e) => {
+            let e = e.strip_prefix("email.smtp_url ").unwrap_or(&e).to_string();
+            return p.add("email.smtp_url", e);
+        }
+    };
+    let loopback = info.host == "localhost"
+        || info
+            .host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if info.mode == TlsMode::Plain
+        && raw.username.is_some()
+        && !loopback
+        && raw.allow_plaintext_auth != Some(true)
+    {
+        p.add("email.smtp_url", format!(
+            "is smtp:// without TLS to {} while email.username is set: the password would cross the network in clear. \
+             Write \"smtps://{h}:465\" or \"smtp://{h}:587?tls=required\", or set email.allow_plaintext_auth = true for a relay on a network you trust",
+            info.host, h = info.host
+        ));
     }
 }
 
@@ -311,7 +333,9 @@ pub fn send_kinds(list: Option<&[String]>, key: &str, p: &mut Problems) -> Vec<M
     };
     let kind = |k: &String| {
         MessageKind::parse(k).ok_or_else(|| {
-            format!("{k:?} is not a message kind; use \"receipt\", \"failure\" or \"warning\"")
+            format!(
+                "{k:?} is not a message kind; use \"receipt\", \"failure\", \"warning\" or \"digest\""
+            )
         })
     };
     list.iter()

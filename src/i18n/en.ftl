@@ -120,3 +120,17 @@ note-fix-carrier = Fix the carrier's settings (credentials, base_url, account), 
 note-read-provider = Read what the provider said: usually the provider account needs funds or the line's top-up choice is not offered.
 note-nothing-unless = Nothing, unless it keeps failing: then check the provider's status page.
 note-nothing-charged = Nothing: nothing was charged.
+
+## The monthly digest
+digest-subject = renewd: your lines in { $month }
+digest-intro = What renewd did in { $month }: per line, the money spent, the top-ups bought and failed, how much the line uses in a month, and where another package would have cost less.
+digest-all = All lines
+digest-better = { $id }: a better offer
+digest-line = { $spent } spent through { $carrier }; { $topups } top-up(s), { $failed } failed; { $usage }
+digest-uses = uses about { $amount } a month
+digest-no-use = no use seen
+digest-no-readings = not enough readings to tell its use
+digest-advice = { $count } x { $label } would cost { $cost } a month instead of { $spent }
+digest-nothing = nothing
+digest-outro = Recommendations compare the line's recent use with the packages its carrier lists today; change topup_package in the config to follow one.
+kind-digest = Digest

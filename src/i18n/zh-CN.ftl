@@ -120,3 +120,17 @@ note-fix-carrier = 请修正运营商设置（凭据、base_url、账户），�
 note-read-provider = 请阅读服务商的回复：通常是服务商账户需要充值，或该线路的充值选项不可用。
 note-nothing-unless = 无需处理，除非持续失败：届时请查看服务商的状态页面。
 note-nothing-charged = 无需处理：未扣任何费用。
+
+## 月度摘要
+digest-subject = renewd：您的线路 { $month } 月报
+digest-intro = renewd 在 { $month } 所做的事：每条线路的花费、成功与失败的充值、每月用量，以及哪里换个套餐会更便宜。
+digest-all = 所有线路
+digest-better = { $id }：更划算的套餐
+digest-line = 通过 { $carrier } 花费 { $spent }；充值 { $topups } 次，失败 { $failed } 次；{ $usage }
+digest-uses = 每月约使用 { $amount }
+digest-no-use = 未见使用
+digest-no-readings = 读数不足，无法判断用量
+digest-advice = { $count } × { $label } 每月花费 { $cost }，而不是 { $spent }
+digest-nothing = 无
+digest-outro = 建议是将线路近期用量与其运营商当前列出的套餐进行比较；如需采纳，请修改配置中的 topup_package。
+kind-digest = 摘要

@@ -5,6 +5,7 @@
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use super::LedgerError;
@@ -38,6 +39,7 @@ impl StateLock {
             .write(true)
             .create(true)
             .truncate(false)
+            .mode(0o600)
             .open(&path)
             .map_err(open_err)?;
         match file.try_lock() {
@@ -75,7 +77,8 @@ fn write_pid(file: &mut File) -> std::io::Result<()> {
     file.sync_all()
 }
 
-/// Creates the state directory if missing; a clear error when it cannot be one.
+/// Creates the state directory (0700: it holds the ledger and mail copies) if missing;
+/// a clear error when it cannot be one.
 pub fn ensure_dir(dir: &Path) -> Result<(), LedgerError> {
     let fail = |detail: String| LedgerError::Open {
         path: dir.display().to_string(),
@@ -86,8 +89,30 @@ pub fn ensure_dir(dir: &Path) -> Result<(), LedgerError> {
         Ok(_) => Err(fail(
             "it exists but is not a directory; set daemon.state_dir to a directory (e.g. /var/lib/renewd)".into(),
         )),
-        Err(_) => std::fs::create_dir_all(dir).map_err(|e| {
+        Err(_) => private_dir(dir).map_err(|e| {
             fail(format!("cannot create the state directory: {e}; create it or set daemon.state_dir to a writable directory"))
         }),
+    }
+}
+
+/// `create_dir_all`, with the last directory readable by its owner only (0700).
+pub fn private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+}
+
+/// Narrows an existing file to 0600 when group or others may read it; creates nothing.
+pub fn private_file(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    match std::fs::metadata(path) {
+        Ok(m) if m.permissions().mode() & 0o077 != 0 => {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+        }
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e),
     }
 }

@@ -105,7 +105,40 @@ pub const MIGRATIONS: &[&str] = &[
         at INTEGER NOT NULL
     ) STRICT;
     "#,
-    // 4: the [[notify]] channels' outbox (one row per event and channel, each channel
+    // 4: the outbox takes `digest`, the opt-in monthly summary. SQLite cannot change a
+    // CHECK, so the table is rebuilt with the same columns and rows.
+    r#"
+    CREATE TABLE outbox_v4 (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL CHECK (kind IN ('receipt', 'failure', 'warning', 'digest')),
+        line_id TEXT,
+        subject TEXT NOT NULL,
+        text TEXT NOT NULL,
+        html TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        sent_at INTEGER,
+        last_error TEXT,
+        dead INTEGER NOT NULL DEFAULT 0 CHECK (dead IN (0, 1))
+    ) STRICT;
+    INSERT INTO outbox_v4 SELECT * FROM outbox;
+    DROP TABLE outbox;
+    ALTER TABLE outbox_v4 RENAME TO outbox;
+    CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE sent_at IS NULL AND dead = 0;
+    "#,
+    // 5: the outbox's own state: a random install id (globally unique Message-IDs) and
+    // the pause a server-wide delivery failure sets (shown by `status` and `/healthz`).
+    r#"
+    CREATE TABLE outbox_state (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        at INTEGER NOT NULL DEFAULT 0
+    ) STRICT;
+    INSERT INTO outbox_state (key, value) VALUES ('install_id', lower(hex(randomblob(12))));
+    "#,
+    // 6: the [[notify]] channels' outbox (one row per event and channel, each channel
     // once per event) and the pause a channel's refusal sets. Stands alone: it reads and
     // changes no other table.
     r#"
@@ -113,7 +146,7 @@ pub const MIGRATIONS: &[&str] = &[
         id INTEGER PRIMARY KEY,
         channel TEXT NOT NULL,
         key TEXT NOT NULL,
-        kind TEXT NOT NULL CHECK (kind IN ('receipt', 'failure', 'warning')),
+        kind TEXT NOT NULL CHECK (kind IN ('receipt', 'failure', 'warning', 'digest')),
         line_id TEXT,
         language TEXT NOT NULL,
         subject TEXT NOT NULL,
@@ -164,7 +197,14 @@ pub fn apply(conn: &mut Connection, list: &[&str]) -> Result<(), LedgerError> {
             version,
             detail: e.to_string(),
         };
-        let tx = conn.transaction().map_err(fail)?;
+        // The write lock first, then the version again: another process opening the same
+        // fresh ledger at the same moment may have applied this migration meanwhile.
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(fail)?;
+        if self::version(&tx)? >= version {
+            continue;
+        }
         tx.execute_batch(sql).map_err(fail)?;
         tx.pragma_update(None, "user_version", version)
             .map_err(fail)?;

@@ -172,8 +172,17 @@ pub struct OutboxMessage {
     pub next_attempt_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
-    /// Given up on (a permanent SMTP failure); shown by `status`.
+    /// Given up on (the server refused this message itself); shown by `status`.
     pub dead: bool,
+    /// The ledger's random install id: with the key, a globally unique Message-ID.
+    pub install_id: String,
+}
+
+/// Why the whole outbox is paused (a server-wide failure: auth, TLS, connection).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxPause {
+    pub reason: String,
+    pub since: DateTime<Utc>,
 }
 
 /// The last check of a line, for `status` and catch-up after downtime.
@@ -336,6 +345,15 @@ pub trait Ledger: Send + Sync {
     /// Queues dead channel messages again: one by id, or all with `None`.
     fn channel_retry_dead(&self, id: Option<i64>, now: DateTime<Utc>)
     -> Result<usize, LedgerError>;
+    /// Messages not sent yet, queued or dead, oldest first (`renewd outbox`).
+    fn unsent_messages(&self) -> Result<Vec<OutboxMessage>, LedgerError>;
+    /// Queues dead messages again, due at `now`: one by id, or all with `None`.
+    /// Returns how many were queued again.
+    fn retry_dead(&self, id: Option<i64>, now: DateTime<Utc>) -> Result<usize, LedgerError>;
+    /// Sets (`Some`) or clears (`None`) the outbox pause; setting keeps the first `since`.
+    fn set_outbox_pause(&self, pause: Option<&OutboxPause>) -> Result<(), LedgerError>;
+    /// The outbox pause, if delivery is paused by a server-wide failure.
+    fn outbox_pause(&self) -> Result<Option<OutboxPause>, LedgerError>;
 }
 
 #[cfg(test)]

@@ -10,9 +10,16 @@ use crate::model::Observation;
 /// How long readings are kept; older ones are dropped as new ones arrive (the forecast
 /// and `status` only look at the latest few).
 pub const KEEP_READINGS: chrono::Duration = chrono::Duration::days(90);
+/// Readings older than this keep one per day (the day's last).
+pub const HOURLY_FOR: chrono::Duration = chrono::Duration::days(7);
+const HOUR_MS: i64 = 3_600_000;
+const DAY_MS: i64 = 86_400_000;
 
-/// Inserts the SIM's reading and marks the line's last check as a success, in one
-/// transaction; drops the SIM's readings older than `KEEP_READINGS`.
+/// Records a check's reading of a SIM and marks the line's check as a success, in one
+/// transaction. Downsampled as it goes: a reading equal to the previous one in the same
+/// hour is not stored again (changes are always kept, plus one reading an hour); when a
+/// new hour starts, readings older than `HOURLY_FOR` are thinned to one a day and those
+/// older than `KEEP_READINGS` dropped.
 pub fn record(
     conn: &mut Connection,
     line_id: &str,
@@ -21,7 +28,51 @@ pub fn record(
 ) -> Result<(), LedgerError> {
     let doing = "recording an observation";
     let tx = conn.transaction().write(doing)?;
+    let prev = recent(&tx, sim, 1)?.pop();
+    let hour = |t: DateTime<Utc>| ms(t).div_euclid(HOUR_MS);
+    let same_hour = prev.as_ref().is_some_and(|p| hour(p.at) == hour(obs.at));
+    if !(same_hour && prev.as_ref().is_some_and(|p| same_figures(p, obs))) {
+        insert(&tx, sim, obs)?;
+    }
     tx.execute(
+        "INSERT INTO checks (line_id, at, error, failing_since) VALUES (?1, ?2, NULL, NULL) \
+         ON CONFLICT (line_id) DO UPDATE SET at = excluded.at, error = NULL, failing_since = NULL",
+        params![line_id, ms(obs.at)],
+    )
+    .write(doing)?;
+    if !same_hour {
+        thin(&tx, sim, obs.at)?;
+    }
+    tx.commit().write(doing)
+}
+
+/// The same figures and state (the carrier's note and the time aside).
+fn same_figures(a: &Observation, b: &Observation) -> bool {
+    (a.balance, a.data, a.unlimited, a.expires_at, a.state)
+        == (b.balance, b.data, b.unlimited, b.expires_at, b.state)
+}
+
+/// Thins a SIM's readings older than `HOURLY_FOR` to the last of each day and drops
+/// those older than `KEEP_READINGS`.
+fn thin(conn: &Connection, sim: &str, now: DateTime<Utc>) -> Result<(), LedgerError> {
+    let doing = "thinning old observations";
+    conn.execute(
+        "DELETE FROM observations WHERE sim = ?1 AND at < ?2",
+        params![sim, ms(now - KEEP_READINGS)],
+    )
+    .write(doing)?;
+    conn.execute(
+        "DELETE FROM observations WHERE sim = ?1 AND at < ?2 AND id NOT IN \
+         (SELECT max(id) FROM observations WHERE sim = ?1 AND at < ?2 GROUP BY at / ?3)",
+        params![sim, ms(now - HOURLY_FOR), DAY_MS],
+    )
+    .write(doing)?;
+    Ok(())
+}
+
+fn insert(conn: &Connection, sim: &str, obs: &Observation) -> Result<(), LedgerError> {
+    let doing = "recording an observation";
+    conn.execute(
         "INSERT INTO observations (sim, at, balance_minor, balance_currency, data_kb, unlimited, \
          expires_at, state, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![
@@ -37,18 +88,7 @@ pub fn record(
         ],
     )
     .write(doing)?;
-    tx.execute(
-        "INSERT INTO checks (line_id, at, error, failing_since) VALUES (?1, ?2, NULL, NULL) \
-         ON CONFLICT (line_id) DO UPDATE SET at = excluded.at, error = NULL, failing_since = NULL",
-        params![line_id, ms(obs.at)],
-    )
-    .write(doing)?;
-    tx.execute(
-        "DELETE FROM observations WHERE sim = ?1 AND at < ?2",
-        params![sim, ms(obs.at - KEEP_READINGS)],
-    )
-    .write(doing)?;
-    tx.commit().write(doing)
+    Ok(())
 }
 
 /// The latest `limit` readings of a SIM, oldest first.

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::rows::{self, OUTBOX_COLS, SqlResultExt, ms, opt_ms};
-use super::{Draft, LedgerError, OutboxCounts, OutboxMessage};
+use super::{Draft, LedgerError, OutboxCounts, OutboxMessage, OutboxPause};
 
 /// Adds a message unless its key exists; `true` when added. Works inside a transaction too.
 pub fn enqueue(conn: &Connection, draft: &Draft, at: DateTime<Utc>) -> Result<bool, LedgerError> {
@@ -64,6 +64,73 @@ pub fn due(
 
 pub fn dead(conn: &Connection) -> Result<Vec<OutboxMessage>, LedgerError> {
     select(conn, "reading dead messages", "dead = 1 ORDER BY id", &[])
+}
+
+/// Queued and dead messages, oldest first.
+pub fn unsent(conn: &Connection) -> Result<Vec<OutboxMessage>, LedgerError> {
+    select(
+        conn,
+        "reading unsent messages",
+        "sent_at IS NULL ORDER BY id",
+        &[],
+    )
+}
+
+/// Queues dead messages again (one by id, or all), due at `now`, attempts reset.
+pub fn retry_dead(
+    conn: &Connection,
+    id: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<usize, LedgerError> {
+    let changed = conn
+        .execute(
+            "UPDATE outbox SET dead = 0, attempts = 0, next_attempt_at = ?2 \
+             WHERE dead = 1 AND sent_at IS NULL AND (?1 IS NULL OR id = ?1)",
+            params![id, ms(now)],
+        )
+        .write("queueing dead messages again")?;
+    if let (Some(id), 0) = (id, changed) {
+        return match sent_at(conn, id)? {
+            None => Err(LedgerError::NoSuchMessage(id)),
+            Some(_) => Ok(0),
+        };
+    }
+    Ok(changed)
+}
+
+/// Sets or clears the pause; a pause already set keeps its first time.
+pub fn set_pause(conn: &Connection, pause: Option<&OutboxPause>) -> Result<(), LedgerError> {
+    let doing = "recording the outbox pause";
+    match pause {
+        None => conn.execute("DELETE FROM outbox_state WHERE key = 'paused'", []),
+        Some(p) => conn.execute(
+            "INSERT INTO outbox_state (key, value, at) VALUES ('paused', ?1, ?2) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![p.reason, ms(p.since)],
+        ),
+    }
+    .write(doing)?;
+    Ok(())
+}
+
+pub fn pause(conn: &Connection) -> Result<Option<OutboxPause>, LedgerError> {
+    let doing = "reading the outbox pause";
+    let row: Option<(String, i64)> = conn
+        .query_row(
+            "SELECT value, at FROM outbox_state WHERE key = 'paused'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+        .read(doing)?;
+    row.map(|(reason, at)| {
+        let since = DateTime::from_timestamp_millis(at).ok_or(LedgerError::Read {
+            doing,
+            detail: format!("{at} is not a time"),
+        })?;
+        Ok(OutboxPause { reason, since })
+    })
+    .transpose()
 }
 
 pub fn next_due(conn: &Connection) -> Result<Option<DateTime<Utc>>, LedgerError> {

@@ -143,7 +143,8 @@ pub fn top_up(row: &Row) -> rusqlite::Result<TopUp> {
 
 /// Columns of `outbox`, in the order `outbox_message` reads them.
 pub const OUTBOX_COLS: &str = "id, key, kind, line_id, subject, text, html, created_at, attempts, \
-     next_attempt_at, sent_at, last_error, dead";
+     next_attempt_at, sent_at, last_error, dead, \
+     (SELECT value FROM outbox_state WHERE key = 'install_id')";
 
 pub fn outbox_message(row: &Row) -> rusqlite::Result<OutboxMessage> {
     let kind: String = row.get(2)?;
@@ -166,6 +167,7 @@ pub fn outbox_message(row: &Row) -> rusqlite::Result<OutboxMessage> {
         sent_at: opt_time(row, 10)?,
         last_error: row.get(11)?,
         dead: row.get(12)?,
+        install_id: row.get::<_, Option<String>>(13)?.unwrap_or_default(),
     })
 }
 

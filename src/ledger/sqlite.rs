@@ -15,8 +15,8 @@ use super::identity;
 use super::lock::ensure_dir;
 use super::{
     Caps, CheckRecord, Draft, Intent, Ledger, LedgerError, Month, OutboxCounts, OutboxMessage,
-    Planned, Routes, Settlement, channel_outbox, migrations, observations, outbox, topups,
-    transitions,
+    OutboxPause, Planned, Routes, Settlement, channel_outbox, migrations, observations, outbox,
+    topups, transitions,
 };
 use crate::model::{Observation, TopUp};
 use crate::money::Money;
@@ -50,6 +50,10 @@ impl SqliteLedger {
             path: path.display().to_string(),
             detail: format!("{e}; check that the state directory is writable by renewd"),
         };
+        create_private(&path).map_err(|e| LedgerError::Open {
+            path: path.display().to_string(),
+            detail: format!("cannot create the ledger file 0600: {e}"),
+        })?;
         let conn = Connection::open(&path).map_err(open_err)?;
         let conn = Self::setup(conn).map_err(|e| match e {
             LedgerError::Read { detail, .. } | LedgerError::Write { detail, .. } => {
@@ -68,6 +72,7 @@ impl SqliteLedger {
     }
 
     /// A fresh ledger in memory, for tests and dry runs.
+    /// (The file ledger is 0600; SQLite gives its -wal and -shm files the same mode.)
     pub fn open_in_memory() -> Result<SqliteLedger, LedgerError> {
         let conn = Connection::open_in_memory().map_err(|e| LedgerError::Open {
             path: ":memory:".into(),
@@ -308,4 +313,34 @@ impl Ledger for SqliteLedger {
     ) -> Result<usize, LedgerError> {
         channel_outbox::retry_dead(&self.conn(), id, now)
     }
+    fn unsent_messages(&self) -> Result<Vec<OutboxMessage>, LedgerError> {
+        outbox::unsent(&self.conn())
+    }
+    fn retry_dead(&self, id: Option<i64>, now: DateTime<Utc>) -> Result<usize, LedgerError> {
+        outbox::retry_dead(&self.conn(), id, now)
+    }
+    fn set_outbox_pause(&self, pause: Option<&OutboxPause>) -> Result<(), LedgerError> {
+        outbox::set_pause(&self.conn(), pause)
+    }
+    fn outbox_pause(&self) -> Result<Option<OutboxPause>, LedgerError> {
+        outbox::pause(&self.conn())
+    }
+}
+
+/// Creates the ledger file 0600 when missing, and narrows an older one (and its -wal,
+/// -shm) made readable by group or others.
+fn create_private(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(path)?;
+    for suffix in ["", "-wal", "-shm"] {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        super::lock::private_file(Path::new(&p))?;
+    }
+    Ok(())
 }

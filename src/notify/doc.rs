@@ -30,6 +30,8 @@ pub enum Val {
     Time(DateTime<Utc>, Tz),
     Data(DataSize),
     Span(Duration),
+    /// Amounts in several currencies, joined with " + ".
+    Sum(Vec<Money>),
     Text(Box<Text>),
 }
 
@@ -66,6 +68,11 @@ impl Val {
             Val::Time(t, tz) => i18n::date_time(lang, *t, *tz),
             Val::Data(d) => i18n::data_size(lang, *d),
             Val::Span(d) => i18n::duration(lang, *d),
+            Val::Sum(list) => list
+                .iter()
+                .map(|m| i18n::amount(lang, *m))
+                .collect::<Vec<_>>()
+                .join(" + "),
             Val::Text(t) => t.render(lang),
         }
     }

@@ -1,9 +1,13 @@
 //! Delivery without `[email]`: each message becomes `<state_dir>/outbox/<key>.eml`.
 //!
-//! The file is named by the message's event key and written atomically, so delivering
-//! the same message twice (after a crash) leaves one file, not two.
+//! The file is named by the message's event key and written atomically and durably
+//! (temp file 0600, fsync, rename, fsync of the folder), so delivering the same message
+//! twice (after a crash) leaves one file, not two, and a file marked sent survives a
+//! power cut. The folder is 0700. Message-IDs use the `From:` domain, `localhost`.
 
-use std::path::PathBuf;
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
 
@@ -18,7 +22,7 @@ pub struct FileNotifier {
 impl FileNotifier {
     /// Creates the folder if needed.
     pub fn new(dir: PathBuf) -> std::io::Result<Self> {
-        std::fs::create_dir_all(&dir)?;
+        crate::ledger::lock::private_dir(&dir)?;
         Ok(Self { dir })
     }
 
@@ -47,15 +51,71 @@ impl Notifier for FileNotifier {
             &["root@localhost".to_string()],
         )?;
         let path = self.path_for(&message.draft.key);
-        let tmp = path.with_extension("eml.tmp");
         let io = |e: std::io::Error| {
-            NotifyError::Transient(format!("cannot write {}: {e}", path.display()))
+            NotifyError::Server(format!("cannot write {}: {e}", path.display()))
         };
-        tokio::fs::write(&tmp, email.formatted())
+        let (bytes, target) = (email.formatted(), path.clone());
+        tokio::task::spawn_blocking(move || write_durably(&target, &bytes))
             .await
+            .map_err(|e| io(std::io::Error::other(e)))?
             .map_err(io)?;
-        tokio::fs::rename(&tmp, &path).await.map_err(io)?;
         tracing::info!(path = %path.display(), subject = %message.draft.subject, "message written");
         Ok(())
+    }
+}
+
+/// Temp file (0600) -> write -> fsync -> rename over `path` -> fsync the folder.
+fn write_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let tmp = path.with_extension("eml.tmp");
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&tmp)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    drop(file);
+    std::fs::rename(&tmp, path)?;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::File::open(dir)?.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[tokio::test]
+    async fn a_copy_is_private_complete_and_written_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("outbox");
+        let n = FileNotifier::new(folder.clone()).unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&folder), 0o700);
+        let ledger = crate::ledger::SqliteLedger::open_in_memory().unwrap();
+        use crate::ledger::Ledger;
+        let draft = crate::ledger::Draft {
+            key: "receipt:7".into(),
+            kind: crate::config::MessageKind::Receipt,
+            line_id: Some("l".into()),
+            subject: "s".into(),
+            text: "t".into(),
+            html: "<p>h</p>".into(),
+            translations: Vec::new(),
+        };
+        ledger.enqueue(&draft, chrono::Utc::now()).unwrap();
+        let msg = ledger.unsent_messages().unwrap().remove(0);
+        n.deliver(&msg).await.unwrap();
+        n.deliver(&msg).await.unwrap();
+        let files: Vec<_> = std::fs::read_dir(&folder)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        assert_eq!(files, [n.path_for("receipt:7")], "one file, no temp left");
+        assert_eq!(mode(&files[0]), 0o600);
+        let text = std::fs::read_to_string(&files[0]).unwrap();
+        let want = crate::notify::message_id(&msg.install_id, "receipt:7", "renewd@localhost");
+        assert!(text.contains(&want), "{want} in {text}");
     }
 }

@@ -12,6 +12,7 @@ pub mod channels;
 pub mod compose;
 pub mod doc;
 pub mod file;
+pub mod redact;
 pub mod sender;
 pub mod smtp;
 pub mod smtp_error;
@@ -24,12 +25,17 @@ pub use test_email::send_test;
 /// Why a delivery failed, and whether it is worth trying again.
 #[derive(Debug, Error)]
 pub enum NotifyError {
-    /// Try again later (server down, 4xx, timeout).
+    /// This message failed for now (a 4xx to it): try it again later.
     #[error("delivery failed, will retry: {0}")]
     Transient(String),
-    /// Retrying cannot help (5xx, bad address, authentication refused).
+    /// The server refused this message itself (5xx to MAIL/RCPT/DATA, e.g. a bad
+    /// recipient): retrying the same message cannot help.
     #[error("delivery failed permanently: {0}")]
     Permanent(String),
+    /// The channel is down for every message (authentication refused, TLS, connection
+    /// refused or timed out, unusable settings): pause the outbox, never give up on messages.
+    #[error("the mail server cannot be used: {0}")]
+    Server(String),
 }
 
 /// Sends one message to the person.
@@ -38,19 +44,27 @@ pub trait Notifier: Send + Sync {
     async fn deliver(&self, message: &OutboxMessage) -> Result<(), NotifyError>;
 }
 
-/// The stable Message-ID of an outbox message, derived from its event key.
-pub fn message_id(key: &str) -> String {
-    let clean: String = key
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
-                c
-            } else {
-                '.'
-            }
-        })
-        .collect();
-    format!("<{clean}@renewd.invalid>")
+/// The Message-ID of an outbox message: `<key.install@domain>`, where `install` is the
+/// ledger's random install id and `domain` that of the `from` address. The same message
+/// keeps it on every re-send; two installs (or a fresh state) never share one.
+pub fn message_id(install_id: &str, key: &str, from: &str) -> String {
+    let clean = |s: &str| -> String {
+        s.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                    c
+                } else {
+                    '.'
+                }
+            })
+            .collect()
+    };
+    let domain = from
+        .rsplit_once('@')
+        .map(|(_, d)| d.trim_end_matches('>').trim())
+        .filter(|d| !d.is_empty())
+        .unwrap_or("localhost");
+    format!("<{}.{}@{}>", clean(key), clean(install_id), clean(domain))
 }
 
 /// Builds the email for an outbox message: plain text and HTML parts, stable Message-ID.
@@ -66,7 +80,11 @@ pub fn to_email(
     let mut builder = lettre::Message::builder()
         .from(from.parse::<Mailbox>().map_err(|_| bad("from", from))?)
         .subject(&message.draft.subject)
-        .message_id(Some(message_id(&message.draft.key)))
+        .message_id(Some(message_id(
+            &message.install_id,
+            &message.draft.key,
+            from,
+        )))
         .date(message.created_at.into());
     for addr in to {
         builder = builder.to(addr.parse::<Mailbox>().map_err(|_| bad("to", addr))?);

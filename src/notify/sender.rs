@@ -1,25 +1,29 @@
-//! Delivery from the outbox: send each due message, mark it sent only once the server
-//! accepted it, retry transient failures with backoff, give up on permanent ones.
+//! Delivery from the outbox: send each due message, mark it sent right after the server
+//! accepted it, retry a message's own transient failures with backoff, give up only on a
+//! message the server refused for itself, and pause everything on a server-wide failure.
 //!
 //! The ledger is the only state: a message that was not marked sent is sent again after
-//! a restart, under the same Message-ID (derived from its event key), so a copy that
-//! arrives twice after a lost reply is recognisable as the same message.
+//! a restart, under the same Message-ID (install id + event key), so a copy that arrives
+//! twice after a lost reply is recognisable as the same message. The pause is kept in the
+//! ledger too, so `status` (another process) and `/healthz` can show it.
 
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use tokio::sync::{Notify, watch};
 
 use super::{Notifier, NotifyError};
-use crate::ledger::{Ledger, LedgerError};
+use crate::ledger::{Ledger, LedgerError, OutboxMessage, OutboxPause};
 
 /// Messages read from the ledger per round.
 const BATCH: usize = 50;
 /// Rounds per `deliver_due` call, so a ledger that keeps returning messages cannot spin.
 const MAX_ROUNDS: usize = 20;
-/// How long the sender sleeps when nothing is queued (a wake-up cuts it short).
-const IDLE: Duration = Duration::from_secs(3600);
+/// The longest the sender sleeps without looking at the outbox (a wake-up cuts it short):
+/// also how soon it sees messages `renewd outbox --retry` queued from outside.
+pub const IDLE: Duration = Duration::from_secs(300);
 /// Pause after a ledger error before the sender tries again.
 const LEDGER_RETRY: Duration = Duration::from_secs(60);
 
@@ -30,8 +34,10 @@ pub struct DeliveryReport {
     pub sent: usize,
     /// Failed transiently and rescheduled.
     pub retry: usize,
-    /// Failed permanently: given up on, shown by `status`.
+    /// Refused by the server for itself: given up on, shown by `status` and `outbox`.
     pub dead: usize,
+    /// A server-wide failure stopped the round: why. Nothing was given up on.
+    pub paused: Option<String>,
 }
 
 /// The wait before attempt `failures + 1`: 1m, 5m, 15m, 1h, then hourly.
@@ -46,49 +52,45 @@ pub fn backoff(failures: u32) -> chrono::Duration {
 
 /// Sends every message due by `now`, oldest first.
 ///
-/// After a transient failure the rest of the round is not attempted: the server is most
-/// likely down for all of them, and each would wait for its own timeout. They are
-/// rescheduled with the same backoff instead. A ledger error stops the call.
+/// A server-wide failure (login refused, TLS, connection) stops the call and pauses the
+/// outbox (kept in the ledger, logged once); the messages keep their place. After a
+/// message's own transient failure (a 4xx) the rest of the round is left for later too.
+/// The first delivery after a pause lifts it. A ledger error stops the call.
 pub async fn deliver_due(
     ledger: &dyn Ledger,
     notifier: &dyn Notifier,
     now: DateTime<Utc>,
 ) -> Result<DeliveryReport, LedgerError> {
     let mut report = DeliveryReport::default();
+    let mut paused = ledger.outbox_pause()?.is_some();
     for _ in 0..MAX_ROUNDS {
         let batch = ledger.due_messages(now, BATCH)?;
-        if batch.is_empty() {
-            break;
-        }
-        let mut server_trouble: Option<String> = None;
         for msg in &batch {
-            let failures = msg.attempts + 1;
-            if let Some(why) = &server_trouble {
-                ledger.mark_attempt_failed(
-                    msg.id,
-                    &format!("not tried: {why}"),
-                    Some(now + backoff(failures)),
-                )?;
-                report.retry += 1;
-                continue;
-            }
             match notifier.deliver(msg).await {
                 Ok(()) => {
+                    // Nothing between the server's acceptance and this write.
                     ledger.mark_sent(msg.id, Utc::now().max(now))?;
                     tracing::info!(key = %msg.draft.key, subject = %msg.draft.subject, "email sent");
                     report.sent += 1;
+                    if std::mem::take(&mut paused) {
+                        ledger.set_outbox_pause(None)?;
+                        tracing::info!("email delivery resumed");
+                    }
                 }
                 Err(NotifyError::Transient(e)) => {
-                    let at = now + backoff(failures);
-                    ledger.mark_attempt_failed(msg.id, &e, Some(at))?;
-                    tracing::warn!(key = %msg.draft.key, attempt = failures, retry_at = %at, error = %e, "email not sent, will retry");
-                    server_trouble = Some(e);
+                    retry_later(ledger, msg, &e, now)?;
                     report.retry += 1;
+                    return Ok(report);
                 }
                 Err(NotifyError::Permanent(e)) => {
                     ledger.mark_attempt_failed(msg.id, &e, None)?;
-                    tracing::error!(key = %msg.draft.key, error = %e, "email given up: the server refused it permanently; fix the [email] config, `renewd status` lists it");
+                    tracing::error!(key = %msg.draft.key, error = %e, "email given up: the server refused this message; `renewd outbox --retry {}` sends it again", msg.id);
                     report.dead += 1;
+                }
+                Err(NotifyError::Server(e)) => {
+                    pause(ledger, paused, &e, now)?;
+                    report.paused = Some(e);
+                    return Ok(report);
                 }
             }
         }
@@ -99,27 +101,77 @@ pub async fn deliver_due(
     Ok(report)
 }
 
+/// A message's own transient failure: try it again after its backoff.
+fn retry_later(
+    ledger: &dyn Ledger,
+    msg: &OutboxMessage,
+    e: &str,
+    now: DateTime<Utc>,
+) -> Result<(), LedgerError> {
+    let failures = msg.attempts + 1;
+    let at = now + backoff(failures);
+    ledger.mark_attempt_failed(msg.id, e, Some(at))?;
+    tracing::warn!(key = %msg.draft.key, attempt = failures, retry_at = %at, error = %e, "email not sent, will retry");
+    Ok(())
+}
+
+/// Records the pause; logs the alarm only when delivery was not paused already.
+fn pause(
+    ledger: &dyn Ledger,
+    already: bool,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<(), LedgerError> {
+    let since = match ledger.outbox_pause()? {
+        Some(p) if already => p.since,
+        _ => now,
+    };
+    ledger.set_outbox_pause(Some(&OutboxPause {
+        reason: reason.to_string(),
+        since,
+    }))?;
+    if !already {
+        tracing::error!(error = %reason, "email delivery paused: the mail server cannot be used; messages stay queued. Fix [email] (`renewd test-email` explains), then reload (systemctl reload renewd)");
+    }
+    Ok(())
+}
+
 /// The daemon's sender task: delivers due messages, then sleeps until the next one is
-/// due, a `wake` (a new message was queued), or `shutdown`. Returns when `shutdown`
-/// completes; a message in the middle of its SMTP conversation is finished first.
+/// due, a `wake` (a new message was queued), or `shutdown`. While paused it waits out a
+/// growing pause (1m, 5m, 15m, then hourly) or a new notifier from a reload, whichever
+/// comes first. Returns when `shutdown` completes; a message in the middle of its SMTP
+/// conversation is finished first.
 pub async fn run_sender(
     ledger: Arc<dyn Ledger>,
-    notifier: Arc<dyn Notifier>,
-    wake: Arc<tokio::sync::Notify>,
+    mut notifier: watch::Receiver<Arc<dyn Notifier>>,
+    wake: Arc<Notify>,
     shutdown: impl Future,
 ) {
     tokio::pin!(shutdown);
+    let mut pauses = 0u32;
     loop {
-        let pause = match deliver_due(ledger.as_ref(), notifier.as_ref(), Utc::now()).await {
-            Ok(_) => until_next(ledger.as_ref()),
+        let current = notifier.borrow_and_update().clone();
+        let round = deliver_due(ledger.as_ref(), current.as_ref(), Utc::now()).await;
+        let (pause, paused) = match round {
+            Ok(DeliveryReport {
+                paused: Some(_), ..
+            }) => {
+                pauses = pauses.saturating_add(1);
+                (backoff(pauses).to_std().unwrap_or(LEDGER_RETRY), true)
+            }
+            Ok(_) => {
+                pauses = 0;
+                (until_next(ledger.as_ref()), false)
+            }
             Err(e) => {
                 tracing::error!(error = %e, "email outbox: ledger error; trying again in a minute");
-                LEDGER_RETRY
+                (LEDGER_RETRY, false)
             }
         };
         tokio::select! {
             _ = &mut shutdown => return,
-            _ = wake.notified() => {}
+            Ok(()) = notifier.changed() => pauses = 0,
+            _ = wake.notified(), if !paused => {}
             _ = tokio::time::sleep(pause) => {}
         }
     }

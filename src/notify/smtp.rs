@@ -6,10 +6,12 @@
 //! lettre only; it never appears in the URL, an error or a log line.
 
 use async_trait::async_trait;
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
-use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+use lettre::transport::smtp::client::{AsyncSmtpConnection, Certificate, Tls, TlsParameters};
+use lettre::transport::smtp::extension::ClientId;
+use lettre::{Executor, Tokio1Executor};
 
+use super::redact::redact_urls;
 use super::smtp_error::{SmtpFailure, classify};
 use super::{Notifier, NotifyError, to_email};
 use crate::config::{Email, MessageKind};
@@ -19,9 +21,15 @@ use crate::ledger::OutboxMessage;
 const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Sends outbox messages through the SMTP server of `[email]`.
+///
+/// It drives lettre's connection itself rather than `AsyncSmtpTransport`, so that it
+/// returns as soon as the server accepted the DATA: the QUIT and the close happen in the
+/// background, and the caller's "sent" write follows the acceptance with no I/O between.
 pub struct SmtpNotifier {
-    /// The configured transport (host, port, TLS mode, credentials).
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+    host: String,
+    port: u16,
+    tls: Tls,
+    credentials: Option<Credentials>,
     /// `From:` of every message, as written in `email.from`.
     from: String,
     /// `To:` of every message.
@@ -53,11 +61,7 @@ pub enum TlsMode {
 
 /// Reads scheme, host, port and `tls=` of an SMTP URL, with lettre's default ports.
 pub fn parse_url(smtp_url: &str) -> Result<UrlInfo, String> {
-    let shown = if smtp_url.contains('@') {
-        "(not shown: it holds credentials)".to_string()
-    } else {
-        format!("{smtp_url:?}")
-    };
+    let shown = format!("{:?}", redact_urls(smtp_url));
     let bad = |why: &str| {
         format!(
             "email.smtp_url {shown} {why}; e.g. \"smtps://smtp.example.com:465\" or \"smtp://smtp.example.com:587?tls=required\""
@@ -113,9 +117,9 @@ impl SmtpNotifier {
     }
 
     fn build(email: &Email, root_pem: Option<&[u8]>) -> Result<Self, NotifyError> {
-        let info = parse_url(&email.smtp_url).map_err(NotifyError::Permanent)?;
+        let info = parse_url(&email.smtp_url).map_err(NotifyError::Server)?;
         let tls_err = |e: lettre::transport::smtp::Error| {
-            NotifyError::Permanent(format!("cannot set up TLS for {}: {e}", info.host))
+            NotifyError::Server(format!("cannot set up TLS for {}: {e}", info.host))
         };
         let mut params = TlsParameters::builder(info.host.clone());
         if let Some(pem) = root_pem {
@@ -127,16 +131,15 @@ impl SmtpNotifier {
             TlsMode::StartTls => Tls::Required(params),
             TlsMode::Implicit => Tls::Wrapper(params),
         };
-        let mut builder =
-            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(info.host.clone())
-                .port(info.port)
-                .tls(tls)
-                .timeout(Some(TIMEOUT));
-        if let Some(user) = &email.username {
-            builder = builder.credentials(Credentials::new(user.clone(), password(email)?));
-        }
+        let credentials = match &email.username {
+            Some(user) => Some(Credentials::new(user.clone(), password(email)?)),
+            None => None,
+        };
         Ok(Self {
-            transport: builder.build(),
+            host: info.host,
+            port: info.port,
+            tls,
+            credentials,
             from: email.from.clone(),
             to: email.to.clone(),
             line_to: Default::default(),
@@ -152,11 +155,61 @@ impl SmtpNotifier {
             message.draft.line_id.as_deref(),
         );
         let email = to_email(message, &self.from, &to).map_err(SmtpFailure::from_notify)?;
-        self.transport
-            .send(email)
-            .await
-            .map(|_| ())
-            .map_err(|e| classify(&e))
+        let mut conn = self.connect().await.map_err(SmtpFailure::at_connect)?;
+        let accepted = conn.send(email.envelope(), &email.formatted()).await;
+        // QUIT and close off the caller's path: "sent" is recorded right after acceptance.
+        tokio::spawn(async move { conn.abort().await });
+        accepted.map(|_| ()).map_err(|e| classify(&e))
+    }
+
+    /// Connects, sets up TLS, says EHLO and logs in.
+    ///
+    /// For `smtp://` and STARTTLS the socket is renewd's own, with TCP_NODELAY: without it
+    /// the message's last segment can sit in the kernel for a delayed ACK (~40 ms) and
+    /// still reach the server after renewd died, which then sends it again. `smtps://`
+    /// goes through lettre's own socket (Nagle on).
+    async fn connect(&self) -> Result<AsyncSmtpConnection, SmtpFailure> {
+        let hello = ClientId::default();
+        let smtp = |e: lettre::transport::smtp::Error| classify(&e);
+        let mut conn = match &self.tls {
+            Tls::Wrapper(_) => {
+                Tokio1Executor::connect(&self.host, self.port, Some(TIMEOUT), &hello, &self.tls)
+                    .await
+                    .map_err(smtp)?
+            }
+            tls => {
+                let tcp = self.tcp().await?;
+                let mut conn = AsyncSmtpConnection::connect_with_transport(Box::new(tcp), &hello)
+                    .await
+                    .map_err(smtp)?;
+                if let Tls::Required(params) = tls {
+                    conn.starttls(params.clone(), &hello).await.map_err(smtp)?;
+                }
+                conn
+            }
+        };
+        if let Some(credentials) = &self.credentials {
+            conn.auth(&[Mechanism::Plain, Mechanism::Login], credentials)
+                .await
+                .map_err(smtp)?;
+        }
+        Ok(conn)
+    }
+
+    /// A TCP connection to the server, within `TIMEOUT`, with TCP_NODELAY.
+    async fn tcp(&self) -> Result<tokio::net::TcpStream, SmtpFailure> {
+        let connect = tokio::net::TcpStream::connect((self.host.as_str(), self.port));
+        let tcp = match tokio::time::timeout(TIMEOUT, connect).await {
+            Ok(r) => r,
+            Err(_) => Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "connection timed out",
+            )),
+        }
+        .map_err(|e| SmtpFailure::from_io(&e, &format!("{}:{}", self.host, self.port)))?;
+        tcp.set_nodelay(true)
+            .map_err(|e| SmtpFailure::from_io(&e, "TCP_NODELAY"))?;
+        Ok(tcp)
     }
 
     /// Whether `email.send` asks for this kind of message.
@@ -168,13 +221,13 @@ impl SmtpNotifier {
 /// The password, when `username` is set; errors name the source, never the value.
 fn password(email: &Email) -> Result<String, NotifyError> {
     let Some(source) = &email.password else {
-        return Err(NotifyError::Permanent(
+        return Err(NotifyError::Server(
             "email.username is set but no password is; set email.password_file or email.password_env".into(),
         ));
     };
     let secret = source
         .resolve()
-        .map_err(|e| NotifyError::Permanent(format!("email.password: {e}")))?;
+        .map_err(|e| NotifyError::Server(format!("email.password: {e}")))?;
     Ok(secret.expose().to_string())
 }
 

@@ -33,10 +33,21 @@ pub enum FailureClass {
     Other,
 }
 
+/// Where in the conversation a failure happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Connecting, TLS, EHLO or login: nothing about this message yet, so it concerns
+    /// every message.
+    Connect,
+    /// MAIL, RCPT or DATA of this message.
+    Message,
+}
+
 /// One failed SMTP attempt.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SmtpFailure {
     pub class: FailureClass,
+    pub stage: Stage,
     /// The SMTP reply code, when the server answered with one.
     pub code: Option<u16>,
     /// What lettre and the server said, for logs and the outbox's `last_error`.
@@ -53,21 +64,54 @@ impl SmtpFailure {
         )
     }
 
+    /// Whether the failure concerns every message (pause the outbox) rather than this one:
+    /// anything before MAIL, and connection, TLS or login trouble at any stage. A 5xx to
+    /// MAIL/RCPT/DATA (a bad recipient, relaying denied for it) concerns this message.
+    pub fn is_server_wide(&self) -> bool {
+        use FailureClass::*;
+        self.stage == Stage::Connect
+            || matches!(
+                self.class,
+                Refused | Timeout | Network | Tls | Auth | NoAuthMechanism | Other
+            )
+    }
+
+    /// Server-wide failures pause the outbox; otherwise a 4xx retries this message and
+    /// a 5xx gives up on it.
     pub fn into_notify(self) -> NotifyError {
         let text = self.to_string();
-        if self.is_transient() {
+        if self.is_server_wide() {
+            NotifyError::Server(text)
+        } else if self.is_transient() {
             NotifyError::Transient(text)
         } else {
             NotifyError::Permanent(text)
         }
     }
 
+    /// A socket error while connecting to `what`.
+    pub fn from_io(e: &std::io::Error, what: &str) -> Self {
+        Self {
+            class: io_class(e.kind()),
+            stage: Stage::Connect,
+            code: None,
+            text: format!("cannot connect to {what}: {e}"),
+        }
+    }
+
+    /// The same failure, as one that happened before this message was offered.
+    pub fn at_connect(mut self) -> Self {
+        self.stage = Stage::Connect;
+        self
+    }
+
     pub(crate) fn from_notify(e: NotifyError) -> Self {
         let text = match e {
-            NotifyError::Transient(t) | NotifyError::Permanent(t) => t,
+            NotifyError::Transient(t) | NotifyError::Permanent(t) | NotifyError::Server(t) => t,
         };
         Self {
             class: FailureClass::Message,
+            stage: Stage::Message,
             code: None,
             text,
         }
@@ -99,19 +143,18 @@ pub fn classify(e: &lettre::transport::smtp::Error) -> SmtpFailure {
     } else if e.is_tls() {
         FailureClass::Tls
     } else if let Some(kind) = io_kind(e) {
-        match kind {
-            std::io::ErrorKind::ConnectionRefused => FailureClass::Refused,
-            std::io::ErrorKind::TimedOut => FailureClass::Timeout,
-            // rustls reports a failed handshake (e.g. plain text where TLS was expected) as bad data.
-            std::io::ErrorKind::InvalidData => FailureClass::Tls,
-            _ => FailureClass::Network,
-        }
+        io_class(kind)
     } else if lower.contains("no compatible authentication mechanism") {
         FailureClass::NoAuthMechanism
     } else {
         FailureClass::Other
     };
-    SmtpFailure { class, code, text }
+    SmtpFailure {
+        class,
+        stage: Stage::Message,
+        code,
+        text: super::redact::redact_urls(&text),
+    }
 }
 
 /// Reply code (and words) to class: 535/534/530 auth, relay words, 4xx, 5xx.
@@ -121,6 +164,17 @@ fn by_code(code: u16, lower: &str) -> FailureClass {
         550..=554 if lower.contains("relay") || lower.contains("5.7.1") => FailureClass::Relay,
         400..=499 => FailureClass::Transient,
         _ => FailureClass::Permanent,
+    }
+}
+
+/// The class of a socket error.
+fn io_class(kind: std::io::ErrorKind) -> FailureClass {
+    match kind {
+        std::io::ErrorKind::ConnectionRefused => FailureClass::Refused,
+        std::io::ErrorKind::TimedOut => FailureClass::Timeout,
+        // rustls reports a failed handshake (e.g. plain text where TLS was expected) as bad data.
+        std::io::ErrorKind::InvalidData => FailureClass::Tls,
+        _ => FailureClass::Network,
     }
 }
 
@@ -174,15 +228,16 @@ mod tests {
     }
 
     #[test]
-    fn transient_classes_are_retried_and_permanent_are_not() {
+    fn server_wide_failures_pause_and_only_message_5xx_gives_up() {
         let f = |class| SmtpFailure {
             class,
+            stage: Stage::Message,
             code: None,
             text: "x".into(),
         };
         assert!(matches!(
             f(FailureClass::Refused).into_notify(),
-            NotifyError::Transient(_)
+            NotifyError::Server(_)
         ));
         assert!(matches!(
             f(FailureClass::Transient).into_notify(),
@@ -190,11 +245,19 @@ mod tests {
         ));
         assert!(matches!(
             f(FailureClass::Auth).into_notify(),
-            NotifyError::Permanent(_)
+            NotifyError::Server(_)
         ));
         assert!(matches!(
             f(FailureClass::Relay).into_notify(),
             NotifyError::Permanent(_)
+        ));
+        assert!(matches!(
+            f(FailureClass::Permanent).at_connect().into_notify(),
+            NotifyError::Server(_)
+        ));
+        assert!(matches!(
+            f(FailureClass::Transient).at_connect().into_notify(),
+            NotifyError::Server(_)
         ));
         assert!(matches!(
             f(FailureClass::Permanent).into_notify(),

@@ -21,6 +21,7 @@ pub async fn send_test_with(email: &Email, notifier: &SmtpNotifier) -> Result<()
     let now = Utc::now();
     let draft = compose::test_message(&email.smtp_url, now);
     let message = OutboxMessage {
+        install_id: String::new(),
         id: 0,
         draft,
         created_at: now,
@@ -138,6 +139,7 @@ mod tests {
             let info = parse_url(url).unwrap();
             let f = SmtpFailure {
                 class,
+                stage: crate::notify::smtp_error::Stage::Connect,
                 code: Some(500),
                 text: "server words".into(),
             };

@@ -10,6 +10,7 @@ use chrono_tz::Tz;
 use crate::carriers::Reports;
 
 mod caps;
+pub mod digest;
 mod expiry;
 
 use crate::config::Line;

@@ -1,4 +1,4 @@
-//! Is the daemon alive: the scheduler loop's heartbeat and a ledger write probe.
+//! Is the daemon alive: the scheduler loop's heartbeat and a read-only ledger probe.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -48,15 +48,23 @@ impl Liveness {
     }
 }
 
-/// Checks the ledger can take a write: opens it (never creating it) and takes the write
-/// lock with `BEGIN IMMEDIATE`, then rolls back. The error says what failed.
-pub fn probe_ledger_write(state_dir: &Path) -> Result<(), String> {
+/// Reads the ledger read-only (its own connection, never creating the file, no write
+/// lock): `Ok(Some(reason))` when email delivery is paused. The error says what failed.
+pub fn probe_ledger(state_dir: &Path) -> Result<Option<String>, String> {
     let path = state_dir.join(DB_FILE);
-    let conn = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_WRITE)
-        .map_err(|e| format!("cannot open the ledger {} for writing: {e}", path.display()))?;
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(&path, flags)
+        .map_err(|e| format!("cannot open the ledger {}: {e}", path.display()))?;
     conn.busy_timeout(Duration::from_secs(2))
-        .and_then(|()| conn.execute_batch("BEGIN IMMEDIATE; ROLLBACK;"))
-        .map_err(|e| format!("the ledger {} takes no write: {e}", path.display()))
+        .and_then(|()| {
+            conn.query_row(
+                "SELECT (SELECT value || ' (since ' || datetime(at / 1000, 'unixepoch') || ' UTC)' \
+                 FROM outbox_state WHERE key = 'paused')",
+                [],
+                |r| r.get(0),
+            )
+        })
+        .map_err(|e| format!("cannot read the ledger {}: {e}", path.display()))
 }
 
 #[cfg(test)]
@@ -73,11 +81,27 @@ mod tests {
     }
 
     #[test]
-    fn write_probe_needs_an_existing_writable_ledger() {
+    fn probe_reads_the_pause_without_creating_or_writing() {
+        use crate::ledger::{Ledger, OutboxPause};
         let dir = tempfile::tempdir().unwrap();
-        let err = probe_ledger_write(dir.path()).unwrap_err();
+        let err = probe_ledger(dir.path()).unwrap_err();
         assert!(err.contains("cannot open the ledger"), "{err}");
-        crate::ledger::SqliteLedger::open(dir.path()).unwrap();
-        probe_ledger_write(dir.path()).unwrap();
+        assert!(
+            !dir.path().join(DB_FILE).exists(),
+            "the probe created the ledger"
+        );
+        let ledger = crate::ledger::SqliteLedger::open(dir.path()).unwrap();
+        assert_eq!(probe_ledger(dir.path()), Ok(None));
+        let since = chrono::DateTime::from_timestamp(1_764_000_000, 0).unwrap();
+        let pause = OutboxPause {
+            reason: "SMTP 535: bad login".into(),
+            since,
+        };
+        ledger.set_outbox_pause(Some(&pause)).unwrap();
+        // A write transaction held elsewhere does not block the read-only probe.
+        let other = Connection::open(dir.path().join(DB_FILE)).unwrap();
+        other.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let got = probe_ledger(dir.path()).unwrap().unwrap();
+        assert!(got.starts_with("SMTP 535: bad login (since 2025-"), "{got}");
     }
 }

@@ -10,7 +10,8 @@ use axum::routing::get;
 use tokio::net::TcpListener;
 
 use super::Shared;
-use super::health::probe_ledger_write;
+use super::health::probe_ledger;
+use crate::notify::redact::redact_urls;
 
 /// Serves until `stopped` resolves.
 pub(crate) async fn serve(
@@ -22,6 +23,10 @@ pub(crate) async fn serve(
         .route("/metrics", get(metrics))
         .route("/healthz", get(healthz))
         .with_state(shared);
+    let listener = super::slow::Guarded {
+        inner: listener,
+        timeout: super::slow::REQUEST_TIMEOUT,
+    };
     if let Err(e) = axum::serve(listener, app)
         .with_graceful_shutdown(stopped)
         .await
@@ -56,8 +61,9 @@ async fn metrics(State(s): State<Shared>) -> Response {
     }
 }
 
-/// 200 "ok" when the scheduler loop ran recently and the ledger takes a write; else 503
-/// with the reason.
+/// 200 "ok" when the scheduler loop ran recently, the ledger can be read and email is
+/// not paused; else 503 with the reason ("degraded: ..." for paused email). Read-only:
+/// no write lock, no ledger write.
 async fn healthz(State(s): State<Shared>) -> Response {
     if !s.liveness.fresh() {
         let age = s.liveness.age();
@@ -68,8 +74,13 @@ async fn healthz(State(s): State<Shared>) -> Response {
             .into_response();
     }
     let dir = s.config.borrow().daemon.state_dir.clone();
-    match tokio::task::spawn_blocking(move || probe_ledger_write(&dir)).await {
-        Ok(Ok(())) => (StatusCode::OK, "ok\n").into_response(),
+    match tokio::task::spawn_blocking(move || probe_ledger(&dir)).await {
+        Ok(Ok(None)) => (StatusCode::OK, "ok\n").into_response(),
+        Ok(Ok(Some(why))) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("degraded: email delivery paused: {}\n", redact_urls(&why)),
+        )
+            .into_response(),
         Ok(Err(e)) => (StatusCode::SERVICE_UNAVAILABLE, format!("{e}\n")).into_response(),
         Err(e) => (
             StatusCode::SERVICE_UNAVAILABLE,

@@ -153,11 +153,18 @@ impl Metrics {
         let last = ledger.last_checks()?;
         for line in &config.lines {
             let label = || vec![Label::new("line", line.id.clone())];
-            if let Some(obs) = ledger.last_observation(&line.sim())? {
-                let age = (now - obs.at).num_milliseconds() as f64 / 1000.0;
+            let check = last.iter().find(|c| c.line_id == line.id);
+            // A good check is the last success; while failing, the last stored reading is
+            // (readings equal to the previous one in the same hour are not stored again).
+            let success = match check.filter(|c| c.error.is_none()) {
+                Some(c) => Some(c.at),
+                None => ledger.last_observation(&line.sim())?.map(|o| o.at),
+            };
+            if let Some(at) = success {
+                let age = (now - at).num_milliseconds() as f64 / 1000.0;
                 self.gauge("renewd_last_success_age_seconds", label(), age.max(0.0));
             }
-            let last_check = last.iter().find(|c| c.line_id == line.id).map(|c| c.at);
+            let last_check = check.map(|c| c.at);
             if let Some(due) = next_due(&line.schedule, last_check, now, config.daemon.timezone) {
                 self.gauge(
                     "renewd_next_check_timestamp_seconds",

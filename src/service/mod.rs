@@ -21,6 +21,7 @@ mod http;
 pub mod journald;
 pub mod metrics;
 pub mod notify;
+mod slow;
 mod status;
 
 pub use health::Liveness;

@@ -43,7 +43,7 @@ pub fn reloading() {
 /// A reload was refused: READY=1 again (the old config runs on) and a STATUS saying so.
 pub fn reload_refused() {
     ready(Some(
-        "reload refused, running the previous config (see the log)",
+        "reload refused: invalid config, running the previous one (the log names the keys)",
     ));
 }
 
@@ -99,7 +99,10 @@ fn update_status(shared: &Shared, last: &mut String) {
     let config = shared.config.borrow().clone();
     let snap = shared.snapshot.borrow().clone();
     let pending = shared.ledger.open_top_ups().map(|v| v.len());
-    let line = status_line(&config, &snap, pending, chrono::Utc::now());
+    let mut line = status_line(&config, &snap, pending, chrono::Utc::now());
+    if let Ok(Some(p)) = shared.ledger.outbox_pause() {
+        line.push_str(&format!(", EMAIL PAUSED: {}", p.reason));
+    }
     if line != *last {
         send(&[NotifyState::Status(&line)]);
         *last = line;

@@ -67,7 +67,6 @@ pub struct OrderStatus {
 /// One entry of `GET /sims/{iccid}/packages`.
 #[derive(Debug, Deserialize)]
 pub struct HistoryEntry {
-    pub id: serde_json::Value,
     /// ISO 8601 with an offset; null until the package starts.
     pub activated_at: Option<String>,
     pub package: Package,
@@ -142,6 +141,19 @@ impl Package {
             .or(self.price)
             .filter(|p| *p >= 0.0)
             .and_then(|p| Money::from_major_f64(p, usd()))
+    }
+
+    /// As listed for the monthly digest (unlimited and unpriced packages are left out).
+    pub fn listed(&self) -> Option<crate::model::Listed> {
+        if self.is_unlimited.unwrap_or(false) {
+            return None;
+        }
+        Some(crate::model::Listed {
+            label: self.label(),
+            price: self.cost()?,
+            data: self.amount.map(DataSize::from_mb),
+            days: self.day.and_then(|d| u32::try_from(d).ok()),
+        })
     }
 
     /// Whether it gives at least `min` data (unlimited packages always do).

@@ -106,7 +106,7 @@ impl Client {
                 CarrierError::Setup { .. } | CarrierError::Refused { .. } | CarrierError::LineGone { .. } => self.http.setup(format!(
                     "Airalo refused the client credentials (HTTP {}: {}); check client_id and client_secret",
                     reply.status.as_u16(),
-                    reply.snippet()
+                    super::errors::message_of(&reply).unwrap_or_else(|| reply.describe())
                 )),
                 other => other,
             });

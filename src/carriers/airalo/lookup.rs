@@ -1,5 +1,7 @@
 //! Did a top-up whose reply was lost happen? First the orders list filtered on the
-//! order's description, then the eSIM's package history against the send time.
+//! order's description (renewd's reference: the only answer that confirms or fails it),
+//! then the eSIM's package history against the send time, which carries no reference and
+//! so can only keep the top-up open (`Pending`), never confirm or clear it.
 //! Never `/usage`: its 20-minute cache can hide a new package.
 
 use chrono::Duration;
@@ -7,7 +9,7 @@ use chrono::Duration;
 use super::api::{Envelope, HistoryEntry, OrderReply, parse_time};
 use super::client::Client;
 use super::errors::classify;
-use crate::carriers::{CarrierError, Lookup, Order, Purchase};
+use crate::carriers::{CarrierError, Lookup, Order};
 
 /// Clock difference tolerated between renewd and Airalo when comparing times.
 const SKEW: Duration = Duration::minutes(2);
@@ -61,34 +63,23 @@ async fn by_history(c: &Client, iccid: &str, order: &Order) -> Result<Lookup, Ca
         return Err(classify(&c.http, &reply));
     }
     let history: Envelope<Vec<HistoryEntry>> = c.http.json(&reply, "package history")?;
-    let mut queued = false;
+    let mut seen = false;
     for entry in history.data.iter().filter(|e| e.package.id == package) {
         match entry.activated_at.as_deref() {
-            None => queued = true,
+            None => seen = true,
             Some(t) => {
                 let at = parse_time(t).map_err(|e| {
                     c.http
                         .malformed(format!("package history activated_at: {e}"))
                 })?;
-                if at >= order.created_at - SKEW {
-                    let detail = format!(
-                        "{} found in the eSIM's package history (entry {}, started {})",
-                        entry.package.label(),
-                        entry.id,
-                        at.format("%Y-%m-%d %H:%M UTC")
-                    );
-                    return Ok(Lookup::Confirmed(Purchase {
-                        provider_ref: None,
-                        charged: Some(order.offer.amount),
-                        detail: Some(detail),
-                    }));
-                }
+                seen |= at >= order.created_at - SKEW;
             }
         }
     }
-    // A not-yet-started entry of the same package cannot be told apart from an older one:
-    // report it as pending rather than risk buying twice.
-    Ok(if queued {
+    // A history entry carries no reference: a package like the one ordered, started after
+    // the send or not started yet, may be ours or another's. It keeps the top-up open for
+    // a person to settle; it neither confirms it nor lets it be bought again.
+    Ok(if seen {
         Lookup::Pending { provider_ref: None }
     } else {
         Lookup::NotFound

@@ -16,11 +16,11 @@ use super::{Carrier, CarrierError, Lookup, Order, Reports, Submitted};
 use crate::config::secret::Secret;
 use crate::config::validate::Problems;
 use crate::config::{Line, TopUpChoice};
-use crate::model::{Observation, Offer};
+use crate::model::{Listed, Observation, Offer};
 
-mod api;
+pub(crate) mod api;
 mod client;
-mod errors;
+pub(crate) mod errors;
 mod lookup;
 
 use api::{Envelope, OrderReply, Package, Usage};
@@ -182,12 +182,32 @@ impl Airalo {
 }
 
 /// The order's `description`: renewd's reference, findable with `filter[description]`.
+/// The answer to `POST /orders/topups`: confirmed only by a 2xx carrying an order code.
+pub(crate) fn placed(http: &Http, reply: &super::http::Reply) -> Result<Submitted, CarrierError> {
+    if !reply.status.is_success() {
+        return Err(classify(http, reply));
+    }
+    let placed: Envelope<OrderReply> = http.json(reply, "top-up order reply")?;
+    if placed.data.code.trim().is_empty() {
+        return Err(http.malformed("the top-up order reply has no order code"));
+    }
+    Ok(Submitted::Confirmed(placed.data.purchase()))
+}
+
 fn description(line: &Line, order: &Order) -> String {
     format!("renewd:{}:{}", line.id, order.reference)
 }
 
 #[async_trait]
 impl Carrier for Airalo {
+    async fn offers(&self, line: &Line) -> Result<Vec<Listed>, CarrierError> {
+        let Some(iccid) = line.iccid.as_deref() else {
+            return Ok(Vec::new());
+        };
+        let offered = self.topups(iccid).await?;
+        Ok(offered.iter().filter_map(Package::listed).collect())
+    }
+
     fn reports(&self) -> Reports {
         Reports {
             balance: false,
@@ -226,11 +246,7 @@ impl Carrier for Airalo {
             .client
             .call(None, |c| c.post(url.clone()).json(&body))
             .await?;
-        if !reply.status.is_success() {
-            return Err(classify(self.http(), &reply));
-        }
-        let placed: Envelope<OrderReply> = self.http().json(&reply, "top-up order reply")?;
-        Ok(Submitted::Confirmed(placed.data.purchase()))
+        placed(self.http(), &reply)
     }
 
     async fn lookup(&self, line: &Line, order: &Order) -> Result<Lookup, CarrierError> {

@@ -17,7 +17,7 @@ use crate::config::validate::Problems;
 use crate::model::{Observation, Offer};
 use crate::money::parse_duration;
 
-mod reply;
+pub(crate) mod reply;
 mod run;
 
 use reply::{Reply, Vars};
@@ -199,6 +199,7 @@ impl CommandCarrier {
                 .ok()
                 .and_then(|r| r.message)
                 .or_else(|| ended.last_stderr())
+                .map(|m| crate::carriers::http::scrub::clean(&m))
                 .unwrap_or_else(|| "(no message)".into())
         };
         match ended {

@@ -9,8 +9,10 @@ use tokio::process::Command;
 
 /// Most bytes kept from stdout or stderr.
 const MAX_OUTPUT: u64 = 1 << 20;
-/// How long the pipes may stay open after the program ended.
+/// How long the pipes may stay open after the program ended (never past the limit).
 const PIPE_GRACE: Duration = Duration::from_secs(2);
+/// How long to wait for the pipes to close after the group was killed.
+const KILL_GRACE: Duration = Duration::from_millis(200);
 /// Most stderr lines copied into the log per call.
 const MAX_LOG_LINES: usize = 50;
 
@@ -57,27 +59,42 @@ pub async fn run(
         .process_group(0);
     let mut child = cmd.spawn()?;
     let pid = child.id();
+    let deadline = tokio::time::Instant::now() + limit;
     let out = tokio::spawn(collect(child.stdout.take()));
     let err = tokio::spawn(collect(child.stderr.take()));
-    let waited = tokio::time::timeout(limit, child.wait()).await;
+    let waited = tokio::time::timeout_at(deadline, child.wait()).await;
     if waited.is_err() {
         // Not reaped yet, so its group id cannot have been reused: end the whole group.
         kill_group(pid);
         let _ = child.kill().await;
     }
+    // Pipes held open by children it left behind are read until the limit at most (and
+    // a short grace after the program itself ended), then the group is killed.
+    let pipes_until = deadline.min(tokio::time::Instant::now() + PIPE_GRACE);
+    let (out_abort, err_abort) = (out.abort_handle(), err.abort_handle());
     let pipes = async { (out.await.unwrap_or_default(), err.await.unwrap_or_default()) };
     tokio::pin!(pipes);
-    let (stdout, stderr) = match tokio::time::timeout(PIPE_GRACE, &mut pipes).await {
+    let (stdout, stderr) = match tokio::time::timeout_at(pipes_until, &mut pipes).await {
         Ok(v) => v,
         Err(_) => {
-            // Children it left behind still hold the pipes open.
             kill_group(pid);
-            pipes.await
+            match tokio::time::timeout(KILL_GRACE, &mut pipes).await {
+                Ok(v) => v,
+                Err(_) => {
+                    // Something outside the group still holds them: stop reading.
+                    out_abort.abort();
+                    err_abort.abort();
+                    (Vec::new(), Vec::new())
+                }
+            }
         }
     };
+    // Ended in time but its output was not complete by the limit: timed out as well.
+    let late = tokio::time::Instant::now() >= deadline;
     let stderr = String::from_utf8_lossy(&stderr).into_owned();
     let ended = match waited {
         Err(_) => Ended::TimedOut { stderr },
+        Ok(_) if late => Ended::TimedOut { stderr },
         Ok(Err(e)) => return Err(e),
         Ok(Ok(status)) => match status.code() {
             Some(code) => Ended::Exited {

@@ -21,8 +21,8 @@ use crate::config::{Line, TopUpChoice};
 use crate::model::{Observation, Offer};
 use crate::money::{Currency, Money};
 
-mod transfer;
-mod wire;
+pub(crate) mod transfer;
+pub(crate) mod wire;
 
 use wire::Envelope;
 pub use wire::distributor_ref;
@@ -158,18 +158,26 @@ impl Ding {
         .await
     }
 
-    /// Decodes a reply as `T` when it carries Ding's envelope with `ResultCode` 1; otherwise
-    /// classifies it (by `ResultCode`/`ErrorCodes` first, HTTP status second).
     fn decode<T: serde::de::DeserializeOwned>(
         &self,
         reply: &Reply,
         what: &str,
     ) -> Result<T, CarrierError> {
-        let env: Option<Envelope> = serde_json::from_slice(&reply.body).ok();
-        match &env {
-            Some(e) if e.result_code == 1 => self.http.json(reply, what),
-            _ => Err(wire::classify(&self.http, reply, env.as_ref())),
-        }
+        decode(&self.http, reply, what)
+    }
+}
+
+/// Decodes a reply as `T` when it is a 2xx carrying Ding's envelope with `ResultCode` 1;
+/// otherwise classifies it (HTTP status first, then `ResultCode`/`ErrorCodes`).
+pub(crate) fn decode<T: serde::de::DeserializeOwned>(
+    http: &Http,
+    reply: &Reply,
+    what: &str,
+) -> Result<T, CarrierError> {
+    let env: Option<Envelope> = serde_json::from_slice(&reply.body).ok();
+    match &env {
+        Some(e) if e.result_code == 1 && reply.is_success() => http.json(reply, what),
+        _ => Err(wire::classify(http, reply, env.as_ref())),
     }
 }
 

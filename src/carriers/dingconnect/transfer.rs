@@ -2,7 +2,7 @@
 
 use super::wire::{self, State, TransferList, TransferReply};
 use super::{Ding, distributor_ref};
-use crate::carriers::http::Reply;
+use crate::carriers::http::{Http, Reply, scrub};
 use crate::carriers::{CarrierError, Lookup, Order, Purchase, Submitted, airtime};
 use crate::config::Line;
 use reqwest::Method;
@@ -26,29 +26,7 @@ impl Ding {
             let found = self.find(line, order).await?;
             return airtime::earlier_attempt(found, self.name(), "DuplicateTransactionPrevented");
         }
-        let t: TransferReply = self.decode(reply, "SendTransfer reply")?;
-        let Some(rec) = t.transfer_record else {
-            return Err(CarrierError::Malformed {
-                carrier: self.name().to_string(),
-                detail: "SendTransfer succeeded without a TransferRecord".into(),
-            });
-        };
-        match rec.state() {
-            State::Done => Ok(Submitted::Confirmed(purchase(&rec))),
-            State::Open => Ok(Submitted::Pending {
-                provider_ref: rec.transfer_id.transfer_ref,
-            }),
-            State::Failed => Err(CarrierError::Refused {
-                carrier: self.name().to_string(),
-                code: rec.processing_state.clone(),
-                message: rec.detail(),
-                retryable: true,
-            }),
-            State::Other => Err(CarrierError::Malformed {
-                carrier: self.name().to_string(),
-                detail: format!("unknown ProcessingState {:?}", rec.processing_state),
-            }),
-        }
+        outcome(&self.http, reply)
     }
 
     /// `ListTransferRecords {DistributorRef, Take: 10}`; a completed record wins.
@@ -70,12 +48,8 @@ impl Ding {
             .items
             .into_iter()
             .filter_map(|i| i.transfer_record)
-            .filter(|r| {
-                r.transfer_id
-                    .distributor_ref
-                    .as_deref()
-                    .is_none_or(|d| d == reference)
-            })
+            // Only a record carrying our DistributorRef speaks for this top-up.
+            .filter(|r| r.transfer_id.distributor_ref.as_deref() == Some(reference.as_str()))
             .collect();
         let done: Vec<_> = recs.iter().filter(|r| r.state() == State::Done).collect();
         if done.len() > 1 {
@@ -103,6 +77,40 @@ impl Ding {
             },
             None => Lookup::NotFound,
         })
+    }
+}
+
+/// A `SendTransfer` reply (not a duplicate) judged: confirmed only by a completed record
+/// carrying Ding's `TransferRef`.
+pub(crate) fn outcome(http: &Http, reply: &Reply) -> Result<Submitted, CarrierError> {
+    let t: TransferReply = super::decode(http, reply, "SendTransfer reply")?;
+    let Some(rec) = t.transfer_record else {
+        return Err(http.malformed("SendTransfer succeeded without a TransferRecord"));
+    };
+    match rec.state() {
+        State::Done
+            if rec
+                .transfer_id
+                .transfer_ref
+                .as_deref()
+                .is_some_and(|r| !r.trim().is_empty()) =>
+        {
+            Ok(Submitted::Confirmed(purchase(&rec)))
+        }
+        State::Done => Err(http.malformed("a completed transfer without a TransferRef")),
+        State::Open => Ok(Submitted::Pending {
+            provider_ref: rec.transfer_id.transfer_ref,
+        }),
+        State::Failed => Err(CarrierError::Refused {
+            carrier: http.carrier().to_string(),
+            code: scrub::clean(&rec.processing_state),
+            message: scrub::clean(&rec.detail()),
+            retryable: true,
+        }),
+        State::Other => Err(http.malformed(format!(
+            "unknown ProcessingState {:?}",
+            scrub::clean(&rec.processing_state)
+        ))),
     }
 }
 

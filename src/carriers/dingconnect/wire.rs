@@ -4,7 +4,7 @@
 use serde::Deserialize;
 
 use crate::carriers::CarrierError;
-use crate::carriers::http::{Http, Reply};
+use crate::carriers::http::{Http, Reply, scrub};
 use crate::money::{Currency, Money};
 
 /// Longest `DistributorRef` renewd sends (Ding's limit is unconfirmed; 64 is a third-party guess).
@@ -153,30 +153,35 @@ pub fn distributor_ref(reference: &str) -> String {
     format!("{kept}-{hash:016x}")
 }
 
-/// Turns Ding's `ResultCode`/`ErrorCodes` (or, failing that, the HTTP status) into an error.
+/// Turns Ding's reply into an error. The HTTP status comes first: a 5xx is a server error
+/// whatever the body says (Ding has paid transfers and answered 502 `ProviderError`); then
+/// `ResultCode`/`ErrorCodes`. Only codes Ding documents as "not processed" are refusals;
+/// an operator-side error or a code renewd does not know is an unknown outcome.
 pub fn classify(http: &Http, reply: &Reply, env: Option<&Envelope>) -> CarrierError {
     let carrier = http.carrier().to_string();
-    let Some(env) = env else {
-        return match reply.status.as_u16() {
+    let status = reply.status.as_u16();
+    let first = env
+        .and_then(|e| e.error_codes.first().cloned())
+        .unwrap_or_default();
+    let code = match env {
+        Some(e) if first.code.is_empty() => format!("ResultCode {}", e.result_code),
+        Some(_) => scrub::clean(&first.code),
+        None => format!("HTTP {status}"),
+    };
+    if status >= 500 {
+        return http.server_said(reply, env.map(|_| code.clone()));
+    }
+    if env.is_none() {
+        return match status {
             401 => http.setup(
                 "DingConnect refused the api_key (HTTP 401); check api_key_file / api_key_env",
             ),
-            s if s >= 500 => http.server(reply),
-            s => http.malformed(format!(
-                "HTTP {s} without a Ding envelope: {}",
-                reply.snippet()
-            )),
+            _ => http.malformed(format!("{} without a Ding envelope", reply.describe())),
         };
-    };
-    let first = env.error_codes.first().cloned().unwrap_or_default();
-    let code = if first.code.is_empty() {
-        format!("ResultCode {}", env.result_code)
-    } else {
-        first.code.clone()
-    };
+    }
     let context = first
         .context
-        .map(|c| format!(" (context {c})"))
+        .map(|c| format!(" (context {})", scrub::clean(&c)))
         .unwrap_or_default();
     let refused = |retryable: bool, text: &str| CarrierError::Refused {
         carrier: carrier.clone(),
@@ -184,11 +189,13 @@ pub fn classify(http: &Http, reply: &Reply, env: Option<&Envelope>) -> CarrierEr
         message: format!("{text}{context}"),
         retryable,
     };
+    let unknown = |text: &str| {
+        http.malformed(format!(
+            "{code}{context}: {text}; the transfer may have gone through, renewd looks it up by DistributorRef"
+        ))
+    };
     match first.code.as_str() {
-        "TransientProviderError" | "ProviderError" => refused(
-            true,
-            "the operator had a passing error; nothing was charged",
-        ),
+        "TransientProviderError" | "ProviderError" => unknown("the operator had an error"),
         "ProviderTimedOut" => refused(
             true,
             "the operator did not answer within 90 s; the transfer failed and nothing was charged",
@@ -201,6 +208,7 @@ pub fn classify(http: &Http, reply: &Reply, env: Option<&Envelope>) -> CarrierEr
             false,
             "the operator does not allow this recharge for this number",
         ),
+        "OtherError" => refused(false, "DingConnect refused the transfer"),
         "AccountNumberInvalid" => refused(
             false,
             "Ding refused the number; check the line's number (E.164, e.g. \"+15551234567\")",
@@ -213,10 +221,9 @@ pub fn classify(http: &Http, reply: &Reply, env: Option<&Envelope>) -> CarrierEr
             carrier,
             retry_after: reply.retry_after(),
         },
-        "DuplicateTransactionPrevented" => refused(
-            false,
-            "Ding already has a transfer with this DistributorRef",
-        ),
+        "DuplicateTransactionPrevented" => {
+            unknown("Ding already has a transfer with this DistributorRef")
+        }
         c if c.starts_with("Parameter")
             || [
                 "TooManyParameters",
@@ -230,7 +237,7 @@ pub fn classify(http: &Http, reply: &Reply, env: Option<&Envelope>) -> CarrierEr
                 "Ding refused the request; check sku_code and topup_amount against GetProducts",
             )
         }
-        _ => refused(env.result_code == 3, "DingConnect refused the transfer"),
+        _ => unknown("not a code renewd knows"),
     }
 }
 

@@ -1,7 +1,8 @@
-//! Shared HTTP plumbing for the carrier adapters: one reqwest client with timeouts, replies
-//! read whole, transport errors sorted into "nothing sent" and "no answer", `Retry-After`;
-//! submodules: the shared config keys, URLs and exact-decimal bodies, a token cache and
-//! rate limiters.
+//! Shared HTTP plumbing for the carrier adapters: one reqwest client with timeouts and no
+//! redirects, replies read whole up to `MAX_BODY`, transport errors sorted into "nothing
+//! sent" and "no answer", `Retry-After`; submodules: the shared config keys, URLs and
+//! exact-decimal bodies, a token cache, rate limiters, and the scrubber every provider
+//! text passes before it reaches any output. Reply bodies never go into an error.
 //!
 //! Generic on purpose: nothing here knows a provider's paths or error shapes.
 
@@ -15,6 +16,7 @@ use super::CarrierError;
 
 pub mod build;
 pub mod limit;
+pub mod scrub;
 pub mod settings;
 pub mod token;
 
@@ -27,8 +29,8 @@ pub use token::TokenCache;
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default time for a whole request, reply included.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
-/// How much of a reply body goes into an error message.
-const SNIPPET: usize = 300;
+/// Largest reply body read; a longer one is an error (an unknown outcome for a purchase).
+pub const MAX_BODY: usize = 1 << 20;
 
 /// A reqwest client bound to one carrier name (for error messages).
 #[derive(Clone)]
@@ -47,15 +49,14 @@ pub struct Reply {
 }
 
 impl Reply {
-    /// The body as text, cut to a length fit for an error message.
-    pub fn snippet(&self) -> String {
-        let text = String::from_utf8_lossy(&self.body);
-        let text = text.trim();
-        match text.char_indices().nth(SNIPPET) {
-            Some((i, _)) => format!("{}...", &text[..i]),
-            None if text.is_empty() => "(empty body)".to_string(),
-            None => text.to_string(),
-        }
+    /// What an error may say about a reply whose fields did not explain it: its status and
+    /// size, never its body (it may echo credentials or carry a token).
+    pub fn describe(&self) -> String {
+        format!(
+            "HTTP {}, {} bytes of body not shown",
+            self.status.as_u16(),
+            self.body.len()
+        )
     }
 
     /// The `Retry-After` header, in seconds or as an HTTP date.
@@ -80,6 +81,7 @@ impl Http {
         let client = reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT.min(timeout))
             .timeout(timeout)
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("renewd/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| CarrierError::Setup {
@@ -100,14 +102,32 @@ impl Http {
         &self.client
     }
 
-    /// Sends a request and reads the whole reply. Any HTTP status is a `Reply`; only
-    /// transport failures are errors: `NotSent` when no connection was made,
-    /// `NoAnswer` when the request may have reached the provider.
+    /// Sends a request and reads the whole reply. Any 1xx/2xx/4xx/5xx status is a `Reply`;
+    /// transport failures are errors: `NotSent` when no connection was made, `NoAnswer`
+    /// when the request may have reached the provider. A redirect is never followed (it
+    /// would carry the credentials elsewhere) and, like a body over `MAX_BODY`, is
+    /// `Malformed`: the request left, so for a purchase the outcome is unknown.
     pub async fn send(&self, req: reqwest::RequestBuilder) -> Result<Reply, CarrierError> {
-        let resp = req.send().await.map_err(|e| self.transport(e))?;
+        let mut resp = req.send().await.map_err(|e| self.transport(e))?;
         let status = resp.status();
+        if status.is_redirection() {
+            return Err(self.malformed(format!(
+                "HTTP {} redirect, not followed; check base_url",
+                status.as_u16()
+            )));
+        }
         let headers = resp.headers().clone();
-        let body = resp.bytes().await.map_err(|e| self.transport(e))?.to_vec();
+        let mut body = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|e| self.transport(e))? {
+            if body.len() + chunk.len() > MAX_BODY {
+                return Err(self.malformed(format!(
+                    "HTTP {}: reply body larger than {} bytes, not read",
+                    status.as_u16(),
+                    MAX_BODY
+                )));
+            }
+            body.extend_from_slice(&chunk);
+        }
         Ok(Reply {
             status,
             headers,
@@ -146,9 +166,11 @@ impl Http {
     pub fn json<T: DeserializeOwned>(&self, reply: &Reply, what: &str) -> Result<T, CarrierError> {
         serde_json::from_slice(&reply.body).map_err(|e| {
             self.malformed(format!(
-                "{what}: {e} (HTTP {}, body: {})",
-                reply.status.as_u16(),
-                reply.snippet()
+                "{what} is not in the documented shape ({}, at line {} column {}; {})",
+                e.classify_kind(),
+                e.line(),
+                e.column(),
+                reply.describe()
             ))
         })
     }
@@ -167,12 +189,20 @@ impl Http {
         }
     }
 
-    /// A 5xx reply as an error.
+    /// A 5xx reply as an error (the body is not shown; `server_said` adds documented fields).
     pub fn server(&self, reply: &Reply) -> CarrierError {
+        self.server_said(reply, None)
+    }
+
+    /// A 5xx reply as an error, with the provider's documented code/message when it gave one.
+    pub fn server_said(&self, reply: &Reply, said: Option<String>) -> CarrierError {
         CarrierError::Server {
             carrier: self.carrier.clone(),
             status: reply.status.as_u16(),
-            detail: reply.snippet(),
+            detail: match said {
+                Some(s) => scrub::clean(&s),
+                None => reply.describe(),
+            },
         }
     }
 
@@ -181,6 +211,22 @@ impl Http {
         CarrierError::RateLimited {
             carrier: self.carrier.clone(),
             retry_after,
+        }
+    }
+}
+
+/// The kind of a JSON parse error, without the text it quotes.
+trait Kind {
+    fn classify_kind(&self) -> &'static str;
+}
+
+impl Kind for serde_json::Error {
+    fn classify_kind(&self) -> &'static str {
+        match self.classify() {
+            serde_json::error::Category::Io => "read error",
+            serde_json::error::Category::Syntax => "not JSON",
+            serde_json::error::Category::Data => "fields missing or of the wrong type",
+            serde_json::error::Category::Eof => "truncated",
         }
     }
 }

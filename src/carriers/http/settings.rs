@@ -37,6 +37,9 @@ impl Common<'_> {
             crate::money::parse_duration,
         );
         p.url(&format!("{key}.base_url"), self.base_url);
+        if let Some(u) = self.base_url {
+            p.check(&format!("{key}.base_url"), https_or_loopback(u));
+        }
     }
 
     /// What every HTTP adapter builds first: its secret, its API root (`base_url` or
@@ -79,6 +82,7 @@ impl Common<'_> {
     pub fn resolve_secret(&self, carrier: &str) -> Result<Secret, CarrierError> {
         self.source()
             .and_then(|s| s.resolve())
+            .inspect(|s| super::scrub::register(s.expose()))
             .map_err(|e| CarrierError::Setup {
                 carrier: carrier.to_string(),
                 detail: format!("{}: {e}", self.secret_key),
@@ -109,7 +113,35 @@ pub fn url_key(
             detail: format!("{key} {text:?} must be an http(s) URL, e.g. \"{default}\""),
         });
     }
+    https_or_loopback(text).map_err(|e| CarrierError::Setup {
+        carrier: carrier.to_string(),
+        detail: format!("{key}: {e}"),
+    })?;
     Ok(url)
+}
+
+/// Credentials only travel over https, except to this machine (127.0.0.0/8, ::1,
+/// localhost), where a test server or a local proxy may listen on plain http.
+pub fn https_or_loopback(text: &str) -> Result<(), String> {
+    let Ok(url) = Url::parse(text) else {
+        return Ok(()); // reported by the URL check itself
+    };
+    if url.scheme() != "http" {
+        return Ok(());
+    }
+    let loopback = match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    };
+    if loopback {
+        return Ok(());
+    }
+    let fixed = format!("https{}", &url.as_str()["http".len()..]);
+    Err(format!(
+        "{text:?} would send the API credentials unencrypted; use https, e.g. {fixed:?} (plain http only for 127.0.0.1, ::1 or localhost)"
+    ))
 }
 
 /// The optional `timeout` key, or the carrier's default.

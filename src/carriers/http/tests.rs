@@ -106,3 +106,96 @@ fn endpoints_encode_segments_and_keep_the_base_path() {
     let err = base_url("t", Some("partners-api.airalo.com"), "https://x/v2").unwrap_err();
     assert!(err.to_string().contains("e.g. base_url"), "{err}");
 }
+
+/// A server answering every connection with `head` and `body_len` bytes of body; counts
+/// the requests it saw.
+async fn canned(
+    head: &'static str,
+    body_len: usize,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use tokio::io::AsyncWriteExt;
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let seen = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = seen.clone();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let mut buf = [0u8; 4096];
+            let _ = sock.read(&mut buf).await;
+            let reply =
+                format!("{head}\r\ncontent-length: {body_len}\r\nconnection: close\r\n\r\n");
+            let _ = sock.write_all(reply.as_bytes()).await;
+            let _ = sock.write_all(&vec![b'a'; body_len]).await;
+        }
+    });
+    (url, seen)
+}
+
+#[tokio::test]
+async fn a_redirect_is_not_followed_and_leaves_the_outcome_unknown() {
+    let (target, hits) = canned("HTTP/1.1 200 OK", 2).await;
+    let head: &'static str = Box::leak(
+        format!("HTTP/1.1 307 Temporary Redirect\r\nlocation: {target}/steal").into_boxed_str(),
+    );
+    let (url, _) = canned(head, 0).await;
+    let h = http(2000);
+    let err = h
+        .send(h.client().post(format!("{url}/orders")).bearer_auth("k"))
+        .await
+        .unwrap_err();
+    assert!(
+        err.outcome_unknown(),
+        "a redirected purchase may have been taken: {err:?}"
+    );
+    assert!(err.to_string().contains("307"), "{err}");
+    assert_eq!(
+        hits.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "the credentials never went to the redirect target"
+    );
+    assert!(matches!(
+        err.before_purchase(),
+        CarrierError::NotSent { .. }
+    ));
+}
+
+#[tokio::test]
+async fn a_body_over_the_bound_is_an_error_and_unknown() {
+    let (url, _) = canned("HTTP/1.1 200 OK", MAX_BODY + 1).await;
+    let h = http(5000);
+    let err = h.send(h.client().get(&url)).await.unwrap_err();
+    assert!(err.outcome_unknown(), "{err:?}");
+    let (url, _) = canned("HTTP/1.1 200 OK", MAX_BODY).await;
+    let reply = h.send(h.client().get(&url)).await.unwrap();
+    assert_eq!(reply.body.len(), MAX_BODY);
+}
+
+#[test]
+fn base_url_must_be_https_except_loopback() {
+    let ok = [
+        "https://partners-api.airalo.com/v2",
+        "http://127.0.0.1:8080/v2",
+        "http://127.9.9.9/",
+        "http://[::1]:99/",
+        "http://localhost:1/",
+        "http://LOCALHOST/",
+    ];
+    for u in ok {
+        assert!(base_url("c", Some(u), "https://x/").is_ok(), "{u}");
+    }
+    for u in [
+        "http://partners-api.airalo.com/v2",
+        "http://10.0.0.1/",
+        "http://localhost.evil.com/",
+        "http://127.0.0.1.nip.io/",
+    ] {
+        let err = base_url("c", Some(u), "https://x/")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("base_url") && err.contains("https://"),
+            "{u}: {err}"
+        );
+    }
+}

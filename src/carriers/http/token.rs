@@ -45,6 +45,7 @@ impl TokenCache {
             return Ok(c.token.clone());
         }
         let (token, lifetime) = fetch().await?;
+        super::scrub::register(token.expose());
         let margin = (lifetime / 10).min(MAX_MARGIN);
         *slot = Some(Cached {
             token: token.clone(),

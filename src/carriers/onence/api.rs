@@ -15,7 +15,6 @@ pub struct Quota {
     pub status: Option<QuotaStatus>,
     /// MB left; can go negative.
     pub volume: f64,
-    pub last_volume_added: Option<f64>,
     pub expiry_date: Option<String>,
     /// When the current quota started (a top-up starts a new one).
     pub created_at: Option<String>,
@@ -130,10 +129,25 @@ impl OrderInfo {
         .and_then(|a| Money::from_major_f64(a, currency))
     }
 
+    /// The answer for order `number` (from our `Location` header): an order reading another
+    /// number (or none) is not ours and settles nothing.
+    pub fn lookup_for(&self, number: &str) -> Lookup {
+        if self.number() != number {
+            return Lookup::Pending {
+                provider_ref: Some(number.to_string()),
+            };
+        }
+        self.lookup()
+    }
+
     /// `COMPLETED` is done; a failed or cancelled status failed; anything else is pending.
+    /// An order without a number settles nothing.
     pub fn lookup(&self) -> Lookup {
         let status = self.order_status.clone().unwrap_or_default().to_uppercase();
         let number = self.number();
+        if number.trim().is_empty() {
+            return Lookup::Pending { provider_ref: None };
+        }
         if status == "COMPLETED" {
             let detail = format!(
                 "1NCE order {number} ({}) completed",

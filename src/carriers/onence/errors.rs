@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::carriers::CarrierError;
-use crate::carriers::http::{Http, Reply};
+use crate::carriers::http::{Http, Reply, scrub};
 
 /// Every field any of the three shapes may carry.
 #[derive(Debug, Default, Deserialize)]
@@ -32,11 +32,15 @@ impl ErrorBody {
         self.errorCode
             .clone()
             .or(v2)
+            .map(|c| scrub::clean(&c))
             .unwrap_or_else(|| format!("HTTP {status}"))
     }
 
     fn text(&self, reply: &Reply) -> String {
-        self.message.clone().unwrap_or_else(|| reply.snippet())
+        self.message
+            .as_deref()
+            .map(scrub::clean)
+            .unwrap_or_else(|| reply.describe())
     }
 }
 
@@ -48,13 +52,14 @@ pub fn classify(http: &Http, reply: &Reply) -> CarrierError {
     let carrier = http.carrier().to_string();
     match status {
         429 => http.rate_limited(reply.retry_after()),
-        s if s >= 500 => http.server(reply),
+        s if s >= 500 => http.server_said(reply, Some(format!("{code}: {message}"))),
         401 => http.setup(format!("1NCE rejected renewd's access token ({code}: {message}); check username and password")),
         403 => http.setup(format!("1NCE says this SIM does not belong to the account ({code}: {message}); check the line's iccid and the API user")),
         404 => CarrierError::LineGone { carrier, code, message: format!("1NCE has no SIM with this ICCID ({message}); check the line's iccid") },
-        409 => CarrierError::Refused { carrier, code, message: format!("{message}; renewd retries later"), retryable: true },
+        400 => CarrierError::Refused { carrier, code, message, retryable: false },
         422 => CarrierError::Refused { carrier, code, message: format!("{message}: the SIM has expired and only an extension is allowed; extend it in the 1NCE portal"), retryable: false },
-        _ => CarrierError::Refused { carrier, code, message, retryable: false },
+        // Not one of the documented answers (409, 405, ...): the order may have been placed.
+        s => http.malformed(format!("HTTP {s} is not one of 1NCE's documented answers ({code}: {message})")),
     }
 }
 

@@ -1,10 +1,12 @@
-//! Did a top-up happen? By the order number when the `Location` header gave one, else
-//! by the orders list (a TOPUP for this ICCID after the send) and the quota snapshot.
+//! Did a top-up happen? By the order number when the `Location` header gave one (the only
+//! answer that confirms or fails it: 1NCE takes no client reference), else by the orders
+//! list (a TOPUP for this ICCID after the send) and the quota snapshot, which carry no
+//! reference of ours and so only keep the top-up open (`Pending`) for a person to settle.
 
 use super::api::{OrderInfo, Quota};
 use super::client::{Client, Group};
 use super::errors::classify;
-use crate::carriers::{CarrierError, Lookup, Order, Purchase};
+use crate::carriers::{CarrierError, Lookup, Order};
 
 /// Clock difference tolerated between renewd and 1NCE when comparing order dates.
 const SKEW: chrono::Duration = chrono::Duration::minutes(2);
@@ -30,7 +32,9 @@ pub async fn order(c: &Client, number: &str) -> Result<Option<Lookup>, CarrierEr
         return Err(classify(&c.http, &reply));
     }
     Ok(Some(
-        c.http.json::<OrderInfo>(&reply, "order reply")?.lookup(),
+        c.http
+            .json::<OrderInfo>(&reply, "order reply")?
+            .lookup_for(number),
     ))
 }
 
@@ -40,21 +44,12 @@ pub async fn lookup(c: &Client, iccid: &str, o: &Order) -> Result<Lookup, Carrie
     {
         return Ok(found);
     }
-    if let Some(found) = in_order_list(c, iccid, o).await? {
-        return Ok(found.lookup());
+    if in_order_list(c, iccid, o).await?.is_some() {
+        return Ok(Lookup::Pending { provider_ref: None });
     }
     let q = quota(c, iccid).await?;
     if q.shows_top_up(o.created_at, o.before.as_ref().and_then(|b| b.data)) {
-        let detail = format!(
-            "top-up seen in the SIM's data quota ({} MB left, {} MB added last)",
-            q.volume,
-            q.last_volume_added.unwrap_or_default()
-        );
-        return Ok(Lookup::Confirmed(Purchase {
-            provider_ref: None,
-            charged: Some(o.offer.amount),
-            detail: Some(detail),
-        }));
+        return Ok(Lookup::Pending { provider_ref: None });
     }
     Ok(Lookup::NotFound)
 }

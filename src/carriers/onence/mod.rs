@@ -14,9 +14,9 @@ use crate::config::validate::Problems;
 use crate::config::{Line, TopUpChoice};
 use crate::model::{Observation, Offer};
 
-mod api;
+pub(crate) mod api;
 mod client;
-mod errors;
+pub(crate) mod errors;
 mod lookup;
 
 use client::{Client, Group};

@@ -144,11 +144,11 @@ impl Reloadly {
                 "transaction report",
             )
             .await?;
-        let found = report.content.iter().find(|t| {
-            t.custom_identifier
-                .as_deref()
-                .is_none_or(|c| c == order.reference)
-        });
+        // Only a row carrying our customIdentifier speaks for this top-up.
+        let found = report
+            .content
+            .iter()
+            .find(|t| t.custom_identifier.as_deref() == Some(order.reference.as_str()));
         Ok(match found {
             Some(t) => judge(self, &digits, t),
             None => Lookup::NotFound,

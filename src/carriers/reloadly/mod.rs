@@ -6,8 +6,9 @@
 //! `lookup` asks `GET /topups/{id}/status` or the transaction report by that reference.
 
 use std::collections::HashMap;
+use std::path::Path;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use serde::Deserialize;
@@ -22,8 +23,9 @@ use crate::model::{Observation, Offer};
 
 mod api;
 mod buy;
+mod holds;
 mod offer;
-mod wire;
+pub(crate) mod wire;
 
 use api::Api;
 use wire::Operator;
@@ -92,13 +94,14 @@ pub struct Reloadly {
     country: String,
     /// Operators already fetched, by `id:N` (pinned) or `num:DIGITS` (auto-detected).
     operators: Mutex<HashMap<String, Operator>>,
-    /// Per number: no purchase before this instant (2-minute gap, 30 minutes after FAILED).
-    not_before: Mutex<HashMap<String, Instant>>,
+    /// Per number: no purchase before this time (2-minute gap, 30 minutes after FAILED),
+    /// kept in the state dir across restarts.
+    not_before: holds::Holds,
 }
 
 impl Reloadly {
     /// Builds the adapter; reads the secret, does no network I/O.
-    pub fn new(name: &str, cfg: &ReloadlyConfig) -> Result<Self, CarrierError> {
+    pub fn new(name: &str, cfg: &ReloadlyConfig, state_dir: &Path) -> Result<Self, CarrierError> {
         let host = if cfg.sandbox { SANDBOX } else { PRODUCTION };
         let (secret, base, http) = cfg.common().open(name, host, DEFAULT_TIMEOUT)?;
         let country = cfg
@@ -119,7 +122,7 @@ impl Reloadly {
             },
             country,
             operators: Mutex::new(HashMap::new()),
-            not_before: Mutex::new(HashMap::new()),
+            not_before: holds::Holds::open(state_dir, name, buy::FAILED_BACKOFF),
         })
     }
 
@@ -172,18 +175,17 @@ impl Reloadly {
 
     /// Holds purchases to `digits` back for `wait`.
     fn hold(&self, digits: &str, wait: Duration) {
-        lock(&self.not_before).insert(digits.to_string(), Instant::now() + wait);
+        self.not_before.hold(digits, wait);
     }
 
     /// `RateLimited` when a back-off for this number is still running.
     fn held(&self, digits: &str) -> Result<(), CarrierError> {
-        let until = lock(&self.not_before).get(digits).copied();
-        match until.map(|u| u.saturating_duration_since(Instant::now())) {
-            Some(left) if !left.is_zero() => Err(CarrierError::RateLimited {
+        match self.not_before.left(digits) {
+            Some(left) => Err(CarrierError::RateLimited {
                 carrier: self.name().to_string(),
                 retry_after: Some(left),
             }),
-            _ => Ok(()),
+            None => Ok(()),
         }
     }
 }

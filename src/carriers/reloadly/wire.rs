@@ -5,7 +5,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::carriers::CarrierError;
-use crate::carriers::http::{Http, Reply};
+use crate::carriers::http::{Http, Reply, scrub};
 use crate::money::{Currency, Money};
 
 /// `POST /oauth/token` reply.
@@ -128,8 +128,12 @@ pub fn parse_status(http: &Http, reply: &Reply) -> Result<Transaction, CarrierEr
         ),
         _ => (v, None),
     };
-    let mut t: Transaction = serde_json::from_value(inner)
-        .map_err(|e| http.malformed(format!("top-up status: {e} (body {})", reply.snippet())))?;
+    let mut t: Transaction = serde_json::from_value(inner).map_err(|_| {
+        http.malformed(format!(
+            "top-up status is not in the documented shape ({})",
+            reply.describe()
+        ))
+    })?;
     if outer_status.is_some() {
         t.status = outer_status;
     }
@@ -163,12 +167,26 @@ impl ApiError {
 /// Reloadly's mandatory gap between two top-ups to one number.
 pub const RECHARGE_GAP: Duration = Duration::from_secs(120);
 
-/// Turns a non-2xx reply into an error, by Reloadly's `errorCode` first, HTTP status second.
+/// Turns a non-2xx reply into an error: a 5xx is a server error whatever its `errorCode`
+/// (the purchase may have gone through); below that, by Reloadly's `errorCode`, and a code
+/// renewd does not know is an unknown outcome, never a refusal.
 pub fn classify(carrier: &str, reply: &Reply) -> CarrierError {
     let e = ApiError::of(reply);
-    let code = e.code().to_string();
-    let message = e.message.clone().unwrap_or_else(|| reply.snippet());
+    let raw = e.code();
+    let code = scrub::clean(raw);
+    let message = e
+        .message
+        .as_deref()
+        .map(scrub::clean)
+        .unwrap_or_else(|| reply.describe());
     let status = reply.status.as_u16();
+    if status >= 500 {
+        return CarrierError::Server {
+            carrier: carrier.to_string(),
+            status,
+            detail: format!("{code} {message}").trim().to_string(),
+        };
+    }
     let refused = |retryable: bool, extra: &str| CarrierError::Refused {
         carrier: carrier.to_string(),
         code: code.clone(),
@@ -179,7 +197,7 @@ pub fn classify(carrier: &str, reply: &Reply) -> CarrierError {
         carrier: carrier.to_string(),
         detail: format!("{code}: {message}; {hint}"),
     };
-    match code.as_str() {
+    match raw {
         "INVALID_CREDENTIALS" | "TOKEN_EXPIRED" | "INVALID_TOKEN" => setup(
             "check client_id and the client secret; sandbox and live accounts use different credentials",
         ),
@@ -213,16 +231,16 @@ pub fn classify(carrier: &str, reply: &Reply) -> CarrierError {
         c if PERMANENT.contains(&c) => refused(false, ""),
         "" if status == 401 => setup("the token was refused"),
         "" if status == 404 => setup("wrong URL; check base_url"),
-        _ if status >= 500 => CarrierError::Server {
-            carrier: carrier.to_string(),
-            status,
-            detail: format!("{code} {message}"),
-        },
         "" => CarrierError::Malformed {
             carrier: carrier.to_string(),
             detail: format!("HTTP {status} without an errorCode: {message}"),
         },
-        _ => refused(false, ""),
+        _ => CarrierError::Malformed {
+            carrier: carrier.to_string(),
+            detail: format!(
+                "unknown errorCode {code} (HTTP {status}): {message}; the top-up may have gone through, renewd looks it up"
+            ),
+        },
     }
 }
 

@@ -132,6 +132,31 @@ impl Carrier for Simulated {
         self.settings.reports
     }
 
+    async fn offers(&self, _line: &Line) -> Result<Vec<crate::model::Listed>, CarrierError> {
+        let s = &self.settings;
+        let days = u32::try_from(s.validity.as_secs() / 86_400).ok();
+        let package = |n: i64| crate::model::Listed {
+            label: format!(
+                "{}",
+                DataSize {
+                    kb: s.package_data.kb.saturating_mul(n)
+                }
+            ),
+            price: Money::new(
+                s.package_price.minor.saturating_mul(n),
+                s.package_price.currency,
+            ),
+            data: Some(DataSize {
+                kb: s.package_data.kb.saturating_mul(n),
+            }),
+            days,
+        };
+        // The package, and a bundle of three of them at the price of two and a half.
+        let mut bundle = package(3);
+        bundle.price.minor = s.package_price.minor.saturating_mul(5) / 2;
+        Ok(vec![package(1), bundle])
+    }
+
     async fn status(&self, line: &Line) -> Result<Observation, CarrierError> {
         tokio::time::sleep(self.settings.latency).await;
         let now = Utc::now();

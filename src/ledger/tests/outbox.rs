@@ -133,3 +133,103 @@ fn a_sent_message_is_done_and_unknown_ids_are_errors() {
         "marking twice keeps the first time"
     );
 }
+
+#[test]
+fn install_id_is_random_per_ledger_and_kept_across_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    let id_of = |l: &SqliteLedger| l.unsent_messages().unwrap()[0].install_id.clone();
+    let first = {
+        let l = SqliteLedger::open(dir.path()).unwrap();
+        l.enqueue(&draft("k"), t("2026-11-01T00:00:00Z")).unwrap();
+        id_of(&l)
+    };
+    assert_eq!(first.len(), 24);
+    assert!(first.chars().all(|c| c.is_ascii_hexdigit()), "{first}");
+    assert_eq!(id_of(&SqliteLedger::open(dir.path()).unwrap()), first);
+    let other = mem();
+    other
+        .enqueue(&draft("k"), t("2026-11-01T00:00:00Z"))
+        .unwrap();
+    assert_ne!(id_of(&other), first, "two installs share an id");
+}
+
+#[test]
+fn retry_dead_queues_one_or_all_dead_messages_again() {
+    let l = mem();
+    let now = t("2026-11-01T00:00:00Z");
+    for k in ["a", "b", "c"] {
+        l.enqueue(&draft(k), now).unwrap();
+    }
+    let ids: Vec<i64> = l.unsent_messages().unwrap().iter().map(|m| m.id).collect();
+    l.mark_attempt_failed(ids[0], "550 no such user", None)
+        .unwrap();
+    l.mark_attempt_failed(ids[1], "550 no such user", None)
+        .unwrap();
+    assert_eq!(l.outbox_counts().unwrap().dead, 2);
+    let later = t("2026-11-02T00:00:00Z");
+    assert_eq!(l.retry_dead(Some(ids[0]), later).unwrap(), 1);
+    assert_eq!(l.retry_dead(Some(ids[2]), later).unwrap(), 0, "not dead");
+    assert!(matches!(
+        l.retry_dead(Some(999), later),
+        Err(LedgerError::NoSuchMessage(999))
+    ));
+    let again = &l.unsent_messages().unwrap()[0];
+    assert_eq!(
+        (again.dead, again.attempts, again.next_attempt_at),
+        (false, 0, later)
+    );
+    assert_eq!(l.retry_dead(None, later).unwrap(), 1);
+    assert_eq!(l.outbox_counts().unwrap().dead, 0);
+    assert_eq!(l.due_messages(later, 10).unwrap().len(), 3);
+}
+
+#[test]
+fn the_pause_keeps_its_reason_and_clears() {
+    let l = mem();
+    assert_eq!(l.outbox_pause().unwrap(), None);
+    let p = crate::ledger::OutboxPause {
+        reason: "SMTP 535".into(),
+        since: t("2026-11-01T00:00:00Z"),
+    };
+    l.set_outbox_pause(Some(&p)).unwrap();
+    assert_eq!(l.outbox_pause().unwrap(), Some(p));
+    l.set_outbox_pause(None).unwrap();
+    assert_eq!(l.outbox_pause().unwrap(), None);
+}
+
+#[test]
+fn processes_opening_a_fresh_ledger_together_migrate_it_once() {
+    for _ in 0..5 {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().to_path_buf();
+        let opens: Vec<_> = (0..6)
+            .map(|_| {
+                let p = path.clone();
+                std::thread::spawn(move || SqliteLedger::open(&p).map(|_| ()))
+            })
+            .collect();
+        for o in opens {
+            o.join().unwrap().expect("a concurrent open failed");
+        }
+    }
+}
+
+#[test]
+fn the_state_dir_is_private_and_the_ledger_0600_whatever_the_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let l = SqliteLedger::open(&state).unwrap();
+    l.enqueue(&draft("k"), t("2026-11-01T00:00:00Z")).unwrap();
+    assert_eq!(mode(&state), 0o700);
+    for f in ["ledger.sqlite3", "ledger.sqlite3-wal", "ledger.sqlite3-shm"] {
+        assert_eq!(mode(&state.join(f)), 0o600, "{f}");
+    }
+    drop(l);
+    // An older ledger left readable by others is narrowed when opened.
+    let db = state.join("ledger.sqlite3");
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+    SqliteLedger::open(&state).unwrap();
+    assert_eq!(mode(&db), 0o600);
+}

@@ -244,3 +244,47 @@ fn failing_checks_keep_their_start_and_a_success_clears_it() {
         "a new run of failures starts after a success"
     );
 }
+
+/// Readings are downsampled as they are stored: a repeat of the previous figures in the
+/// same hour is not stored again, changes always are, and past a week one a day is kept.
+#[test]
+fn readings_keep_changes_one_an_hour_then_one_a_day() {
+    let l = mem();
+    let at = |s: &str, balance: i64| {
+        let mut o = Observation::empty(t(s));
+        o.balance = Some(usd(balance));
+        o
+    };
+    // (time, balance, stored?)
+    let table = [
+        ("2026-11-01T10:00:00Z", 500, true),
+        ("2026-11-01T10:05:00Z", 500, false), // same hour, same figures
+        ("2026-11-01T10:10:00Z", 480, true),  // a change
+        ("2026-11-01T10:50:00Z", 480, false),
+        ("2026-11-01T11:00:00Z", 480, true), // a new hour
+        ("2026-11-01T23:00:00Z", 470, true),
+    ];
+    for (s, balance, _) in table {
+        l.record_observation("a", "a", &at(s, balance)).unwrap();
+    }
+    let kept: Vec<_> = l
+        .recent_observations("a", 99)
+        .unwrap()
+        .iter()
+        .map(|o| o.at)
+        .collect();
+    let want: Vec<_> = table.iter().filter(|r| r.2).map(|r| t(r.0)).collect();
+    assert_eq!(kept, want);
+    // Ten days on, the first of November keeps only its last reading.
+    l.record_observation("a", "a", &at("2026-11-11T00:00:00Z", 400))
+        .unwrap();
+    let kept: Vec<_> = l
+        .recent_observations("a", 99)
+        .unwrap()
+        .iter()
+        .map(|o| o.at)
+        .collect();
+    assert_eq!(kept, [t("2026-11-01T23:00:00Z"), t("2026-11-11T00:00:00Z")]);
+    // The check still counts as a success at its own time.
+    assert_eq!(l.last_checks().unwrap()[0].at, t("2026-11-11T00:00:00Z"));
+}

@@ -28,6 +28,7 @@ pub async fn send(
         MessageKind::Receipt => ("white_check_mark", "3"),
         MessageKind::Failure => ("x", "4"),
         MessageKind::Warning => ("warning", "4"),
+        MessageKind::Digest => ("calendar", "2"),
     };
     url.query_pairs_mut()
         .append_pair("title", &cut(&msg.subject, 250))

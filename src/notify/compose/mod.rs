@@ -240,7 +240,10 @@ pub fn topup_failed_with(line: &Line, t: &TopUp, note: &FailureNote, tz: Tz) -> 
     draft(MessageKind::Failure, format!("failed:{}", t.id), line, doc)
 }
 
+mod digest;
 mod warnings;
+
+pub use digest::{LineMonth, digest};
 
 pub use warnings::{cap_blocked, check_failing, dry_run, test_message, unknown_outcome, warning};
 

@@ -140,7 +140,10 @@ pub fn test_message(smtp_url: &str, now: DateTime<Utc>) -> Draft {
         subject: Text::id("test-subject"),
         intro: Text::id("test-intro"),
         rows: vec![
-            (Text::id("test-through"), Text::raw(smtp_url)),
+            (
+                Text::id("test-through"),
+                Text::raw(super::super::redact::redact_urls(smtp_url)),
+            ),
             (
                 Text::id("test-at"),
                 Text::raw(now.format("%Y-%m-%d %H:%M:%S UTC").to_string()),

@@ -1,0 +1,186 @@
+//! `renewd status`: whether the daemon runs, the fleet in one line, then per line what
+//! renewd last saw, its trend, when it runs out or ends, the month's spend and what needs
+//! a person. `--json` gives the same as one document.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+use super::StatusArgs;
+use super::history::json_row;
+use super::history::json_row as history_row;
+use super::wiring::{load_config, open_ledger};
+use crate::config::{Config, Line};
+use crate::ledger::{CheckRecord, Ledger, Month};
+use crate::model::TopUp;
+use crate::money::Money;
+use crate::policy::month_of;
+
+mod daemon;
+mod line;
+mod spark;
+mod table;
+
+pub fn status(path: &Path, args: &StatusArgs) -> anyhow::Result<i32> {
+    let config = load_config(path)?;
+    if let Some(id) = args
+        .line
+        .as_ref()
+        .filter(|id| !config.lines.iter().any(|l| &l.id == *id))
+    {
+        anyhow::bail!(
+            "no line {id:?} in {}; `renewd check` lists the lines",
+            path.display()
+        );
+    }
+    let ledger = open_ledger(&config)?;
+    let now = Utc::now();
+    let month = month_of(now, config.daemon.timezone);
+    // Read once for all lines, not once per line.
+    let shared = Shared {
+        checks: ledger.last_checks()?,
+        open: ledger.open_top_ups()?,
+        global: pick(ledger.month_spend(None, &month)?, config.monthly_cap),
+        month,
+        now,
+    };
+    let selected = config.lines.iter().filter(|l| {
+        args.line.as_ref().is_none_or(|id| &l.id == id)
+            && args.carrier.as_ref().is_none_or(|c| &l.carrier == c)
+    });
+    let mut lines = selected
+        .map(|l| line::gather(&config, ledger.as_ref(), l, &shared))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    lines.retain(|l| !args.attention || !l.row.attention.is_empty());
+    if let Some(limit) = args.limit {
+        // Keep the lines that need a person; JSON is otherwise in config order.
+        lines.sort_by_key(|l| l.row.attention.is_empty());
+        lines.truncate(limit);
+    }
+    let doc = document(&config, ledger.as_ref(), &shared, &lines)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+    } else {
+        let header = header(&config, &doc, &lines);
+        let rows: Vec<table::Row> = lines.into_iter().map(|l| l.row).collect();
+        print!("{}", table::render(&header, &rows, table::use_color()));
+        footer(&doc);
+    }
+    Ok(0)
+}
+
+/// The JSON document (`status --json`).
+fn document(
+    config: &Config,
+    ledger: &dyn Ledger,
+    shared: &Shared,
+    lines: &[line::Gathered],
+) -> anyhow::Result<Value> {
+    let outbox = ledger.outbox_counts()?;
+    let paused = ledger.outbox_pause()?.map(
+        |p| json!({"since": p.since, "reason": crate::notify::redact::redact_urls(&p.reason)}),
+    );
+    let dead: Vec<Value> = ledger
+        .dead_messages()?
+        .iter()
+        .map(|m| json!({"id": m.id, "subject": m.draft.subject, "error": m.last_error}))
+        .collect();
+    // Open top-ups of SIMs no configured line has any more: still reconciled, shown here.
+    let sims: HashSet<String> = config.lines.iter().map(Line::sim).collect();
+    let orphans: Vec<Value> = shared
+        .open
+        .iter()
+        .filter(|t| !sims.contains(&t.sim))
+        .map(json_row)
+        .collect();
+    let running = daemon::running(&config.daemon.state_dir);
+    Ok(json!({
+        "generated_at": shared.now, "timezone": config.daemon.timezone.name(),
+        "daemon": running.map(|(pid, since)| json!({"pid": pid, "since": since})),
+        "month_spend": { "spent": shared.global.map(|m| m.to_string()), "cap": config.monthly_cap.map(|m| m.to_string()) },
+        "outbox": { "queued": outbox.queued, "sent": outbox.sent, "dead": outbox.dead, "dead_messages": dead, "paused": paused },
+        "needs_attention": lines.iter().filter(|l| !l.row.attention.is_empty()).count(),
+        "lines": lines.iter().map(|l| l.json.clone()).collect::<Vec<_>>(),
+        "unconfigured_open_topups": orphans,
+    }))
+}
+
+/// The lines above the table: is the daemon running, the fleet in one line.
+fn header(config: &Config, doc: &Value, lines: &[line::Gathered]) -> Vec<String> {
+    let tz = config.daemon.timezone;
+    let running = match doc["daemon"].as_object() {
+        Some(d) => format!(
+            "renewd is running (pid {}) since {}",
+            d["pid"].as_str().unwrap_or("?"),
+            d["since"]
+                .as_str()
+                .and_then(|s| s.parse::<DateTime<Utc>>().ok())
+                .map_or("?".into(), |t| crate::notify::compose::local_time(t, tz))
+        ),
+        None => "renewd is not running: nothing is checked or bought until it starts".into(),
+    };
+    let attention = lines.iter().filter(|l| !l.row.attention.is_empty()).count();
+    let s = |v: &Value| v.as_str().unwrap_or("-").to_string();
+    let fleet = format!(
+        "{} lines, {attention} need attention; this month {} of cap {}",
+        lines.len(),
+        s(&doc["month_spend"]["spent"]),
+        s(&doc["month_spend"]["cap"]),
+    );
+    vec![running, fleet]
+}
+
+/// Below the table: top-ups of lines no longer configured, and the outbox.
+fn footer(doc: &Value) {
+    let s = |v: &Value| v.as_str().map(str::to_string).unwrap_or_else(|| "-".into());
+    for t in doc["unconfigured_open_topups"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        println!(
+            "OPEN top-up #{} {} {} {} of {} (no longer in the config; renewd resolve {} --paid|--failed)",
+            t["id"],
+            s(&t["state"]),
+            s(&t["amount"]),
+            s(&t["currency"]),
+            s(&t["line"]),
+            t["id"]
+        );
+    }
+    println!(
+        "outbox: {} queued, {} sent, {} given up",
+        doc["outbox"]["queued"], doc["outbox"]["sent"], doc["outbox"]["dead"]
+    );
+    if let Some(p) = doc["outbox"]["paused"].as_object() {
+        println!(
+            "EMAIL PAUSED since {}: {}\n  fix [email] (`renewd test-email` explains), then `systemctl reload renewd`",
+            s(&p["since"]),
+            s(&p["reason"])
+        );
+    }
+}
+
+/// The spend in the cap's currency (or the first currency when there is no cap).
+fn pick(spend: Vec<Money>, cap: Option<Money>) -> Option<Money> {
+    match cap {
+        Some(c) => Some(
+            spend
+                .into_iter()
+                .find(|m| m.currency == c.currency)
+                .unwrap_or(Money::new(0, c.currency)),
+        ),
+        None => spend.into_iter().next(),
+    }
+}
+
+/// What every line's entry reads from the ledger, read once.
+struct Shared {
+    checks: Vec<CheckRecord>,
+    open: Vec<TopUp>,
+    global: Option<Money>,
+    month: Month,
+    now: DateTime<Utc>,
+}
