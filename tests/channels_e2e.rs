@@ -129,6 +129,15 @@ async fn chinese_messages_reach_every_channel_once_through_an_outage_and_a_resta
         daemon.log_text()
     );
     assert!(bot.lock().unwrap().shown.is_empty() && ntfy.lock().unwrap().published.is_empty());
+    // status and outbox show the paused channels and their queues.
+    let out = env.renewd(&["status", "--json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("status json");
+    let channels = doc["channels"].as_array().expect("channels in status");
+    assert_eq!(channels.len(), 3, "{channels:?}");
+    assert!(channels.iter().all(|c| c["paused"].is_object() && c["queued"].as_u64() >= Some(3)), "{channels:?}");
+    let out = env.renewd(&["outbox"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("telegram PAUSED since") && text.contains("bot was blocked"), "{text}");
 
     // The outage ends while renewd is down; it starts again and catches up.
     bot.lock().unwrap().blocked = false;

@@ -12,6 +12,7 @@ mod control;
 mod history;
 mod once;
 mod outbox;
+mod outbox_channels;
 mod resolve;
 mod run;
 mod status;
@@ -79,6 +80,9 @@ pub struct OutboxArgs {
     /// One JSON document on stdout.
     #[arg(long)]
     pub json: bool,
+    /// With --retry or --retry-dead: a [[notify]] channel's messages instead of email's.
+    #[arg(long, value_name = "NAME")]
+    pub channel: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -104,6 +104,7 @@ fn document(
         "needs_attention": lines.iter().filter(|l| !l.row.attention.is_empty()).count(),
         "lines": lines.iter().map(|l| l.json.clone()).collect::<Vec<_>>(),
         "unconfigured_open_topups": orphans,
+        "channels": crate::cli::outbox_channels::status(ledger)?,
     }))
 }
 
@@ -160,6 +161,9 @@ fn footer(doc: &Value) {
             s(&p["since"]),
             s(&p["reason"])
         );
+    }
+    for line in crate::cli::outbox_channels::status_lines(&doc["channels"]) {
+        println!("{line}");
     }
 }
 
