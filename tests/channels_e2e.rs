@@ -134,10 +134,25 @@ async fn chinese_messages_reach_every_channel_once_through_an_outage_and_a_resta
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("status json");
     let channels = doc["channels"].as_array().expect("channels in status");
     assert_eq!(channels.len(), 3, "{channels:?}");
-    assert!(channels.iter().all(|c| c["paused"].is_object() && c["queued"].as_u64() >= Some(3)), "{channels:?}");
+    assert!(
+        channels
+            .iter()
+            .all(|c| c["paused"].is_object() && c["queued"].as_u64() >= Some(3)),
+        "{channels:?}"
+    );
+    let out = env.renewd(&["status"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("renewd 未运行") && text.contains("需要处理"),
+        "status in Chinese: {text}"
+    );
+    assert!(text.contains("TELEGRAM PAUSED"), "{text}");
     let out = env.renewd(&["outbox"]);
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("telegram PAUSED since") && text.contains("bot was blocked"), "{text}");
+    assert!(
+        text.contains("telegram PAUSED since") && text.contains("bot was blocked"),
+        "{text}"
+    );
 
     // The outage ends while renewd is down; it starts again and catches up.
     bot.lock().unwrap().blocked = false;

@@ -134,3 +134,23 @@ digest-advice = { $count } x { $label } would cost { $cost } a month instead of 
 digest-nothing = nothing
 digest-outro = Recommendations compare the line's recent use with the packages its carrier lists today; change topup_package in the config to follow one.
 kind-digest = Digest
+
+## renewd status
+status-col-line = LINE
+status-col-now = NOW
+status-col-trend = TREND
+status-col-runs-out = RUNS OUT
+status-col-plan-ends = PLAN ENDS
+status-col-next-check = NEXT CHECK
+status-col-month = THIS MONTH
+status-col-attention = NEEDS ATTENTION
+status-running = renewd is running (pid { $pid }) since { $since }
+status-not-running = renewd is not running: nothing is checked or bought until it starts
+status-fleet = { $lines } lines, { $attention } need attention; this month { $spent } of cap { $cap }
+status-never-read = never read
+status-paused = paused
+status-check-failing = check failing since { $since }: { $error }
+status-unknown-topup = top-up #{ $id } outcome unknown
+status-dead = SIM is dead
+status-line-cap = line cap reached for this month
+status-global-cap = all-lines cap reached for this month

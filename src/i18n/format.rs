@@ -108,3 +108,19 @@ pub fn duration(lang: Lang, d: Duration) -> String {
     }
     parts.join(if lang == Lang::En { " " } else { "" })
 }
+
+/// Columns a terminal gives `s`: CJK and other wide characters take two.
+pub fn display_width(s: &str) -> usize {
+    s.chars()
+        .map(|c| match c as u32 {
+            0x1100..=0x115F
+            | 0x2E80..=0xA4CF
+            | 0xAC00..=0xD7A3
+            | 0xF900..=0xFAFF
+            | 0xFE30..=0xFE4F
+            | 0xFF00..=0xFF60
+            | 0xFFE0..=0xFFE6 => 2,
+            _ => 1,
+        })
+        .sum()
+}

@@ -15,7 +15,7 @@ use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 
 pub mod format;
 
-pub use format::{amount, data_size, date_time, duration};
+pub use format::{amount, data_size, date_time, display_width, duration};
 
 /// A language renewd writes in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]

@@ -134,3 +134,23 @@ digest-advice = { $count } × { $label } 每月花费 { $cost }，而不是 { $s
 digest-nothing = 无
 digest-outro = 建议是将线路近期用量与其运营商当前列出的套餐进行比较；如需采纳，请修改配置中的 topup_package。
 kind-digest = 摘要
+
+## renewd status
+status-col-line = 线路
+status-col-now = 当前
+status-col-trend = 趋势
+status-col-runs-out = 预计用完
+status-col-plan-ends = 套餐到期
+status-col-next-check = 下次检查
+status-col-month = 本月
+status-col-attention = 需要处理
+status-running = renewd 正在运行（pid { $pid }），自 { $since } 起
+status-not-running = renewd 未运行：在它启动之前不会检查或购买任何东西
+status-fleet = { $lines } 条线路，{ $attention } 条需要处理；本月 { $spent }，上限 { $cap }
+status-never-read = 从未读取
+status-paused = 已暂停
+status-check-failing = 自 { $since } 起检查失败：{ $error }
+status-unknown-topup = 充值 #{ $id } 结果未知
+status-dead = SIM 卡已失效
+status-line-cap = 本月已达线路上限
+status-global-cap = 本月已达所有线路的总上限

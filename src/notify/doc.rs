@@ -164,10 +164,7 @@ impl Doc {
     }
 }
 
-/// Columns as a terminal shows them: CJK characters take two.
-fn width(s: &str) -> usize {
-    s.chars().map(|c| if c >= '\u{1100}' { 2 } else { 1 }).sum()
-}
+use crate::i18n::display_width as width;
 
 fn plain(intro: &str, rows: &[(String, String)], outro: Option<&str>, sig: &str) -> String {
     let w = rows.iter().map(|(k, _)| width(k)).max().unwrap_or(0);

@@ -13,6 +13,7 @@ use super::history::json_row;
 use super::history::json_row as history_row;
 use super::wiring::{load_config, open_ledger};
 use crate::config::{Config, Line};
+use crate::i18n::t;
 use crate::ledger::{CheckRecord, Ledger, Month};
 use crate::model::TopUp;
 use crate::money::Money;
@@ -65,7 +66,11 @@ pub fn status(path: &Path, args: &StatusArgs) -> anyhow::Result<i32> {
     } else {
         let header = header(&config, &doc, &lines);
         let rows: Vec<table::Row> = lines.into_iter().map(|l| l.row).collect();
-        print!("{}", table::render(&header, &rows, table::use_color()));
+        let lang = config.daemon.language;
+        print!(
+            "{}",
+            table::render_in(lang, &header, &rows, table::use_color())
+        );
         footer(&doc);
     }
     Ok(0)
@@ -110,25 +115,33 @@ fn document(
 
 /// The lines above the table: is the daemon running, the fleet in one line.
 fn header(config: &Config, doc: &Value, lines: &[line::Gathered]) -> Vec<String> {
-    let tz = config.daemon.timezone;
+    let (tz, lang) = (config.daemon.timezone, config.daemon.language);
     let running = match doc["daemon"].as_object() {
-        Some(d) => format!(
-            "renewd is running (pid {}) since {}",
-            d["pid"].as_str().unwrap_or("?"),
-            d["since"]
+        Some(d) => {
+            let since = d["since"]
                 .as_str()
                 .and_then(|s| s.parse::<DateTime<Utc>>().ok())
-                .map_or("?".into(), |t| crate::notify::compose::local_time(t, tz))
-        ),
-        None => "renewd is not running: nothing is checked or bought until it starts".into(),
+                .map_or("?".into(), |t| crate::i18n::date_time(lang, t, tz));
+            let pid = d["pid"].as_str().unwrap_or("?");
+            t(
+                lang,
+                "status-running",
+                &[("pid", pid.into()), ("since", since.into())],
+            )
+        }
+        None => crate::i18n::t0(lang, "status-not-running"),
     };
     let attention = lines.iter().filter(|l| !l.row.attention.is_empty()).count();
     let s = |v: &Value| v.as_str().unwrap_or("-").to_string();
-    let fleet = format!(
-        "{} lines, {attention} need attention; this month {} of cap {}",
-        lines.len(),
-        s(&doc["month_spend"]["spent"]),
-        s(&doc["month_spend"]["cap"]),
+    let fleet = t(
+        lang,
+        "status-fleet",
+        &[
+            ("lines", lines.len().to_string().into()),
+            ("attention", attention.to_string().into()),
+            ("spent", s(&doc["month_spend"]["spent"]).into()),
+            ("cap", s(&doc["month_spend"]["cap"]).into()),
+        ],
     );
     vec![running, fleet]
 }
