@@ -219,3 +219,42 @@ async fn chinese_messages_reach_every_channel_once_through_an_outage_and_a_resta
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reload_tries_a_paused_channel_again_at_once() {
+    let (tg, bot) = telegram_server::start().await;
+    let (nt, _ntfy) = ntfy_server::start().await;
+    let (wh, _hook) = webhook_server::start().await;
+    let env = Env::new("");
+    config(&env, &tg, &nt, &wh);
+    std::fs::write(env.dir.path().join("ntfy"), ntfy_server::TOKEN).unwrap();
+    bot.lock().unwrap().blocked = true;
+    let daemon = env.spawn_daemon();
+    let paused = wait_until(Duration::from_secs(30), || {
+        !env.outbox("paused_telegram").is_empty()
+    });
+    assert!(paused, "{}", daemon.log_text());
+    let tries = bot.lock().unwrap().requests;
+    bot.lock().unwrap().blocked = false;
+    daemon.signal("HUP");
+    let shown = wait_until(Duration::from_secs(20), || {
+        bot.lock().unwrap().shown.len() >= 3
+    });
+    assert!(
+        shown,
+        "after the reload: {:?}\n{}",
+        bot.lock().unwrap().shown,
+        daemon.log_text()
+    );
+    assert!(bot.lock().unwrap().requests > tries);
+    let texts: Vec<String> = bot
+        .lock()
+        .unwrap()
+        .shown
+        .iter()
+        .map(|s| s.1.clone())
+        .collect();
+    for e in EVENTS {
+        assert_eq!(count(&texts, e), 1, "{e}: {texts:?}");
+    }
+}
