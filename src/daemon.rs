@@ -201,7 +201,7 @@ impl Running {
                 {
                     tracing::error!("composing the monthly digest: {e}");
                 }
-                match check::check_line(&ctx, line).await {
+                match crate::contain::check_line(&ctx, line).await {
                     Ok(report) => metrics.check_finished(report.decision.as_str()),
                     Err(e) => {
                         metrics.check_finished("error");

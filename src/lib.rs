@@ -11,6 +11,7 @@
 //! - `ledger`: the store seam (SQLite): observations, top-ups, outbox.
 //! - `notify`: the `Notifier` seam, message composition, delivery.
 //! - `check`: one check of one line, start to end.
+//! - `contain`: a panic in one line's check stays in that line.
 //! - `daemon`: wiring, signals, reload, shutdown.
 //! - `service`: systemd notify and watchdog, /metrics and /healthz, journald log lines.
 //! - `control`: the local control socket (`topup`, `pause`, `resume` to the daemon).
@@ -22,6 +23,7 @@ pub mod check;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod contain;
 pub mod control;
 pub mod daemon;
 pub mod i18n;

@@ -171,8 +171,14 @@ pub struct DataSize {
 }
 
 impl DataSize {
+    /// The largest size renewd reads from text (1024 TB).
+    pub const MAX: DataSize = DataSize { kb: 1 << 40 };
+
+    /// `mb` megabytes; saturates instead of overflowing.
     pub fn from_mb(mb: i64) -> Self {
-        Self { kb: mb * 1024 }
+        Self {
+            kb: mb.saturating_mul(1024),
+        }
     }
 
     /// Converts a provider's MB figure (possibly fractional) to whole KB.
@@ -188,14 +194,16 @@ impl DataSize {
 
 impl fmt::Display for DataSize {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        const GB: i64 = 1024 * 1024;
-        if self.kb.abs() >= GB && (self.kb * 100) % GB == 0 {
-            let hundredths = self.kb * 100 / GB;
+        // i128: a carrier may report any i64, and `kb * 100` must not overflow.
+        const GB: i128 = 1024 * 1024;
+        let kb = i128::from(self.kb);
+        if kb.abs() >= GB && (kb * 100) % GB == 0 {
+            let hundredths = kb * 100 / GB;
             let text = format!("{}.{:02}", hundredths / 100, (hundredths % 100).abs());
             write!(f, "{} GB", text.trim_end_matches('0').trim_end_matches('.'))
         } else if self.kb % 1024 == 0 {
             write!(f, "{} MB", self.kb / 1024)
-        } else if self.kb.abs() >= 1024 {
+        } else if self.kb.unsigned_abs() >= 1024 {
             write!(f, "{:.1} MB", self.kb as f64 / 1024.0)
         } else {
             write!(f, "{} KB", self.kb)
@@ -232,6 +240,9 @@ impl FromStr for DataSize {
         };
         let kb = parse_decimal_scaled(num, kb_per_unit)
             .ok_or_else(|| format!("{s:?} is not a data size, {example}"))?;
+        if kb > DataSize::MAX.kb {
+            return Err(format!("{s:?} is too large; at most 1024 TB"));
+        }
         Ok(DataSize { kb })
     }
 }
@@ -254,29 +265,44 @@ fn parse_decimal_scaled(num: &str, factor: i64) -> Option<i64> {
     (scaled % denom == 0).then_some(scaled / denom)
 }
 
-/// Parses `"90s"`, `"30m"`, `"6h"`, `"3d"` (and `"250ms"`, for latencies in tests).
+/// The longest duration renewd reads anywhere (ten years): every value a person or a
+/// carrier writes fits in calendar arithmetic with room to spare.
+pub const MAX_DURATION: Duration = Duration::from_secs(3650 * 86_400);
+
+/// Parses `"90s"`, `"30m"`, `"6h"`, `"3d"` (and `"250ms"`, for latencies in tests), at
+/// most `MAX_DURATION`.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    parse_duration_within(s, MAX_DURATION)
+}
+
+/// Parses a duration like `parse_duration`, refusing one longer than `max` with the range
+/// in the message (`"400d" is too long; at most 365d`).
+pub fn parse_duration_within(s: &str, max: Duration) -> Result<Duration, String> {
     let t = s.trim();
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
-    let n: u64 = num
+    let n: u128 = num
         .parse()
         .map_err(|_| format!("{s:?} is not a duration; write a whole number and a unit, e.g. \"90s\", \"30m\", \"6h\", \"3d\""))?;
-    let secs = match unit {
-        "ms" => return Ok(Duration::from_millis(n)),
-        "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86_400,
+    let millis_per_unit: u128 = match unit {
+        "ms" => 1,
+        "s" => 1000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
         _ => {
             return Err(format!(
                 "{s:?} has no known unit; use s, m, h or d, e.g. \"30m\""
             ));
         }
     };
-    n.checked_mul(secs)
-        .map(Duration::from_secs)
-        .ok_or_else(|| format!("{s:?} is too long"))
+    match n.checked_mul(millis_per_unit) {
+        Some(ms) if ms <= max.as_millis() => Ok(Duration::from_millis(ms as u64)),
+        _ => Err(format!(
+            "{s:?} is too long; at most {}",
+            format_duration(max)
+        )),
+    }
 }
 
 /// Formats a duration the way the config writes it (`"1h30m"` style, largest units first).

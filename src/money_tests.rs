@@ -111,3 +111,34 @@ fn durations_parse() {
     assert_eq!(format_duration(Duration::from_secs(5400)), "1h30m");
     assert_eq!(format_duration(Duration::from_secs(172_800)), "2d");
 }
+
+#[test]
+fn durations_and_sizes_are_bounded_and_never_overflow() {
+    let table: &[(&str, Result<u64, &str>)] = &[
+        ("3650d", Ok(3650 * 86_400)),
+        ("3651d", Err("at most 3650d")),
+        ("100000000d", Err("at most 3650d")),
+        ("18446744073709551615d", Err("at most 3650d")),
+        (
+            "99999999999999999999999999999999999999999d",
+            Err("not a duration"),
+        ),
+    ];
+    for (input, want) in table {
+        match (parse_duration(input), want) {
+            (Ok(d), Ok(secs)) => assert_eq!(d.as_secs(), *secs, "{input}"),
+            (Err(e), Err(frag)) => assert!(e.contains(frag), "{input}: {e}"),
+            (got, want) => panic!("{input}: got {got:?}, want {want:?}"),
+        }
+    }
+    assert!(
+        "1025 TB"
+            .parse::<DataSize>()
+            .unwrap_err()
+            .contains("at most 1024 TB")
+    );
+    for kb in [i64::MAX, i64::MIN, i64::MAX / 100 + 1] {
+        assert!(!DataSize { kb }.to_string().is_empty());
+    }
+    assert_eq!(DataSize::from_mb(i64::MAX).kb, i64::MAX);
+}

@@ -2,6 +2,8 @@
 //!
 //! Pure functions of their inputs; the heap loop that fires them is in `scheduler.rs`.
 
+#![deny(clippy::arithmetic_side_effects)]
+
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::{Hash, Hasher};
@@ -13,7 +15,10 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use croner::Cron;
 
-use crate::money::{format_duration, parse_duration};
+use crate::money::{format_duration, parse_duration_within};
+
+/// The longest `every <duration>`: a year.
+pub const MAX_EVERY: Duration = Duration::from_secs(365 * 86_400);
 
 /// A line's check schedule.
 #[derive(Clone)]
@@ -30,8 +35,8 @@ impl Schedule {
     pub fn parse(s: &str) -> Result<Self, String> {
         let t = s.trim();
         if let Some(rest) = t.strip_prefix("every ") {
-            let d =
-                parse_duration(rest).map_err(|e| format!("{e} (in {s:?}; e.g. \"every 6h\")"))?;
+            let d = parse_duration_within(rest, MAX_EVERY)
+                .map_err(|e| format!("{e} (in {s:?}; e.g. \"every 6h\")"))?;
             if d < Duration::from_secs(1) {
                 return Err(format!(
                     "{s:?} is shorter than one second; e.g. \"every 30s\""
@@ -53,7 +58,9 @@ impl Schedule {
     /// `None` only for a cron pattern that never fires again.
     pub fn next_after(&self, prev: DateTime<Utc>, tz: Tz) -> Option<DateTime<Utc>> {
         match self {
-            Schedule::Every(d) => chrono::Duration::from_std(*d).ok().map(|d| prev + d),
+            Schedule::Every(d) => chrono::Duration::from_std(*d)
+                .ok()
+                .and_then(|d| prev.checked_add_signed(d)),
             Schedule::Cron(cron) => cron
                 .find_next_occurrence(&prev.with_timezone(&tz), false)
                 .ok()

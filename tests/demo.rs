@@ -11,9 +11,12 @@ use common::wait_until;
 fn the_demo_buys_and_writes_receipts_within_a_minute() {
     let dir = tempfile::tempdir().unwrap();
     let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/config/demo.toml");
-    // The demo keeps its state in ./state: run it from a temp dir, as a newcomer would from a clone.
+    // The demo keeps its state next to itself (config/state): copy it into a temp clone and
+    // run it from the clone's root, as the README says.
+    std::fs::create_dir(dir.path().join("config")).unwrap();
+    std::fs::copy(demo, dir.path().join("config/demo.toml")).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_renewd"))
-        .args(["-c", demo, "run"])
+        .args(["-c", "config/demo.toml", "run"])
         .current_dir(dir.path())
         .env_remove("RUST_LOG")
         .env_remove("NOTIFY_SOCKET")
@@ -21,7 +24,7 @@ fn the_demo_buys_and_writes_receipts_within_a_minute() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let outbox = dir.path().join("state/outbox");
+    let outbox = dir.path().join("config/state/outbox");
     let receipts = || {
         std::fs::read_dir(&outbox).map_or(0, |d| {
             d.filter_map(|e| e.ok())

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use chrono::Utc;
 
-use super::wiring::{build_carriers, load_config, open_ledger};
+use super::wiring::{load_config, open_ledger};
 use crate::carriers::Carriers;
 use crate::config::{Config, Line, TopUpChoice};
 use crate::ledger::CheckRecord;
@@ -20,7 +20,9 @@ pub fn check(path: &Path) -> anyhow::Result<i32> {
             return Ok(1);
         }
     };
-    let carriers = match build_carriers(&config) {
+    // Built without creating the state directory: `check` never creates state, so a
+    // person without write access to /var/lib/renewd can still check a config.
+    let carriers = match crate::carriers::build(&config.carriers, &config.daemon.state_dir) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("{}: {e:#}", path.display());

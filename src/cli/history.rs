@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use super::HistoryArgs;
-use super::wiring::{load_config, open_ledger};
+use super::wiring::{load_config, read_ledger};
 use crate::model::TopUp;
 use crate::notify::compose::local_time;
 
@@ -26,7 +26,7 @@ pub fn history(path: &Path, args: &HistoryArgs) -> anyhow::Result<i32> {
             .find(|l| l.id == id)
             .map_or_else(|| id.to_string(), |l| l.sim())
     });
-    let rows = open_ledger(&config)?.history(line.as_deref(), since)?;
+    let rows = read_ledger(&config)?.history(line.as_deref(), since)?;
     if args.json {
         let doc = serde_json::json!({ "topups": rows.iter().map(json_row).collect::<Vec<_>>() });
         println!("{}", serde_json::to_string_pretty(&doc)?);

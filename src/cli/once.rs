@@ -6,9 +6,8 @@ use std::sync::Arc;
 use chrono::Utc;
 
 use super::OnceArgs;
-use super::wiring::{build_carriers, load_config, notifier, open_ledger};
-use crate::check::{self, CheckError, Ctx, Report};
-use crate::ledger::StateLock;
+use super::wiring::{build_carriers, load_config, notifier, open_ledger, take_state_lock};
+use crate::check::{self, Ctx, Report};
 use crate::notify::sender;
 
 pub async fn once(path: &Path, args: &OnceArgs) -> anyhow::Result<i32> {
@@ -24,7 +23,7 @@ pub async fn once(path: &Path, args: &OnceArgs) -> anyhow::Result<i32> {
             path.display()
         );
     }
-    let _lock = StateLock::acquire(&config.daemon.state_dir)?;
+    let _lock = take_state_lock(&config, "once")?;
     let ledger = open_ledger(&config)?;
     let ctx = Ctx {
         dry_run: args.dry_run || config.daemon.dry_run,
@@ -40,7 +39,7 @@ pub async fn once(path: &Path, args: &OnceArgs) -> anyhow::Result<i32> {
         ok = false;
         eprintln!("renewd: reconciling top-ups of lines no longer configured: {e}");
     }
-    for (id, result) in check_all(&ctx, &args.lines).await {
+    for (id, result) in crate::contain::check_lines(&ctx, &args.lines).await {
         match result {
             Ok(report) => {
                 ok &= report.ok();
@@ -57,30 +56,6 @@ pub async fn once(path: &Path, args: &OnceArgs) -> anyhow::Result<i32> {
     tracing::info!("outbox: {delivery:?}");
     crate::notify::channels::run::deliver_once(&ctx.config, ledger.as_ref()).await?;
     Ok(if ok { 0 } else { 1 })
-}
-
-/// Checks the selected lines (all when `only` is empty), at most `max_concurrent_checks`
-/// at a time; results in config order.
-async fn check_all(ctx: &Ctx, only: &[String]) -> Vec<(String, Result<Report, CheckError>)> {
-    let sem = Arc::new(tokio::sync::Semaphore::new(
-        ctx.config.daemon.max_concurrent_checks,
-    ));
-    let mut tasks = tokio::task::JoinSet::new();
-    let selected = ctx
-        .config
-        .lines
-        .iter()
-        .filter(|l| only.is_empty() || only.contains(&l.id));
-    for (i, line) in selected.cloned().enumerate() {
-        let (ctx, sem) = (ctx.clone(), sem.clone());
-        tasks.spawn(async move {
-            let _permit = sem.acquire_owned().await;
-            (i, line.id.clone(), check::check_line(&ctx, &line).await)
-        });
-    }
-    let mut results = tasks.join_all().await;
-    results.sort_by_key(|(i, _, _)| *i);
-    results.into_iter().map(|(_, id, r)| (id, r)).collect()
 }
 
 fn print_report(r: &Report, json: bool) {

@@ -5,11 +5,12 @@ use std::path::Path;
 use chrono::Utc;
 
 use super::ResolveArgs;
-use super::wiring::{load_config, open_ledger};
+use super::wiring::{load_config, open_ledger, take_state_lock};
 use crate::notify::compose::{self, Spend};
 
 pub fn resolve(path: &Path, args: &ResolveArgs) -> anyhow::Result<i32> {
     let config = load_config(path)?;
+    let _lock = take_state_lock(&config, "resolve")?;
     let ledger = open_ledger(&config)?;
     let Some(t) = ledger.top_up(args.topup_id)? else {
         anyhow::bail!(

@@ -9,7 +9,7 @@ use tracing_subscriber::EnvFilter;
 use super::LogFormat;
 use crate::carriers::{self, Carriers};
 use crate::config::{self, Config, ConfigError};
-use crate::ledger::{Ledger, SqliteLedger};
+use crate::ledger::{Ledger, LedgerError, SqliteLedger, StateLock};
 use crate::notify::Notifier;
 use crate::notify::file::FileNotifier;
 use crate::notify::smtp::SmtpNotifier;
@@ -70,6 +70,41 @@ pub fn open_ledger(config: &Config) -> anyhow::Result<Arc<dyn Ledger>> {
     // Messages this process queues reach the [[notify]] channels, in their languages.
     ledger.set_routes(crate::notify::channels::run::routes(config));
     Ok(Arc::new(ledger))
+}
+
+/// Opens the ledger for reading only (`status`, `history`): safe beside a running daemon,
+/// never migrates or creates anything. No ledger yet: an empty one in memory.
+pub fn read_ledger(config: &Config) -> anyhow::Result<Arc<dyn Ledger>> {
+    let dir = &config.daemon.state_dir;
+    let ledger = if dir.join(crate::ledger::sqlite::DB_FILE).exists() {
+        SqliteLedger::open_read_only(dir)
+    } else {
+        SqliteLedger::open_in_memory()
+    };
+    let ledger =
+        ledger.with_context(|| format!("while reading the ledger in {}", dir.display()))?;
+    Ok(Arc::new(ledger))
+}
+
+/// Takes the state directory's lock for `command` (one that may buy or settle a top-up).
+/// While the daemon holds it the command is refused, naming the daemon's pid: two
+/// processes acting on one ledger could buy the same top-up twice.
+pub fn take_state_lock(config: &Config, command: &str) -> anyhow::Result<StateLock> {
+    match StateLock::acquire(&config.daemon.state_dir) {
+        Ok(lock) => Ok(lock),
+        Err(LedgerError::Locked { path, pid }) => Err(anyhow::anyhow!(
+            "`renewd {command}` refused: the renewd daemon (pid {pid}) holds the state in \
+             {path}; it checks and buys on its own schedule, and a second process on the same \
+             ledger could buy the same top-up twice. Stop the daemon first (systemctl stop \
+             renewd) and run it again; `renewd status` and `renewd history` work beside it."
+        )),
+        Err(e) => Err(e).with_context(|| {
+            format!(
+                "while taking the lock in {}",
+                config.daemon.state_dir.display()
+            )
+        }),
+    }
 }
 
 /// Builds the carriers (reads secrets and carrier state; no network).

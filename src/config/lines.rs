@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashSet};
 use chrono::NaiveDate;
 
 use super::Line;
+use super::bounds;
 use super::policy::policy;
 use super::raw::{RawConfig, RawLine};
 use super::validate::Problems;
@@ -17,6 +18,17 @@ type Specs = BTreeMap<String, CarrierSpec>;
 
 /// Checks every line; lines with problems are left out (the problems say why).
 pub fn lines(raw: &RawConfig, global_cap: Option<Money>, p: &mut Problems) -> Vec<Line> {
+    if raw.lines.len() > bounds::MAX_LINES {
+        p.add(
+            "lines",
+            format!(
+                "holds {} lines; one config may hold at most {} lines, so split the fleet over several installs",
+                raw.lines.len(),
+                bounds::MAX_LINES
+            ),
+        );
+        return Vec::new();
+    }
     let mut seen = HashSet::new();
     let mut out = Vec::new();
     for (i, l) in raw.lines.iter().enumerate() {
@@ -86,19 +98,18 @@ fn line(
         &k("check"),
         Schedule::parse(l.check.as_deref().unwrap_or("every 6h")),
     );
-    let renews_on = p.opt(&k("renews_on"), l.renews_on.as_ref(), |s| {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d")
-            .map_err(|_| format!("{s:?} is not a date; write YYYY-MM-DD, e.g. \"2026-12-15\""))
-    });
+    let renews_on = p.opt(&k("renews_on"), l.renews_on.as_ref(), renews_on);
     let operator_id = match l.operator_id {
-        Some(n) if n <= 0 => p.check(
+        Some(n) if !(1..=bounds::MAX_OPERATOR_ID).contains(&n) => p.check(
             &k("operator_id"),
             Err(format!(
-                "{n} is not an operator id; write the positive id Reloadly lists, e.g. 1234"
+                "{n} is not an operator id; write the id Reloadly lists, from 1 to {}, e.g. 1234",
+                bounds::MAX_OPERATOR_ID
             )),
         ),
         other => other.map(|n| n as u64),
     };
+    lengths(l, key, p);
     let policy = policy(&l.policy, &k("policy"), global_cap, p);
     if let Some(spec) = carriers.get(&l.carrier) {
         spec.validate_line(l, key, p);
@@ -118,6 +129,46 @@ fn line(
         renews_on,
         policy: policy?,
     })
+}
+
+/// `renews_on`: a YYYY-MM-DD date from 2000-01-01 to 2100-12-31.
+fn renews_on(s: &str) -> Result<NaiveDate, String> {
+    let d = NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| format!("{s:?} is not a date; write YYYY-MM-DD, e.g. \"2026-12-15\""))?;
+    let (first, last) = bounds::date_range();
+    if d < first || d > last {
+        return Err(format!(
+            "{s:?} is out of range; write a date from {first} to {last}, e.g. \"2026-12-15\""
+        ));
+    }
+    Ok(d)
+}
+
+/// `id` and `name` are not longer than a message or a provider reference can carry.
+fn lengths(l: &RawLine, key: &str, p: &mut Problems) {
+    if l.id.chars().count() > bounds::MAX_ID {
+        p.add(
+            format!("{key}.id"),
+            format!(
+                "is too long; at most {} characters, e.g. \"mom-tmobile\"",
+                bounds::MAX_ID
+            ),
+        );
+    }
+    if let Some(name) = l
+        .name
+        .as_ref()
+        .filter(|n| n.chars().count() > bounds::MAX_NAME)
+    {
+        p.add(
+            format!("{key}.name"),
+            format!(
+                "is {} characters long; at most {} characters, e.g. \"Mom's T-Mobile\"",
+                name.chars().count(),
+                bounds::MAX_NAME
+            ),
+        );
+    }
 }
 
 /// `carrier` and `status_from` name existing sections, and not the same one.

@@ -15,6 +15,7 @@ use crate::carriers::CarrierSpec;
 use crate::money::{DataSize, Money};
 use crate::schedule::Schedule;
 
+pub mod bounds;
 mod lines;
 pub mod locate;
 pub mod notify;
@@ -23,8 +24,11 @@ mod parse_error;
 mod policy;
 pub mod raw;
 pub mod secret;
+pub mod state_dir;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_bounds;
 #[cfg(test)]
 mod tests_examples;
 pub mod validate;
@@ -237,12 +241,24 @@ pub fn render_problems(path: &Path, problems: &[Problem]) -> String {
     out.join("\n")
 }
 
+/// The largest config file renewd reads (64 MiB; 100,000 lines take about 25 MiB).
+pub const MAX_FILE_BYTES: u64 = 64 << 20;
+
 /// Reads, parses and validates a config file.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+    let read_err = |source| ConfigError::Read {
         path: path.to_path_buf(),
         source,
-    })?;
+    };
+    let size = std::fs::metadata(path).map_err(read_err)?.len();
+    if size > MAX_FILE_BYTES {
+        let msg = format!("the file is {size} bytes; a config may be at most 64 MiB");
+        return Err(read_err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            msg,
+        )));
+    }
+    let text = std::fs::read_to_string(path).map_err(read_err)?;
     from_str(&text, path)
 }
 

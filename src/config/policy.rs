@@ -3,10 +3,11 @@
 
 use std::time::Duration;
 
+use super::bounds;
 use super::raw::RawPolicy;
 use super::validate::Problems;
 use super::{Policy, TopUpChoice};
-use crate::money::{DataSize, Money, parse_duration};
+use crate::money::{DataSize, Money};
 
 /// Checks one policy; `key` is `lines[N].policy`.
 pub fn policy(
@@ -16,37 +17,24 @@ pub fn policy(
     p: &mut Problems,
 ) -> Option<Policy> {
     let k = |s: &str| format!("{key}.{s}");
-    let balance_below = p.opt(
-        &k("balance_below"),
-        raw.balance_below.as_ref(),
-        super::validate::money,
-    );
-    let data_below = p.opt(&k("data_below"), raw.data_below.as_ref(), |s| {
-        s.parse::<DataSize>()
-    });
-    let expires_within = p.opt(
-        &k("expires_within"),
-        raw.expires_within.as_ref(),
-        parse_duration,
-    );
-    let runs_out_within = p.opt(
-        &k("runs_out_within"),
-        raw.runs_out_within.as_ref(),
-        parse_duration,
-    );
-    let amount = p.opt(
-        &k("topup_amount"),
-        raw.topup_amount.as_ref(),
-        super::validate::money,
-    );
-    let min_data = p.opt(&k("min_data"), raw.min_data.as_ref(), |s| {
-        s.parse::<DataSize>()
-    });
-    let monthly_cap = p.opt(
-        &k("monthly_cap"),
-        raw.monthly_cap.as_ref(),
-        super::validate::money,
-    );
+    let amount_key = |p: &mut Problems, name: &str, v: Option<&String>| {
+        let m = p.opt(&k(name), v, super::validate::money);
+        bounds::money(p, &k(name), m)
+    };
+    let data_key = |p: &mut Problems, name: &str, v: Option<&String>| {
+        let d = p.opt(&k(name), v, |s| s.parse::<DataSize>());
+        bounds::data(p, &k(name), d)
+    };
+    let trigger_key = |p: &mut Problems, name: &str, v: Option<&String>| {
+        v.and_then(|s| bounds::duration(p, &k(name), s, bounds::MAX_TRIGGER))
+    };
+    let balance_below = amount_key(p, "balance_below", raw.balance_below.as_ref());
+    let data_below = data_key(p, "data_below", raw.data_below.as_ref());
+    let expires_within = trigger_key(p, "expires_within", raw.expires_within.as_ref());
+    let runs_out_within = trigger_key(p, "runs_out_within", raw.runs_out_within.as_ref());
+    let amount = amount_key(p, "topup_amount", raw.topup_amount.as_ref());
+    let min_data = data_key(p, "min_data", raw.min_data.as_ref());
+    let monthly_cap = amount_key(p, "monthly_cap", raw.monthly_cap.as_ref());
     trigger_checks(raw, key, expires_within, runs_out_within, p);
     let plan_days = plan_days(raw.plan_days, &k("plan_days"), p);
     let topup = topup_choice(raw, amount, min_data, key, p);

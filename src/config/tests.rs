@@ -430,3 +430,29 @@ fn a_valid_line_becomes_typed_values() {
     assert_eq!(config.daemon.settle.as_secs(), 30 * 60);
     assert_eq!(config.daemon.check_grace.as_secs(), 6 * 3600);
 }
+
+#[test]
+fn state_dir_is_resolved_against_the_config_files_folder() {
+    use super::state_dir::resolve_state_dir;
+    use std::ffi::OsStr;
+    let cfg = Path::new("/etc/renewd/renewd.toml");
+    let cases: [(Option<&str>, Option<&str>, &str); 6] = [
+        (None, None, "/var/lib/renewd"),
+        (Some("/srv/renewd"), None, "/srv/renewd"),
+        (Some("state"), None, "/etc/renewd/state"),
+        (Some("./state"), None, "/etc/renewd/state"),
+        (
+            None,
+            Some("/var/lib/renewd:/var/lib/other"),
+            "/var/lib/renewd",
+        ),
+        (Some("../x"), Some("/var/lib/renewd"), "/etc/renewd/../x"),
+    ];
+    for (written, env, want) in cases {
+        let got = resolve_state_dir(written, cfg, env.map(OsStr::new));
+        assert_eq!(got, Path::new(want), "{written:?} {env:?}");
+    }
+    let relative_cfg = resolve_state_dir(Some("state"), Path::new("config/demo.toml"), None);
+    let cwd = std::env::current_dir().expect("cwd");
+    assert_eq!(relative_cfg, cwd.join("config/state"));
+}

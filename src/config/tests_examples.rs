@@ -170,7 +170,12 @@ fn demo_config_is_valid_and_fast() {
         config.email.is_none(),
         "the demo writes .eml files, it has no [email]"
     );
-    assert_eq!(config.daemon.state_dir, Path::new("./state"));
+    let cwd = std::env::current_dir().expect("cwd");
+    assert_eq!(
+        config.daemon.state_dir,
+        cwd.join("state"),
+        "next to demo.toml"
+    );
     assert_eq!(config.lines.len(), 2);
     assert!(matches!(
         config.lines[1].policy.topup,

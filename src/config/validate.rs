@@ -3,16 +3,17 @@
 //! Pure: the text and a fact or two about the file come in, a `Config` or every problem
 //! comes out. Lines and policies are checked in `lines.rs` and `policy.rs`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use chrono_tz::Tz;
 
+use super::bounds;
 use super::locate::{entries, key_offset, line_col};
 use super::parse_error::parse_problem;
 use super::raw::{RawConfig, RawDaemon, RawEmail};
 use super::{Config, Daemon, Email, MessageKind, Problem, SecretSource};
-use crate::money::{Money, parse_duration};
+use crate::money::Money;
 
 /// Collects problems (and warnings) while validating; each knows its key path.
 #[derive(Default)]
@@ -115,6 +116,7 @@ pub fn validate_with(
     let daemon = daemon(&raw.daemon, path, language, &mut p);
     let email = raw.email.as_ref().and_then(|e| email(e, language, &mut p));
     let monthly_cap = p.opt("budget.monthly_cap", raw.budget.monthly_cap.as_ref(), money);
+    let monthly_cap = super::bounds::money(&mut p, "budget.monthly_cap", monthly_cap);
     if monthly_cap.is_some_and(|c| c.minor <= 0) {
         p.add(
             "budget.monthly_cap",
@@ -174,13 +176,14 @@ fn daemon(
             }),
         ),
     };
-    let dur = |p: &mut Problems, key: &str, v: &Option<String>, default: u64| match v {
+    let dur = |p: &mut Problems, key: &str, v: &Option<String>, default: u64, max| match v {
         None => Some(Duration::from_secs(default)),
-        Some(s) => p.check(key, parse_duration(s)),
+        Some(s) => bounds::duration(p, key, s, max),
     };
-    let jitter = dur(p, "daemon.jitter", &raw.jitter, 0);
-    let settle = dur(p, "daemon.settle", &raw.settle, 30 * 60);
-    let check_grace = dur(p, "daemon.check_grace", &raw.check_grace, 6 * 3600);
+    let jitter = dur(p, "daemon.jitter", &raw.jitter, 0, bounds::MAX_JITTER);
+    let settle = dur(p, "daemon.settle", &raw.settle, 30 * 60, bounds::MAX_WAIT);
+    let grace = &raw.check_grace;
+    let check_grace = dur(p, "daemon.check_grace", grace, 6 * 3600, bounds::MAX_WAIT);
     let max = match raw.max_concurrent_checks {
         None => Some(16),
         Some(n) if (1..=10_000).contains(&n) => Some(n as usize),
@@ -212,7 +215,7 @@ fn daemon(
         );
     }
     Some(Daemon {
-        state_dir: state_dir(raw, path),
+        state_dir: super::state_dir::state_dir(raw.state_dir.as_deref(), path),
         timezone: timezone?,
         dry_run: raw.dry_run,
         jitter: jitter?,
@@ -222,18 +225,6 @@ fn daemon(
         check_grace: check_grace?,
         language,
     })
-}
-
-/// `daemon.state_dir`, else `$STATE_DIRECTORY` (systemd), else `./state`.
-fn state_dir(raw: &RawDaemon, _path: &Path) -> PathBuf {
-    if let Some(s) = &raw.state_dir {
-        return PathBuf::from(s);
-    }
-    match std::env::var_os("STATE_DIRECTORY") {
-        // systemd may pass several, colon-separated; the first is ours.
-        Some(v) => PathBuf::from(v.to_string_lossy().split(':').next().unwrap_or("state")),
-        None => PathBuf::from("state"),
-    }
 }
 
 fn email(raw: &RawEmail, default_lang: crate::i18n::Lang, p: &mut Problems) -> Option<Email> {

@@ -13,7 +13,7 @@ use super::LedgerError;
 /// The lock file's name inside the state directory.
 pub const LOCK_FILE: &str = "renewd.lock";
 
-/// Held while a daemon (or `renewd once`) owns the state directory; released on drop.
+/// Held while a daemon (or `renewd once` or `renewd resolve`) owns the state directory; released on drop.
 #[derive(Debug)]
 pub struct StateLock {
     /// The open, locked file: closing it releases the lock.

@@ -71,6 +71,31 @@ impl SqliteLedger {
         })
     }
 
+    /// Opens an existing ledger read-only, for `status` and `history` beside a running
+    /// daemon: no migration and no write. Refused when its schema is not this renewd's.
+    pub fn open_read_only(state_dir: &Path) -> Result<SqliteLedger, LedgerError> {
+        let path = state_dir.join(DB_FILE);
+        let fail = |detail: String| LedgerError::Open {
+            path: path.display().to_string(),
+            detail,
+        };
+        let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY;
+        let conn = Connection::open_with_flags(&path, flags).map_err(|e| fail(e.to_string()))?;
+        conn.busy_timeout(BUSY_TIMEOUT)
+            .map_err(|e| fail(e.to_string()))?;
+        let (have, want) = (migrations::version(&conn)?, migrations::MIGRATIONS.len());
+        if have as usize != want {
+            return Err(fail(format!(
+                "its schema is version {have} and this renewd reads version {want}; use the renewd that wrote it, or let `renewd run` bring it up to date"
+            )));
+        }
+        Ok(SqliteLedger {
+            conn: Mutex::new(conn),
+            path: Some(path),
+            routes: RwLock::default(),
+        })
+    }
+
     /// A fresh ledger in memory, for tests and dry runs.
     /// (The file ledger is 0600; SQLite gives its -wal and -shm files the same mode.)
     pub fn open_in_memory() -> Result<SqliteLedger, LedgerError> {

@@ -24,7 +24,7 @@ pub fn expiry(line: &Line, f: &Facts) -> Option<(DateTime<Utc>, &'static str)> {
     let from_topup = f
         .last_confirmed
         .zip(days)
-        .map(|(t, d)| t.settled_at.unwrap_or(t.created_at) + d);
+        .and_then(|(t, d)| t.settled_at.unwrap_or(t.created_at).checked_add_signed(d));
     let from_anchor = line
         .renews_on
         .map(|d| next_renewal(d, line.policy.plan_days, f.now, f.tz));
@@ -42,7 +42,10 @@ fn next_renewal(
     let mut day = anchor;
     if let Some(step) = plan_days.filter(|d| *d > 0) {
         while at(day) < now {
-            day += chrono::Duration::days(step as i64);
+            match day.checked_add_signed(chrono::Duration::days(i64::from(step))) {
+                Some(next) => day = next,
+                None => break,
+            }
         }
     }
     at(day)
@@ -80,7 +83,7 @@ pub fn forecast(
     if secs <= 0 || v1 >= v0 {
         return None;
     }
-    let rate = (v0 - v1) as f64 / secs as f64; // units per second
+    let rate = (v0 as f64 - v1 as f64) / secs as f64; // units per second; no i64 overflow
     let left = (v1.max(0) as f64 / rate) - (now - t1).num_seconds().max(0) as f64;
     Some(Duration::from_secs(left.max(0.0).round() as u64))
 }

@@ -127,10 +127,17 @@ fn settling(f: &Facts) -> Option<String> {
     let last = f.last_confirmed?;
     let settled_at = last.settled_at.unwrap_or(last.created_at);
     let settle = chrono::Duration::from_std(f.settle).unwrap_or_default();
-    if f.now >= settled_at + settle {
+    if settled_at
+        .checked_add_signed(settle)
+        .is_none_or(|end| f.now >= end)
+    {
         return None;
     }
-    let fresh = f.observation.filter(|o| o.at > settled_at);
+    // This check's reading is taken after the confirmation in real time even when the
+    // wall clock went back since (settled_at in the future): it counts as fresh.
+    let fresh = f
+        .observation
+        .filter(|o| o.at > settled_at || settled_at > f.now);
     let nothing_to_show =
         last.before.is_none() && (f.reports.balance || f.reports.data || f.reports.expiry);
     if fresh.is_some_and(|o| nothing_to_show || shows_top_up(o, last.before.as_ref())) {
@@ -188,8 +195,12 @@ fn pausing(f: &Facts) -> Option<String> {
     let newer_success = f
         .last_confirmed
         .is_some_and(|c| c.created_at > failed.created_at);
-    let until = at + chrono::Duration::from_std(RETRY_PAUSE).unwrap_or_default();
-    (!newer_success && f.now < until).then(|| {
+    let pause = chrono::Duration::from_std(RETRY_PAUSE).unwrap_or_default();
+    let until = at.checked_add_signed(pause).unwrap_or(at);
+    // A failure stamped in the future means the wall clock went back: the pause (which
+    // only spares the provider, a failed top-up moved no money) is over, not stretched.
+    let clock_went_back = at > f.now;
+    (!newer_success && !clock_went_back && f.now < until).then(|| {
         format!(
             "top-up #{} failed; trying again after {}",
             failed.id,
@@ -250,7 +261,7 @@ fn triggers(line: &Line, f: &Facts) -> (Vec<Crossed>, Vec<String>) {
     }
     if let Some(within) = p.expires_within {
         match expiry(line, f) {
-            Some((end, how)) if end <= f.now + chrono::Duration::from_std(within).unwrap_or_default() => {
+            Some((end, how)) if f.now.checked_add_signed(chrono::Duration::from_std(within).unwrap_or_default()).is_none_or(|limit| end <= limit) => {
                 cross(format!("{how} {} is within {}", end.format("%Y-%m-%d %H:%M UTC"), format_duration(within)), f.reports.expiry)
             }
             Some(_) => {}

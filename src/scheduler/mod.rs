@@ -6,6 +6,8 @@
 //! checked, fires once soon after start; the loop wakes at least every `tick` and publishes
 //! a `Snapshot` so a watchdog can tell it is alive.
 
+#![deny(clippy::arithmetic_side_effects)]
+
 mod table;
 #[cfg(test)]
 mod tests;
@@ -100,7 +102,7 @@ pub fn next_due(
 ) -> Option<DateTime<Utc>> {
     match last_check {
         None => Some(now),
-        Some(t) => schedule.next_after(t, tz).map(|due| due.max(now)),
+        Some(t) => schedule.next_after(t.min(now), tz).map(|due| due.max(now)),
     }
 }
 
@@ -126,6 +128,7 @@ pub fn spawn(
         commands: rx,
         snapshot: snap_tx,
         blocked: None,
+        last_seen: None,
     };
     let join = tokio::spawn(task.run(shutdown));
     (Handle { commands, snapshot }, join)
@@ -150,7 +153,14 @@ struct Loop {
     snapshot: watch::Sender<Snapshot>,
     /// A fire taken off the heap that the full `fires` channel has not accepted yet.
     blocked: Option<Fire>,
+    /// The wall time and monotonic instant of the previous iteration, to notice a step of
+    /// the wall clock (NTP, resume from suspend, a person setting the date).
+    last_seen: Option<(DateTime<Utc>, Instant)>,
 }
+
+/// A wall clock that drifts from the monotonic one by more than this between two loop
+/// iterations was stepped (NTP slews far less: at most 0.5 ms a second).
+const STEP_SLACK: chrono::TimeDelta = chrono::TimeDelta::seconds(2);
 
 impl Loop {
     async fn run(mut self, shutdown: impl Future) {
@@ -159,6 +169,7 @@ impl Loop {
         tokio::pin!(sleep);
         loop {
             let now = self.clock.now();
+            self.notice_step(now);
             if self.blocked.is_none() && !self.send_due(now) {
                 return;
             }
@@ -195,6 +206,32 @@ impl Loop {
         }
     }
 
+    /// Compares the wall time with the monotonic time since the last iteration. A step back
+    /// reschedules (nothing waits for the clock to pass the old time); a step forward needs
+    /// nothing: each overdue line pops once and is rescheduled from the new time.
+    fn notice_step(&mut self, now: DateTime<Utc>) {
+        let mono = Instant::now();
+        if let Some((wall, at)) = self.last_seen {
+            let elapsed =
+                chrono::TimeDelta::from_std(mono.saturating_duration_since(at)).unwrap_or_default();
+            let wall_moved = now.signed_duration_since(wall);
+            let step = wall_moved.checked_sub(&elapsed).unwrap_or_default();
+            if step < -STEP_SLACK {
+                tracing::warn!(
+                    step_seconds = step.num_seconds(),
+                    "the wall clock went back; lines keep their intervals"
+                );
+                self.table.stepped_back(step.abs(), now);
+            } else if step > STEP_SLACK {
+                tracing::info!(
+                    step_seconds = step.num_seconds(),
+                    "the wall clock went forward; overdue lines are checked once"
+                );
+            }
+        }
+        self.last_seen = Some((now, mono));
+    }
+
     /// Sends the fire the full channel refused, now that it has room.
     fn send_blocked(&mut self) {
         if let Some(fire) = self.blocked.take()
@@ -221,7 +258,8 @@ impl Loop {
 
     /// The earliest pending fire, or one tick from now, whichever comes first.
     fn wake_at(&mut self, now: DateTime<Utc>) -> Instant {
-        let tick = Instant::now() + self.tick;
+        let now_mono = Instant::now();
+        let tick = now_mono.checked_add(self.tick).unwrap_or(now_mono);
         match self.table.peek() {
             Some((at, _)) if self.blocked.is_none() && at > now => {
                 self.clock.instant_at(at).min(tick)

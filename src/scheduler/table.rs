@@ -1,6 +1,8 @@
 //! The scheduler's state: every line's due time, a min-heap of fire times, and the
 //! schedules shared by many lines. No I/O and no tokio; the loop in `mod.rs` drives it.
 
+#![deny(clippy::arithmetic_side_effects)]
+
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::sync::Arc;
@@ -90,7 +92,7 @@ impl Table {
                     schedule: s.clone(),
                     memo: None,
                 });
-                (self.shared.len() - 1) as u32
+                self.shared.len().saturating_sub(1) as u32
             });
             let kept = old_lines.remove(entry.line.as_str()).filter(|old| {
                 same_tz
@@ -125,7 +127,8 @@ impl Table {
     ) {
         let due = match last_check {
             None => Some(now),
-            Some(t) => self.next_after(id, t),
+            // A last check in the future: the clock went back while renewd was down.
+            Some(t) => self.next_after(id, t.min(now)),
         };
         let seq = self.push(&line, due, now);
         self.lines.insert(
@@ -141,9 +144,10 @@ impl Table {
 
     /// Pushes a heap entry firing at `max(due, now)` plus jitter; returns its sequence.
     fn push(&mut self, line: &Arc<str>, due: Option<DateTime<Utc>>, now: DateTime<Utc>) -> u64 {
-        self.next_seq += 1;
+        self.next_seq = self.next_seq.wrapping_add(1);
         if let Some(due) = due {
-            let at = due.max(now) + self.jitter();
+            let base = due.max(now);
+            let at = base.checked_add_signed(self.jitter()).unwrap_or(base);
             self.heap.push(Reverse(Slot {
                 at,
                 seq: self.next_seq,
@@ -210,16 +214,38 @@ impl Table {
             let line = self.lines.get_mut(&slot.line)?;
             (line.due, line.seq) = (next, seq);
             if running {
-                self.skipped += 1;
+                self.skipped = self.skipped.saturating_add(1);
                 continue;
             }
             line.running = true;
-            self.running += 1;
+            self.running = self.running.saturating_add(1);
             return Some(Fire {
                 line: slot.line,
                 due,
             });
         }
+    }
+
+    /// The wall clock stepped back by `step`: an `every` line keeps its interval on
+    /// monotonic time (its due time moves back by the step), a cron line takes its next
+    /// time on the new wall clock. Neither waits for the clock to pass the old time.
+    pub fn stepped_back(&mut self, step: TimeDelta, now: DateTime<Utc>) {
+        let names: Vec<Arc<str>> = self.lines.keys().cloned().collect();
+        for name in names {
+            let Some(line) = self.lines.get(&name) else {
+                continue;
+            };
+            let (id, due) = (line.schedule, line.due);
+            let due = match (&self.shared[id as usize].schedule, due) {
+                (Schedule::Every(_), Some(d)) => d.checked_sub_signed(step).or(Some(now)),
+                _ => self.next_after(id, now),
+            };
+            let seq = self.push(&name, due, now);
+            if let Some(line) = self.lines.get_mut(&name) {
+                (line.due, line.seq) = (due, seq);
+            }
+        }
+        self.compact();
     }
 
     /// Marks `line`'s check finished so its next fire is delivered.
@@ -228,13 +254,14 @@ impl Table {
             && l.running
         {
             l.running = false;
-            self.running -= 1;
+            self.running = self.running.saturating_sub(1);
         }
     }
 
     /// Drops stale heap entries once they outnumber the live ones.
     fn compact(&mut self) {
-        if self.heap.len() <= 2 * self.lines.len() + 1024 {
+        let live = self.lines.len().saturating_mul(2).saturating_add(1024);
+        if self.heap.len() <= live {
             return;
         }
         let lines = &self.lines;

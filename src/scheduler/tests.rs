@@ -1,5 +1,7 @@
 //! Scheduler tests on paused tokio time with a virtual wall clock.
 
+#![allow(clippy::arithmetic_side_effects)]
+
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
@@ -40,7 +42,13 @@ impl Rig {
     fn start(entries: Vec<Entry>, opts: Options, wall: DateTime<Utc>) -> Rig {
         let clock = Clock::virtual_at(wall);
         let (tx, fires) = mpsc::channel(1024);
-        let (handle, _join) = spawn(entries, opts, clock, tx, std::future::pending::<()>());
+        let (handle, _join) = spawn(
+            entries,
+            opts,
+            clock.clone(),
+            tx,
+            std::future::pending::<()>(),
+        );
         Rig {
             clock,
             fires,
@@ -423,3 +431,6 @@ async fn snapshot_is_refreshed_every_tick_when_idle() {
         "{last}"
     );
 }
+
+#[path = "tests_jump.rs"]
+mod jump;

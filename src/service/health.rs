@@ -67,6 +67,17 @@ pub fn probe_ledger(state_dir: &Path) -> Result<Option<String>, String> {
         .map_err(|e| format!("cannot read the ledger {}: {e}", path.display()))
 }
 
+/// Lines whose last check crashed (a panic, contained by `contain`): `line: error` each.
+pub fn crashed_lines(ledger: &dyn crate::ledger::Ledger) -> Result<Vec<String>, String> {
+    let checks = ledger.last_checks().map_err(|e| e.to_string())?;
+    Ok(checks
+        .into_iter()
+        .filter_map(|c| Some((c.line_id, c.error?)))
+        .filter(|(_, e)| e.starts_with(crate::contain::CRASH_PREFIX))
+        .map(|(line, e)| format!("line {line}: {e}"))
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

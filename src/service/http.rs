@@ -10,7 +10,7 @@ use axum::routing::get;
 use tokio::net::TcpListener;
 
 use super::Shared;
-use super::health::probe_ledger;
+use super::health::{crashed_lines, probe_ledger};
 use crate::notify::redact::redact_urls;
 
 /// Serves until `stopped` resolves.
@@ -61,9 +61,9 @@ async fn metrics(State(s): State<Shared>) -> Response {
     }
 }
 
-/// 200 "ok" when the scheduler loop ran recently, the ledger can be read and email is
-/// not paused; else 503 with the reason ("degraded: ..." for paused email). Read-only:
-/// no write lock, no ledger write.
+/// 200 "ok" when the scheduler loop ran recently, the ledger can be read, no line's last
+/// check crashed and email is not paused; else 503 with the reason ("degraded: ..." for
+/// paused email). Read-only: no write lock, no ledger write.
 async fn healthz(State(s): State<Shared>) -> Response {
     if !s.liveness.fresh() {
         let age = s.liveness.age();
@@ -74,7 +74,14 @@ async fn healthz(State(s): State<Shared>) -> Response {
             .into_response();
     }
     let dir = s.config.borrow().daemon.state_dir.clone();
-    match tokio::task::spawn_blocking(move || probe_ledger(&dir)).await {
+    let probe = move || {
+        let paused = probe_ledger(&dir)?;
+        match crashed_lines(s.ledger.as_ref())? {
+            crashed if crashed.is_empty() => Ok(paused),
+            crashed => Err(crashed.join("\n")),
+        }
+    };
+    match tokio::task::spawn_blocking(probe).await {
         Ok(Ok(None)) => (StatusCode::OK, "ok\n").into_response(),
         Ok(Ok(Some(why))) => (
             StatusCode::SERVICE_UNAVAILABLE,

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use super::StatusArgs;
 use super::history::json_row;
 use super::history::json_row as history_row;
-use super::wiring::{load_config, open_ledger};
+use super::wiring::{load_config, read_ledger};
 use crate::config::{Config, Line};
 use crate::i18n::t;
 use crate::ledger::{CheckRecord, Ledger, Month};
@@ -36,7 +36,7 @@ pub fn status(path: &Path, args: &StatusArgs) -> anyhow::Result<i32> {
             path.display()
         );
     }
-    let ledger = open_ledger(&config)?;
+    let ledger = read_ledger(&config)?;
     let now = Utc::now();
     let month = month_of(now, config.daemon.timezone);
     // Read once for all lines, not once per line.
