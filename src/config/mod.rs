@@ -19,6 +19,7 @@ pub mod bounds;
 mod lines;
 pub mod locate;
 pub mod notify;
+mod notify_kinds;
 pub mod notify_raw;
 mod parse_error;
 mod policy;

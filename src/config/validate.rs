@@ -12,7 +12,7 @@ use super::bounds;
 use super::locate::{entries, key_offset, line_col};
 use super::parse_error::parse_problem;
 use super::raw::{RawConfig, RawDaemon, RawEmail};
-use super::{Config, Daemon, Email, MessageKind, Problem, SecretSource};
+use super::{Config, Daemon, Email, Problem, SecretSource};
 use crate::money::Money;
 
 /// Collects problems (and warnings) while validating; each knows its key path.
@@ -107,12 +107,7 @@ pub fn validate_with(
 ) -> Result<Config, Vec<Problem>> {
     let raw: RawConfig = toml::from_str(text).map_err(|e| vec![parse_problem(text, &e)])?;
     let mut p = Problems::default();
-    let language = match raw.daemon.language.as_deref() {
-        None => crate::i18n::Lang::default(),
-        Some(s) => p
-            .check("daemon.language", crate::i18n::Lang::parse(s))
-            .unwrap_or_default(),
-    };
+    let language = super::notify::daemon_language(&raw, &mut p);
     let daemon = daemon(&raw.daemon, path, language, &mut p);
     let email = raw.email.as_ref().and_then(|e| email(e, language, &mut p));
     let monthly_cap = p.opt("budget.monthly_cap", raw.budget.monthly_cap.as_ref(), money);
@@ -249,7 +244,7 @@ fn email(raw: &RawEmail, default_lang: crate::i18n::Lang, p: &mut Problems) -> O
         password,
         from: raw.from.clone(),
         to: raw.to.clone(),
-        send: send_kinds(raw.send.as_deref(), "email.send", p),
+        send: super::notify::send_kinds(raw.send.as_deref(), "email.send", p),
         language: match raw.language.as_deref() {
             None => default_lang,
             Some(s) => p.check("email.language", crate::i18n::Lang::parse(s))?,
@@ -311,26 +306,4 @@ fn email_addresses(raw: &RawEmail, p: &mut Problems) {
             ),
         );
     }
-}
-
-/// The kinds a `send = [...]` key names (`key` is its path); all three when absent.
-pub fn send_kinds(list: Option<&[String]>, key: &str, p: &mut Problems) -> Vec<MessageKind> {
-    let Some(list) = list else {
-        return vec![
-            MessageKind::Receipt,
-            MessageKind::Failure,
-            MessageKind::Warning,
-        ];
-    };
-    let kind = |k: &String| {
-        MessageKind::parse(k).ok_or_else(|| {
-            format!(
-                "{k:?} is not a message kind; use \"receipt\", \"failure\", \"warning\" or \"digest\""
-            )
-        })
-    };
-    list.iter()
-        .enumerate()
-        .filter_map(|(i, k)| p.check(&format!("{key}[{i}]"), kind(k)))
-        .collect()
 }
