@@ -160,7 +160,7 @@ fn channel(
         RawNotify::Webhook(w) => kinds::webhook(w, key, p),
     };
     Some(Channel {
-        name: default_name(&c, n),
+        name: default_name(&c),
         kind: kind?,
         language: language?,
         lines,
@@ -169,7 +169,8 @@ fn channel(
     })
 }
 
-fn default_name(c: &RawCommon<'_>, _n: &RawNotify) -> String {
+/// `name`, else the type: `renewd test-notify telegram` when there is one Telegram channel.
+fn default_name(c: &RawCommon<'_>) -> String {
     c.name.cloned().unwrap_or_else(|| c.type_name.to_string())
 }
 
@@ -213,7 +214,7 @@ fn unique_names(raw: &RawConfig, p: &mut Problems) {
     let mut seen: HashSet<String> = HashSet::new();
     for (i, n) in raw.notify.iter().enumerate() {
         let c = n.common();
-        let name = default_name(&c, n);
+        let name = default_name(&c);
         let ok = !name.is_empty()
             && name
                 .bytes()
