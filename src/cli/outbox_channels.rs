@@ -123,25 +123,3 @@ pub fn status(ledger: &dyn Ledger) -> Result<Vec<Value>, LedgerError> {
         })
         .collect())
 }
-
-/// `status`'s lines for the channels, below the email outbox's.
-pub fn status_lines(channels: &Value) -> Vec<String> {
-    let s = |v: &Value| v.as_str().unwrap_or("-").to_string();
-    let mut out = Vec::new();
-    for c in channels.as_array().into_iter().flatten() {
-        let name = s(&c["channel"]);
-        out.push(format!(
-            "{name}: {} queued, {} sent, {} given up",
-            c["queued"], c["sent"], c["dead"]
-        ));
-        if let Some(p) = c["paused"].as_object() {
-            out.push(format!(
-                "{} PAUSED since {}: {}\n  fix it (`renewd test-notify {name}` explains), then `systemctl reload renewd`",
-                name.to_uppercase(),
-                s(&p["since"]),
-                s(&p["reason"])
-            ));
-        }
-    }
-    out
-}

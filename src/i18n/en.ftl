@@ -154,3 +154,5 @@ status-unknown-topup = top-up #{ $id } outcome unknown
 status-dead = SIM is dead
 status-line-cap = line cap reached for this month
 status-global-cap = all-lines cap reached for this month
+status-queue = { $name }: { $queued } queued, { $sent } sent, { $dead } given up
+status-channel-fix = fix it (`renewd test-notify { $name }` explains), then `systemctl reload renewd`

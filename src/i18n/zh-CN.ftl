@@ -154,3 +154,5 @@ status-unknown-topup = 充值 #{ $id } 结果未知
 status-dead = SIM 卡已失效
 status-line-cap = 本月已达线路上限
 status-global-cap = 本月已达所有线路的总上限
+status-queue = { $name }：{ $queued } 条排队，{ $sent } 条已发送，{ $dead } 条已放弃
+status-channel-fix = 请修复它（`renewd test-notify { $name }` 会说明原因），然后运行 `systemctl reload renewd`

@@ -71,7 +71,7 @@ pub fn status(path: &Path, args: &StatusArgs) -> anyhow::Result<i32> {
             "{}",
             table::render_in(lang, &header, &rows, table::use_color())
         );
-        footer(&doc);
+        footer(&doc, lang);
     }
     Ok(0)
 }
@@ -147,7 +147,7 @@ fn header(config: &Config, doc: &Value, lines: &[line::Gathered]) -> Vec<String>
 }
 
 /// Below the table: top-ups of lines no longer configured, and the outbox.
-fn footer(doc: &Value) {
+fn footer(doc: &Value, lang: crate::i18n::Lang) {
     let s = |v: &Value| v.as_str().map(str::to_string).unwrap_or_else(|| "-".into());
     for t in doc["unconfigured_open_topups"]
         .as_array()
@@ -164,10 +164,20 @@ fn footer(doc: &Value) {
             t["id"]
         );
     }
-    println!(
-        "outbox: {} queued, {} sent, {} given up",
-        doc["outbox"]["queued"], doc["outbox"]["sent"], doc["outbox"]["dead"]
-    );
+    let n = |v: &Value| std::borrow::Cow::Owned(v.to_string());
+    let counts = |name: &str, c: &Value| {
+        t(
+            lang,
+            "status-queue",
+            &[
+                ("name", name.to_string().into()),
+                ("queued", n(&c["queued"])),
+                ("sent", n(&c["sent"])),
+                ("dead", n(&c["dead"])),
+            ],
+        )
+    };
+    println!("{}", counts("outbox", &doc["outbox"]));
     if let Some(p) = doc["outbox"]["paused"].as_object() {
         println!(
             "EMAIL PAUSED since {}: {}\n  fix [email] (`renewd test-email` explains), then `systemctl reload renewd`",
@@ -175,8 +185,18 @@ fn footer(doc: &Value) {
             s(&p["reason"])
         );
     }
-    for line in crate::cli::outbox_channels::status_lines(&doc["channels"]) {
-        println!("{line}");
+    for c in doc["channels"].as_array().into_iter().flatten() {
+        let name = s(&c["channel"]);
+        println!("{}", counts(&name, c));
+        if let Some(p) = c["paused"].as_object() {
+            println!(
+                "{} PAUSED since {}: {}\n  {}",
+                name.to_uppercase(),
+                s(&p["since"]),
+                s(&p["reason"]),
+                t(lang, "status-channel-fix", &[("name", name.clone().into())])
+            );
+        }
     }
 }
 
