@@ -81,7 +81,7 @@ fn receipt(n: i64) -> renewd::ledger::Draft {
             "receipt-subject",
             vec![
                 ("line", "妈妈".into()),
-                ("what", Val::Money("25.00 USD".parse().unwrap())),
+                ("price", Val::Money("25.00 USD".parse().unwrap())),
             ],
         ),
         intro: Text::Msg("receipt-intro", vec![("line", "妈妈".into())]),
@@ -134,7 +134,7 @@ async fn once_each_through_an_outage_and_a_restart() {
         "the webhook once"
     );
     assert_eq!(
-        hook.events[0]["subject"], "renewd: topped up 妈妈 with 25.00 USD",
+        hook.events[0]["subject"], "renewd: topped up 妈妈: 25.00 USD",
         "the webhook asked for English"
     );
     assert_eq!(

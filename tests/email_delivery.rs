@@ -95,7 +95,7 @@ async fn receipt_arrives_over_starttls_with_auth_and_the_password_is_never_logge
     let h = mail.get_headers();
     assert_eq!(
         h.get_first_value("Subject").unwrap(),
-        "renewd: topped up Mom's <Phone> & SIM with 25.00 USD"
+        "renewd: topped up Mom's <Phone> & SIM: 25.00 USD"
     );
     assert_eq!(h.get_first_value("Message-ID").unwrap(), want_id);
     assert_eq!(

@@ -9,7 +9,7 @@ use crate::ledger::LedgerError;
 use crate::model::{Observation, TopUp, TopUpState};
 
 /// How many recent readings the policy (forecast) sees.
-const HISTORY: usize = 50;
+const HISTORY: usize = crate::policy::FORECAST_READINGS;
 
 pub struct Known {
     pub open: Option<TopUp>,

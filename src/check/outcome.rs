@@ -5,7 +5,7 @@ use chrono::Utc;
 
 use super::{Ctx, Outcome, Report, report};
 use crate::carriers::{CarrierError, Purchase};
-use crate::config::{Line, TopUpChoice};
+use crate::config::Line;
 use crate::ledger::{LedgerError, Settlement};
 use crate::model::{Observation, TopUp};
 use crate::money::{Currency, Money};
@@ -32,11 +32,15 @@ pub async fn confirm(
     {
         settled.amount = c;
     }
-    let spend = spend(ctx, line, now)?;
-    let receipt = compose::receipt(
+    let spend = spend(ctx, line, t.amount.currency, now)?;
+    let history = ctx
+        .ledger
+        .recent_observations(&line.sim(), crate::policy::FORECAST_READINGS)?;
+    let receipt = compose::receipt_with_history(
         line,
         &settled,
         after.as_ref(),
+        &history,
         &spend_with(spend, &settled, t),
         ctx.config.daemon.timezone,
     );
@@ -148,15 +152,20 @@ async fn read_after(ctx: &Ctx, line: &Line) -> Option<Observation> {
         .ok()
 }
 
-/// Month-to-date spend before this top-up, in each cap's currency.
-fn spend(ctx: &Ctx, line: &Line, now: chrono::DateTime<Utc>) -> Result<Spend, LedgerError> {
+/// Month-to-date spend with this top-up, in the top-up's own currency (a "cheapest"
+/// purchase names no currency in the config: its price says it).
+fn spend(
+    ctx: &Ctx,
+    line: &Line,
+    cur: Currency,
+    now: chrono::DateTime<Utc>,
+) -> Result<Spend, LedgerError> {
     let month = month_of(now, ctx.config.daemon.timezone);
-    let pick = |list: Vec<Money>, cur| list.into_iter().find(|m| m.currency == cur);
-    let cur = line_currency(line);
+    let pick = |list: Vec<Money>| list.into_iter().find(|m| m.currency == cur);
     Ok(Spend {
-        line: cur.and_then(|c| pick(ctx.ledger.month_spend(Some(&line.sim()), &month).ok()?, c)),
+        line: pick(ctx.ledger.month_spend(Some(&line.sim()), &month)?),
         line_cap: line.policy.monthly_cap,
-        global: cur.and_then(|c| pick(ctx.ledger.month_spend(None, &month).ok()?, c)),
+        global: pick(ctx.ledger.month_spend(None, &month)?),
         global_cap: ctx.config.monthly_cap,
     })
 }
@@ -174,15 +183,4 @@ fn spend_with(mut s: Spend, settled: &TopUp, planned: &TopUp) -> Spend {
     s.line = adjust(s.line);
     s.global = adjust(s.global);
     s
-}
-
-fn line_currency(line: &Line) -> Option<Currency> {
-    line.policy
-        .monthly_cap
-        .map(|m| m.currency)
-        .or(match &line.policy.topup {
-            TopUpChoice::Amount(m) => Some(m.currency),
-            TopUpChoice::Package { price, .. } => price.map(|p| p.currency),
-            TopUpChoice::Cheapest { .. } => None,
-        })
 }

@@ -4,12 +4,13 @@ use std::path::Path;
 
 use chrono::Utc;
 
-use super::wiring::{load_config, open_ledger};
+use super::wiring::{load_config, read_ledger};
 use crate::carriers::Carriers;
 use crate::config::{Config, Line, TopUpChoice};
-use crate::ledger::CheckRecord;
+use crate::ledger::{CheckRecord, Ledger};
 use crate::money::format_duration;
 use crate::notify::compose::local_time;
+use crate::policy::{FORECAST_READINGS, schedule_warning};
 use crate::scheduler::next_due;
 
 pub fn check(path: &Path) -> anyhow::Result<i32> {
@@ -47,7 +48,11 @@ pub fn check(path: &Path) -> anyhow::Result<i32> {
     for w in &config.warnings {
         println!("warning: {w}");
     }
-    let last = last_checks(&config);
+    let ledger = existing_ledger(&config);
+    let last = ledger
+        .as_ref()
+        .and_then(|l| l.last_checks().ok())
+        .unwrap_or_default();
     println!(
         "{}: valid, {} line(s), time zone {}",
         path.display(),
@@ -67,6 +72,12 @@ pub fn check(path: &Path) -> anyhow::Result<i32> {
                 last.iter().find(|c| c.line_id == line.id)
             )
         );
+        if let Some(w) = ledger
+            .as_ref()
+            .and_then(|l| sparse_warning(&config, l.as_ref(), line))
+        {
+            println!("  WARNING   {w}");
+        }
     }
     for text in super::check_notify::describe(&config) {
         println!("{text}");
@@ -74,15 +85,20 @@ pub fn check(path: &Path) -> anyhow::Result<i32> {
     Ok(0)
 }
 
-/// Last checks from the ledger when one exists (check never creates state).
-fn last_checks(config: &Config) -> Vec<CheckRecord> {
+/// The ledger, read-only, when one exists (check never creates or writes state).
+fn existing_ledger(config: &Config) -> Option<std::sync::Arc<dyn Ledger>> {
     if !config.daemon.state_dir.join("ledger.sqlite3").exists() {
-        return Vec::new();
+        return None;
     }
-    open_ledger(config)
-        .ok()
-        .and_then(|l| l.last_checks().ok())
-        .unwrap_or_default()
+    read_ledger(config).ok()
+}
+
+/// Checks too far apart for the line's recent use (from the ledger's readings).
+fn sparse_warning(config: &Config, ledger: &dyn Ledger, line: &Line) -> Option<String> {
+    let history = ledger
+        .recent_observations(&line.sim(), FORECAST_READINGS)
+        .ok()?;
+    schedule_warning(line, &history, Utc::now(), config.daemon.timezone)
 }
 
 fn describe(

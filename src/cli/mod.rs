@@ -9,6 +9,7 @@ use crate::control::Request;
 mod check;
 mod check_notify;
 mod control;
+mod generate;
 mod history;
 mod once;
 mod outbox;
@@ -67,6 +68,12 @@ pub enum Command {
     Resume(LineArg),
     /// Email not sent yet (queued or given up on); send given-up ones again.
     Outbox(OutboxArgs),
+    /// Write the man page and shell completions into DIR (for packaging).
+    #[command(hide = true)]
+    Generate {
+        /// Directory to write renewd.1, renewd.bash, _renewd and renewd.fish into.
+        dir: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -179,5 +186,6 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Topup(a) => control::control(&cli.config, Request::Topup { line: a.line }).await,
         Command::Pause(a) => control::control(&cli.config, Request::Pause { line: a.line }).await,
         Command::Resume(a) => control::control(&cli.config, Request::Resume { line: a.line }).await,
+        Command::Generate { dir } => generate::generate(&dir),
     }
 }

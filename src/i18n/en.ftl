@@ -32,7 +32,15 @@ spend-nothing-of = nothing yet of { $cap }
 spend-nothing-no-cap = nothing yet (no cap)
 
 ## Receipt: a confirmed top-up
-receipt-subject = renewd: topped up { $line } with { $what }
+receipt-subject = renewd: topped up { $line }: { $price }
+receipt-package-for = { $package } for { $price }
+receipt-should-last = { $about } at recent use ({ $confidence } confidence)
+row-should-last = Should last
+about-hours = about { $n } hours
+about-days = about { $n } days
+confidence-low = low
+confidence-medium = medium
+confidence-high = high
 receipt-intro = { $line } was topped up.
 
 ## Failure: the provider refused a top-up
@@ -156,3 +164,4 @@ status-line-cap = line cap reached for this month
 status-global-cap = all-lines cap reached for this month
 status-queue = { $name }: { $queued } queued, { $sent } sent, { $dead } given up
 status-channel-fix = fix it (`renewd test-notify { $name }` explains), then `systemctl reload renewd`
+status-empty = empty ({ $confidence })

@@ -85,7 +85,7 @@ fn every_message_formats_without_errors_and_without_leftover_ids() {
 fn chinese_is_chinese_and_variables_are_filled() {
     let args = [
         ("line", Cow::Borrowed("妈妈的线路")),
-        ("what", Cow::Borrowed("25.00 美元")),
+        ("price", Cow::Borrowed("25.00 美元")),
     ];
     assert_eq!(
         t(Lang::ZhCn, "receipt-subject", &args),
@@ -93,7 +93,7 @@ fn chinese_is_chinese_and_variables_are_filled() {
     );
     assert_eq!(
         t(Lang::En, "receipt-subject", &args),
-        "renewd: topped up 妈妈的线路 with 25.00 美元"
+        "renewd: topped up 妈妈的线路: 25.00 美元"
     );
     assert_eq!(t(Lang::En, "no-such-id", &[]), "no-such-id");
 }

@@ -32,7 +32,15 @@ spend-nothing-of = 尚无支出，上限 { $cap }
 spend-nothing-no-cap = 尚无支出（无上限）
 
 ## 收据：充值已确认
-receipt-subject = renewd：已为 { $line } 充值 { $what }
+receipt-subject = renewd：已为 { $line } 充值 { $price }
+receipt-package-for = { $package }，价格 { $price }
+receipt-should-last = 按近期用量{ $about }（可信度{ $confidence }）
+row-should-last = 预计可用
+about-hours = 约 { $n } 小时
+about-days = 约 { $n } 天
+confidence-low = 低
+confidence-medium = 中
+confidence-high = 高
 receipt-intro = { $line } 已充值。
 
 ## 失败：服务商拒绝了充值
@@ -156,3 +164,4 @@ status-line-cap = 本月已达线路上限
 status-global-cap = 本月已达所有线路的总上限
 status-queue = { $name }：{ $queued } 条排队，{ $sent } 条已发送，{ $dead } 条已放弃
 status-channel-fix = 请修复它（`renewd test-notify { $name }` 会说明原因），然后运行 `systemctl reload renewd`
+status-empty = 已用完（{ $confidence }）

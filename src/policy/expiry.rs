@@ -1,13 +1,11 @@
-//! When a plan ends (reported, or derived from renews_on/plan_days) and when data runs out.
-
-use std::time::Duration;
+//! When a plan ends (reported, or derived from renews_on/plan_days); how fast data runs
+//! out is `forecast.rs`.
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use super::Facts;
 use crate::config::Line;
-use crate::model::Observation;
 
 /// The plan's end: reported by the carrier, or derived from `renews_on`/`plan_days`.
 pub fn expiry(line: &Line, f: &Facts) -> Option<(DateTime<Utc>, &'static str)> {
@@ -57,33 +55,4 @@ pub(super) fn local_midnight(d: NaiveDate, tz: Tz) -> DateTime<Utc> {
         .earliest()
         .unwrap_or_else(|| tz.from_utc_datetime(&naive))
         .with_timezone(&Utc)
-}
-
-/// Time until data (or, without data, balance) runs out at the recent rate of use.
-/// Uses readings since the last rise (a top-up); `None` without a falling trend.
-pub fn forecast(
-    history: &[Observation],
-    current: Option<&Observation>,
-    now: DateTime<Utc>,
-) -> Option<Duration> {
-    let mut points: Vec<(DateTime<Utc>, i64)> = Vec::new();
-    let value = |o: &Observation| o.data.map(|d| d.kb).or(o.balance.map(|b| b.minor));
-    for o in history.iter().chain(current) {
-        let Some(v) = value(o) else { continue };
-        if points
-            .last()
-            .is_some_and(|(t, last)| v > *last || o.at <= *t)
-        {
-            points.clear(); // a rise is a top-up: the trend starts again
-        }
-        points.push((o.at, v));
-    }
-    let (&(t0, v0), &(t1, v1)) = (points.first()?, points.last()?);
-    let secs = (t1 - t0).num_seconds();
-    if secs <= 0 || v1 >= v0 {
-        return None;
-    }
-    let rate = (v0 as f64 - v1 as f64) / secs as f64; // units per second; no i64 overflow
-    let left = (v1.max(0) as f64 / rate) - (now - t1).num_seconds().max(0) as f64;
-    Some(Duration::from_secs(left.max(0.0).round() as u64))
 }

@@ -12,12 +12,17 @@ use crate::carriers::Reports;
 mod caps;
 pub mod digest;
 mod expiry;
+mod forecast;
 
 use crate::config::Line;
 use crate::model::{LineState, Observation, TopUp};
 use crate::money::format_duration;
 pub use caps::{CapHit, check_caps, month_of};
-pub use expiry::{expiry, forecast};
+pub use expiry::expiry;
+pub use forecast::{
+    Confidence, FORECAST_READINGS, Figure, Forecast, MIN_READINGS, MIN_SPAN, WINDOW, estimate,
+    forecast, schedule_warning, sparse_schedule, trigger_margin, widest_gap,
+};
 
 /// What the policy sees of a line at one check.
 #[derive(Debug, Clone)]
@@ -58,21 +63,8 @@ pub enum Decision {
 
 /// Decides whether `line` needs a top-up now.
 pub fn decide(line: &Line, f: &Facts) -> Decision {
-    if let Some(open) = f.open {
-        return Decision::Wait {
-            reason: format!(
-                "top-up #{} is {}; it is settled before anything else is bought",
-                open.id, open.state
-            ),
-        };
-    }
-    if let Some(obs) = f.observation.filter(|o| o.state == LineState::Dead) {
-        return Decision::Dead {
-            reason: obs
-                .note
-                .clone()
-                .unwrap_or_else(|| "the carrier reports the SIM as gone".into()),
-        };
+    if let Some(d) = open_or_dead(f) {
+        return d;
     }
     if let Some(reason) = settling(f).or_else(|| pausing(f)) {
         return Decision::Wait { reason };
@@ -101,25 +93,33 @@ pub fn decide(line: &Line, f: &Facts) -> Decision {
 /// A person asked to buy now (`renewd topup`): buys unless a top-up is still open or the
 /// SIM is dead. Thresholds, settle and retry pauses are the person's call; caps still hold.
 pub fn decide_now(f: &Facts) -> Decision {
-    if let Some(open) = f.open {
-        return Decision::Wait {
-            reason: format!(
-                "top-up #{} is {}; it is settled before anything else is bought",
-                open.id, open.state
-            ),
-        };
-    }
-    if let Some(obs) = f.observation.filter(|o| o.state == LineState::Dead) {
-        return Decision::Dead {
-            reason: obs
-                .note
-                .clone()
-                .unwrap_or_else(|| "the carrier reports the SIM as gone".into()),
-        };
+    if let Some(d) = open_or_dead(f) {
+        return d;
     }
     Decision::TopUp {
         trigger: "requested by a person (renewd topup)".into(),
     }
+}
+
+/// What stops any purchase, scheduled or asked for: a top-up still open, a dead SIM.
+fn open_or_dead(f: &Facts) -> Option<Decision> {
+    if let Some(open) = f.open {
+        return Some(Decision::Wait {
+            reason: format!(
+                "top-up #{} is {}; it is settled before anything else is bought",
+                open.id, open.state
+            ),
+        });
+    }
+    if let Some(obs) = f.observation.filter(|o| o.state == LineState::Dead) {
+        return Some(Decision::Dead {
+            reason: obs
+                .note
+                .clone()
+                .unwrap_or_else(|| "the carrier reports the SIM as gone".into()),
+        });
+    }
+    None
 }
 
 /// Why the last confirmed top-up still blocks buying, if it does.
@@ -268,7 +268,9 @@ fn triggers(line: &Line, f: &Facts) -> (Vec<Crossed>, Vec<String>) {
             None => blind.push("expiry is unknown: the carrier does not report it and neither renews_on nor plan_days with a confirmed top-up gives it".to_string()),
         }
     }
-    let left = p.runs_out_within.zip(forecast(f.history, obs, f.now));
+    // Below the minimum history (MIN_READINGS over MIN_SPAN) the forecast buys nothing.
+    let sure = estimate(f.history, obs, f.now).filter(Forecast::enough_for_purchase);
+    let left = p.runs_out_within.zip(sure.map(|s| s.left));
     if let Some((within, left)) = left.filter(|(within, left)| left <= within) {
         let text = format!(
             "forecast runs out in {} (within {})",

@@ -361,8 +361,23 @@ fn forecast_follows_the_recent_trend() {
         forecast(&h, Some(&cur), t(NOW)),
         Some(Duration::from_secs(12 * 3600))
     );
-    let rising = obs(NOW, None, Some(2000), None); // a top-up restarts the trend
-    assert_eq!(forecast(&h, Some(&rising), t(NOW)), None);
+    // A top-up starts a new stretch, but the rate measured before it still holds.
+    let rising = obs(NOW, None, Some(2000), None);
+    assert_eq!(
+        forecast(&h, Some(&rising), t(NOW)),
+        Some(Duration::from_secs(40 * 3600))
+    );
+    let short = [obs("2026-11-30T11:59:00Z", None, Some(601), None)];
+    let f = Facts {
+        history: &short,
+        ..facts(Some(&cur), ALL)
+    };
+    let l = line("runs_out_within = \"30d\"");
+    assert_eq!(
+        kind(&decide(&l, &f)),
+        "hold",
+        "a minute of history buys nothing"
+    );
     let l = line("runs_out_within = \"1d\"");
     let f = Facts {
         history: &h,

@@ -13,7 +13,7 @@ use crate::ledger::Ledger;
 use crate::model::{LineState, Observation, TopUpState};
 use crate::money::{Money, format_duration};
 use crate::notify::doc::{Text, Val};
-use crate::policy::forecast;
+use crate::policy::{Confidence, estimate, schedule_warning};
 use crate::scheduler::next_due;
 
 /// How far back the trend looks, and how many bars it has.
@@ -41,7 +41,8 @@ pub fn gather(
         ledger.month_spend(Some(&sim), &shared.month)?,
         line.policy.monthly_cap,
     );
-    let left = forecast(&history, None, now);
+    let forecast = estimate(&history, None, now);
+    let left = forecast.as_ref().map(|f| f.left);
     let paused = ledger.paused_since(&sim)?;
     let confirmed = ledger.last_confirmed(&sim)?;
     let plan_ends = last.and_then(|o| o.expires_at).or_else(|| {
@@ -84,14 +85,24 @@ pub fn gather(
         attention.push(Text::id("status-dead"));
     }
     attention.extend(caps_reached(config, line, spent, shared.global));
+    if let Some(w) = schedule_warning(line, &history, now, tz) {
+        attention.push(Text::raw(w));
+    }
     let words = |l: Lang| attention.iter().map(|a| a.render(l)).collect::<Vec<_>>();
     let row = Row {
         id: line.id.clone(),
         now: last.map_or_else(|| crate::i18n::t0(lang, "status-never-read"), figures),
         spark: spark::sparkline(&trend(line, &history), now, TREND_SPAN, TREND_BARS),
-        runs_out: left.map_or("-".into(), |d| match lang {
-            Lang::En => format_duration(d),
-            _ => crate::i18n::duration(lang, d),
+        runs_out: forecast.as_ref().map_or("-".into(), |f| {
+            let confidence = crate::i18n::t0(lang, confidence_id(f.confidence));
+            let left = match lang {
+                Lang::En => format_duration(f.left),
+                _ => crate::i18n::duration(lang, f.left),
+            };
+            match f.left.as_secs() {
+                0 => crate::i18n::t(lang, "status-empty", &[("confidence", confidence.into())]),
+                _ => format!("{left} ({confidence})"),
+            }
         }),
         plan_ends: plan_ends.map_or("-".into(), |t| short_time(t, tz)),
         next_check: if paused.is_some() {
@@ -112,6 +123,7 @@ pub fn gather(
         "month_spend": { "spent": spent.map(|m| m.to_string()), "cap": line.policy.monthly_cap.map(|m| m.to_string()) },
         "forecast_seconds_left": left.map(|d| d.as_secs()),
         "forecast_days_left": left.map(|d| (d.as_secs_f64() / 86_400.0 * 10.0).round() / 10.0),
+        "forecast_confidence": forecast.as_ref().map(|f| f.confidence.to_string()),
         "plan_ends": plan_ends,
         "trend": row.spark,
         "needs_attention": words(Lang::En),
@@ -200,4 +212,13 @@ fn clip(s: &str) -> String {
         out.push('…');
     }
     out
+}
+
+/// The catalogue id of a forecast's confidence word.
+fn confidence_id(c: Confidence) -> &'static str {
+    match c {
+        Confidence::Low => "confidence-low",
+        Confidence::Medium => "confidence-medium",
+        Confidence::High => "confidence-high",
+    }
 }

@@ -1,6 +1,7 @@
 //! Tests of the SQLite ledger, on in-memory databases and temp files.
 
 mod caps;
+mod caps_prop;
 mod channels;
 mod concurrency;
 mod lifecycle;

@@ -8,7 +8,7 @@ use chrono_tz::Tz;
 
 use crate::config::{Line, MessageKind};
 use crate::ledger::Draft;
-use crate::model::{Observation, TopUp};
+use crate::model::TopUp;
 use crate::money::Money;
 use crate::notify::doc::{Doc, Text, Val};
 
@@ -22,7 +22,7 @@ pub struct Spend {
 }
 
 impl Spend {
-    fn rows(&self) -> Vec<(Text, Text)> {
+    pub(super) fn rows(&self) -> Vec<(Text, Text)> {
         let show = |spent: Option<Money>, cap: Option<Money>| match (spent, cap) {
             (Some(s), Some(c)) => msg("spend-of", vec![("spent", s.into()), ("cap", c.into())]),
             (Some(s), None) => msg("spend-no-cap", vec![("spent", s.into())]),
@@ -82,23 +82,6 @@ pub fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-fn after_rows(after: Option<&Observation>, tz: Tz) -> Vec<(Text, Text)> {
-    let Some(o) = after else {
-        return vec![(Text::id("row-now"), Text::id("not-reported"))];
-    };
-    let mut rows = Vec::new();
-    if let Some(b) = o.balance {
-        rows.push((Text::id("row-balance-now"), Text::Value(b.into())));
-    }
-    if let Some(d) = o.data {
-        rows.push((Text::id("row-data-now"), Text::Value(Val::Data(d))));
-    }
-    if let Some(e) = o.expires_at {
-        rows.push((Text::id("row-expires"), when(e, tz)));
-    }
-    rows
-}
-
 /// A trigger as policy wrote it, in the reader's language where its form is known
 /// ("balance 3.12 USD < 5.00 USD", "data 312 MB < 500 MB", "the plan has expired").
 pub fn trigger(s: &str) -> Text {
@@ -127,56 +110,12 @@ pub fn trigger(s: &str) -> Text {
     Text::raw(s)
 }
 
-/// What was bought: the package's name, else the amount.
+/// What a purchase was for: the package's name, else the amount.
 fn bought(t: &TopUp) -> Val {
     match &t.package {
         Some(p) => p.as_str().into(),
         None => t.amount.into(),
     }
-}
-
-/// After a confirmed top-up.
-pub fn receipt(
-    line: &Line,
-    t: &TopUp,
-    after: Option<&Observation>,
-    spend: &Spend,
-    tz: Tz,
-) -> Draft {
-    let subject = msg(
-        "receipt-subject",
-        vec![("line", line.name.as_str().into()), ("what", bought(t))],
-    );
-    let provider_ref = match &t.provider_ref {
-        Some(r) => Text::raw(r),
-        None => Text::id("none-given"),
-    };
-    let mut rows = vec![
-        line_row(line),
-        (Text::id("row-carrier"), Text::raw(&t.carrier)),
-        (Text::id("row-bought"), Text::Value(bought(t))),
-        (Text::id("row-amount"), Text::Value(t.amount.into())),
-        (Text::id("row-why"), trigger(&t.trigger)),
-        (
-            Text::id("row-when"),
-            when(t.settled_at.unwrap_or(t.created_at), tz),
-        ),
-        (Text::id("row-provider-ref"), provider_ref),
-        (Text::id("row-renewd-ref"), Text::raw(&t.reference)),
-        (Text::id("row-ledger-id"), Text::raw(t.id.to_string())),
-    ];
-    if let Some(d) = &t.detail {
-        rows.push((Text::id("row-provider-says"), Text::raw(d)));
-    }
-    rows.extend(after_rows(after, tz));
-    rows.extend(spend.rows());
-    let doc = Doc {
-        subject,
-        intro: of_line("receipt-intro", line),
-        rows,
-        outro: None,
-    };
-    draft(MessageKind::Receipt, format!("receipt:{}", t.id), line, doc)
 }
 
 /// What a failure email says beyond the facts: the provider's words, and what happens next.
@@ -241,9 +180,11 @@ pub fn topup_failed_with(line: &Line, t: &TopUp, note: &FailureNote, tz: Tz) -> 
 }
 
 mod digest;
+mod receipts;
 mod warnings;
 
 pub use digest::{LineMonth, digest};
+pub use receipts::{receipt, receipt_with_history};
 
 pub use warnings::{cap_blocked, check_failing, dry_run, test_message, unknown_outcome, warning};
 

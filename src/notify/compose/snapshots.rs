@@ -7,7 +7,7 @@ use chrono::TimeZone;
 use super::*;
 use crate::config::{Policy, TopUpChoice};
 use crate::i18n::Lang;
-use crate::model::TopUpState;
+use crate::model::{Observation, TopUpState};
 use crate::money::{Currency, DataSize};
 use crate::schedule::Schedule;
 

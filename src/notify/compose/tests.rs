@@ -4,22 +4,22 @@ use chrono::TimeZone;
 
 use super::*;
 use crate::config::{Policy, TopUpChoice};
-use crate::model::{LineState, TopUpState};
+use crate::model::{LineState, Observation, TopUpState};
 use crate::money::{Currency, DataSize};
 use crate::policy::CapHit;
 use crate::schedule::Schedule;
 
-const NY: Tz = chrono_tz::America::New_York;
+pub(super) const NY: Tz = chrono_tz::America::New_York;
 
-fn usd(minor: i64) -> Money {
+pub(super) fn usd(minor: i64) -> Money {
     Money::new(minor, Currency::new("USD").unwrap())
 }
 
-fn at() -> DateTime<Utc> {
+pub(super) fn at() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 30, 19, 5, 0).unwrap()
 }
 
-fn line() -> Line {
+pub(super) fn line() -> Line {
     Line {
         id: "mom".into(),
         name: "Mom <T&M>".into(),
@@ -43,7 +43,7 @@ fn line() -> Line {
     }
 }
 
-fn top_up() -> TopUp {
+pub(super) fn top_up() -> TopUp {
     TopUp {
         id: 42,
         line_id: "mom".into(),
@@ -88,7 +88,7 @@ fn receipt_says_everything_a_person_needs() {
         global_cap: None,
     };
     let d = receipt(&line(), &top_up(), Some(&after), &spend, NY);
-    assert_eq!(d.subject, "renewd: topped up Mom <T&M> with 3 GB - 30 Days");
+    assert_eq!(d.subject, "renewd: topped up Mom <T&M>: 25.00 USD");
     assert_eq!(
         (d.key.as_str(), d.kind, d.line_id.as_deref()),
         ("receipt:42", MessageKind::Receipt, Some("mom"))
