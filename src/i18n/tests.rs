@@ -152,3 +152,40 @@ fn dates_sizes_durations_per_language() {
         assert_eq!(duration(lang, Duration::from_secs(secs)), want);
     }
 }
+
+/// Every string in the code that looks like a catalogue id (`word-word`, its first word
+/// one the catalogue uses) is one: a typo would otherwise show the id to a person.
+#[test]
+fn every_id_the_code_names_is_in_the_catalogue() {
+    let known: BTreeSet<String> = ids(Lang::En).into_iter().collect();
+    let prefixes: BTreeSet<&str> = known.iter().filter_map(|i| i.split('-').next()).collect();
+    let mut missing = Vec::new();
+    let mut dirs = vec![std::path::PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/src"
+    ))];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                dirs.push(path);
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            for lit in text.split('"').skip(1).step_by(2) {
+                let looks = lit.contains('-')
+                    && lit
+                        .split('-')
+                        .all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase()));
+                let prefix = lit.split('-').next().unwrap_or("");
+                if looks && prefixes.contains(prefix) && !known.contains(lit) {
+                    missing.push(format!("{}: {lit}", path.display()));
+                }
+            }
+        }
+    }
+    assert!(missing.is_empty(), "ids the catalogue lacks: {missing:#?}");
+}

@@ -124,7 +124,7 @@ fn failure_and_warning_in_each_language() {
         amount: usd(2500),
     };
     check(
-        "cap-warning",
+        "cap_warning",
         &cap_blocked(&line(), &hit, (2026, 11), "balance 3.12 USD < 5.00 USD"),
     );
 }
