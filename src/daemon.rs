@@ -17,6 +17,7 @@ use crate::check::{self, Ctx};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::ledger::{Ledger, LedgerError};
+use crate::notify::channels::run::ChannelTasks;
 use crate::notify::{Notifier, sender};
 use crate::scheduler::{self, Command, Entry, Fire, Options};
 use crate::service::Service;
@@ -98,6 +99,10 @@ struct Running {
     /// The sender's mail transport, replaced on reload (a new password takes effect).
     notifier: watch::Sender<Arc<dyn Notifier>>,
     sender_task: JoinHandle<()>,
+    /// One sender per `[[notify]]` channel; replaced on reload.
+    channels: Option<ChannelTasks>,
+    /// Tells the channel senders a message may have been queued.
+    channel_wake: Arc<watch::Sender<()>>,
     /// Bounds concurrent checks to `max_concurrent_checks`.
     sem: Arc<Semaphore>,
     tasks: JoinSet<()>,
@@ -158,6 +163,9 @@ impl Running {
             wake.clone(),
             stopped(),
         ));
+        let channel_wake = Arc::new(watch::channel(()).0);
+        let channels =
+            ChannelTasks::start(&ctx.config, ledger.clone(), channel_wake.subscribe(), None);
         let (ctx_tx, ctx_rx) = watch::channel(ctx.clone());
         tokio::spawn(crate::control::server::serve(listener, ctx_rx, stopped()));
         tracing::info!(lines = ctx.config.lines.len(), "renewd running");
@@ -174,6 +182,8 @@ impl Running {
             wake,
             notifier,
             sender_task,
+            channels: Some(channels),
+            channel_wake,
             tasks: JoinSet::new(),
             stop_tx,
             orphans_at: None,
@@ -191,6 +201,7 @@ impl Running {
             self.wake.clone(),
             self.service.metrics(),
         );
+        let channel_wake = self.channel_wake.clone();
         let orphans = self.orphans_due();
         let digest = self.digest_due();
         self.tasks.spawn(async move {
@@ -212,6 +223,7 @@ impl Running {
                     }
                 }
                 wake.notify_one();
+                channel_wake.send_replace(());
             }
             let _ = commands.send(Command::Done { line: fire.line });
         });
@@ -254,6 +266,13 @@ impl Running {
         };
         self.lines = index(&self.ctx.config);
         self.orphans_at = None;
+        let old = self.channels.take();
+        self.channels = Some(ChannelTasks::start(
+            &self.ctx.config,
+            self.ledger.clone(),
+            self.channel_wake.subscribe(),
+            old,
+        ));
         let _ = self.ctx_tx.send(self.ctx.clone());
         let entries = entries(&self.ctx.config, self.ledger.as_ref())?;
         let _ = self.sched.commands.send(Command::Replace {
@@ -283,6 +302,9 @@ impl Running {
         }
         let _ = self.sched_task.await;
         let _ = tokio::time::timeout(Duration::from_secs(1), self.sender_task).await;
+        if let Some(c) = self.channels.take() {
+            c.stop().await;
+        }
         self.service.finish().await;
         tracing::info!("renewd stopped");
     }

@@ -15,6 +15,7 @@
 //! - `daemon`: wiring, signals, reload, shutdown.
 //! - `service`: systemd notify and watchdog, /metrics and /healthz, journald log lines.
 //! - `control`: the local control socket (`topup`, `pause`, `resume` to the daemon).
+//! - `i18n`: every person-facing text in each language (Fluent), values formatted per language.
 //! - `cli`: the commands.
 
 pub mod carriers;
@@ -25,6 +26,7 @@ pub mod config;
 pub mod contain;
 pub mod control;
 pub mod daemon;
+pub mod i18n;
 pub mod ledger;
 pub mod model;
 pub mod money;

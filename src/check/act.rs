@@ -12,6 +12,7 @@ use crate::config::Line;
 use crate::ledger::{Caps, Intent, LedgerError, Planned, Settlement};
 use crate::model::{Observation, Offer, TopUp};
 use crate::notify::compose;
+use crate::notify::doc::Text;
 use crate::policy::{Decision, month_of};
 
 /// Acts on a decision and returns the check's report.
@@ -28,14 +29,11 @@ pub async fn on_decision(
         Decision::CannotAct { reason } => {
             let month = month_of(Utc::now(), ctx.config.daemon.timezone).label;
             let key = format!("cannotact:{}:{}-{:02}", line.id, month.0, month.1);
-            let outro = "Set plan_days or renews_on on the line, or read its status through another carrier with status_from.";
             let draft = compose::warning(
                 line,
                 key,
-                &format!("cannot act on {}", line.name),
-                "renewd cannot tell whether this line needs a top-up, so it buys nothing.",
-                vec![("Why".into(), reason.clone())],
-                outro,
+                ["cannotact-subject", "cannotact-intro", "cannotact-outro"],
+                vec![(Text::id("row-why"), Text::raw(&reason))],
             );
             ctx.ledger.enqueue(&draft, Utc::now())?;
             report(line, Outcome::CannotAct, reason)
@@ -44,10 +42,8 @@ pub async fn on_decision(
             let draft = compose::warning(
                 line,
                 format!("dead:{}", line.id),
-                &format!("{} can no longer be topped up", line.name),
-                "The carrier reports this SIM as gone; renewd buys nothing for it.",
-                vec![("Carrier says".into(), reason.clone())],
-                "Replace the SIM/eSIM and update the config.",
+                ["dead-subject", "dead-intro", "dead-outro"],
+                vec![(Text::id("row-carrier-says"), Text::raw(&reason))],
             );
             ctx.ledger.enqueue(&draft, Utc::now())?;
             report(line, Outcome::Dead, reason)
@@ -68,16 +64,14 @@ fn stuck(
     obs: &Observation,
 ) -> Result<Report, LedgerError> {
     let rows = vec![
-        ("Why".into(), reason.clone()),
-        ("Carrier reports now".into(), reading(obs)),
+        (Text::id("row-why"), Text::raw(&reason)),
+        (Text::id("row-carrier-reports"), Text::raw(reading(obs))),
     ];
     let draft = compose::warning(
         line,
         format!("stuck:{top_up}"),
-        &format!("top-up did not show on {}", line.name),
-        "renewd bought a top-up for this line and the carrier confirmed it, but the carrier still reports the same low figure. Buying again would likely not help, so renewd waits.",
+        ["stuck-subject", "stuck-intro", "stuck-outro"],
         rows,
-        "Check the line with the carrier (the top-up may have gone to another product or number). renewd buys again once a reading shows the top-up.",
     );
     ctx.ledger.enqueue(&draft, Utc::now())?;
     Ok(report(line, Outcome::Wait, reason))
@@ -247,16 +241,14 @@ fn no_offer(
         .with_timezone(&ctx.config.daemon.timezone)
         .format("%Y-%m-%d");
     let rows = vec![
-        ("Why it wanted to buy".to_string(), trigger.to_string()),
-        ("Carrier said".to_string(), e.to_string()),
+        (Text::id("cap-why"), compose::trigger(trigger)),
+        (Text::id("row-carrier-said"), Text::raw(e.to_string())),
     ];
     let draft = compose::warning(
         line,
         format!("nooffer:{}:{day}", line.id),
-        &format!("cannot top up {}", line.name),
-        "The line needs a top-up, but the carrier would not sell the configured one. Nothing was bought.",
+        ["nooffer-subject", "nooffer-intro", "nooffer-outro"],
         rows,
-        "Check the line's topup_amount / topup_package against what the carrier offers, and the provider account.",
     );
     ctx.ledger.enqueue(&draft, now)?;
     Ok(report(

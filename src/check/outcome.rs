@@ -10,6 +10,7 @@ use crate::ledger::{LedgerError, Settlement};
 use crate::model::{Observation, TopUp};
 use crate::money::{Currency, Money};
 use crate::notify::compose::{self, FailureNote, Spend};
+use crate::notify::doc::Text;
 use crate::policy::{RETRY_PAUSE, month_of};
 
 /// Records a confirmed purchase with its receipt, reading the line once more for the receipt.
@@ -111,25 +112,19 @@ pub fn note_for(e: &CarrierError) -> FailureNote {
         _ => None,
     };
     let you_can = match e {
-        CarrierError::LineGone { .. } => {
-            "Replace the SIM or eSIM and update the line in the config."
-        }
-        CarrierError::Setup { .. } => {
-            "Fix the carrier's settings (credentials, base_url, account), then reload renewd."
-        }
+        CarrierError::LineGone { .. } => "note-replace-sim",
+        CarrierError::Setup { .. } => "note-fix-carrier",
         CarrierError::Refused {
             retryable: false, ..
-        } => {
-            "Read what the provider said: usually the provider account needs funds or the line's top-up choice is not offered."
-        }
-        _ => "Nothing, unless it keeps failing: then check the provider's status page.",
+        } => "note-read-provider",
+        _ => "note-nothing-unless",
     };
     FailureNote {
         provider_text: e.to_string(),
         provider_code: code,
-        next: "renewd tries again after a pause if the line still needs a top-up".into(),
+        next: Some(Text::id("note-next-pause")),
         next_at: Some(Utc::now() + chrono::Duration::from_std(RETRY_PAUSE).unwrap_or_default()),
-        you_can: you_can.into(),
+        you_can: Some(Text::id(you_can)),
     }
 }
 
@@ -138,9 +133,9 @@ pub fn lookup_failed_note(reason: &str) -> FailureNote {
     FailureNote {
         provider_text: reason.to_string(),
         provider_code: None,
-        next: "renewd may buy again after a pause if the line still needs it".into(),
+        next: Some(Text::id("note-may-buy-again")),
         next_at: Some(Utc::now() + chrono::Duration::from_std(RETRY_PAUSE).unwrap_or_default()),
-        you_can: "Nothing: nothing was charged.".into(),
+        you_can: Some(Text::id("note-nothing-charged")),
     }
 }
 

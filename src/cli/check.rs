@@ -41,6 +41,11 @@ pub fn check(path: &Path) -> anyhow::Result<i32> {
         eprintln!("{}: email.password: {e}", path.display());
         return Ok(1);
     }
+    let channel_problems = super::check_notify::secret_problems(&config, path);
+    if !channel_problems.is_empty() {
+        eprintln!("{}", channel_problems.join("\n"));
+        return Ok(1);
+    }
     for w in &config.warnings {
         println!("warning: {w}");
     }
@@ -81,6 +86,9 @@ pub fn check(path: &Path) -> anyhow::Result<i32> {
         {
             writeln!(out, "  WARNING   {w}")?;
         }
+    }
+    for text in super::check_notify::describe(&config) {
+        writeln!(out, "{text}")?;
     }
     out.flush()?;
     Ok(0)

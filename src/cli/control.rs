@@ -28,6 +28,7 @@ pub async fn control(path: &Path, req: Request) -> anyhow::Result<i32> {
             let reply = control::actions::handle(&ctx, &req).await;
             let mail = notifier(&ctx.config)?;
             sender::deliver_due(ledger.as_ref(), mail.as_ref(), Utc::now()).await?;
+            crate::notify::channels::run::deliver_once(&ctx.config, ledger.as_ref()).await?;
             reply
         }
         Err(LedgerError::Locked { pid, .. }) => {

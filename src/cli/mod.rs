@@ -7,14 +7,17 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::control::Request;
 
 mod check;
+mod check_notify;
 mod control;
 mod generate;
 mod history;
 mod once;
 mod outbox;
+mod outbox_channels;
 mod resolve;
 mod run;
 mod status;
+mod test_notify;
 mod wiring;
 
 pub use wiring::init_logging;
@@ -53,6 +56,8 @@ pub enum Command {
     History(HistoryArgs),
     /// Send one test email through the configured transport.
     TestEmail,
+    /// Send one test message through a [[notify]] channel (by name), or through each.
+    TestNotify(ChannelArg),
     /// Settle a top-up whose outcome stayed unknown.
     Resolve(ResolveArgs),
     /// Buy a top-up for a line now, through the same caps and ledger (via the running daemon).
@@ -82,6 +87,15 @@ pub struct OutboxArgs {
     /// One JSON document on stdout.
     #[arg(long)]
     pub json: bool,
+    /// With --retry or --retry-dead: a [[notify]] channel's messages instead of email's.
+    #[arg(long, value_name = "NAME")]
+    pub channel: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ChannelArg {
+    /// The channel's name (its `name`, or its type when there is one of that type).
+    pub channel: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -166,6 +180,7 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Status(args) => status::status(&cli.config, &args),
         Command::History(args) => history::history(&cli.config, &args),
         Command::TestEmail => wiring::test_email(&cli.config).await,
+        Command::TestNotify(a) => test_notify::test_notify(&cli.config, a.channel.as_deref()).await,
         Command::Resolve(args) => resolve::resolve(&cli.config, &args),
         Command::Outbox(args) => outbox::outbox(&cli.config, &args),
         Command::Topup(a) => control::control(&cli.config, Request::Topup { line: a.line }).await,

@@ -54,6 +54,7 @@ pub async fn once(path: &Path, args: &OnceArgs) -> anyhow::Result<i32> {
     let delivery =
         sender::deliver_due(ledger.as_ref(), notifier(&ctx.config)?.as_ref(), Utc::now()).await?;
     tracing::info!("outbox: {delivery:?}");
+    crate::notify::channels::run::deliver_once(&ctx.config, ledger.as_ref()).await?;
     Ok(if ok { 0 } else { 1 })
 }
 

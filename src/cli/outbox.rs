@@ -18,7 +18,16 @@ use crate::notify::redact::redact_urls;
 pub fn outbox(path: &Path, args: &OutboxArgs) -> anyhow::Result<i32> {
     let config = load_config(path)?;
     let ledger = open_ledger(&config)?;
+    if let Some(name) = args.channel.as_deref() {
+        let n = super::outbox_channels::retry(ledger.as_ref(), Some(name), args.retry)?;
+        println!("{n} given-up message(s) of {name} queued again");
+        return Ok(0);
+    }
     if args.retry.is_some() || args.retry_dead {
+        if args.retry_dead {
+            let n = super::outbox_channels::retry(ledger.as_ref(), None, None)?;
+            println!("{n} given-up channel message(s) queued again");
+        }
         let n = ledger.retry_dead(args.retry, Utc::now())?;
         match (args.retry, n) {
             (Some(id), 0) => println!("message {id} is not given up on; nothing to do"),
@@ -34,6 +43,7 @@ pub fn outbox(path: &Path, args: &OutboxArgs) -> anyhow::Result<i32> {
             "channel": "email",
             "paused": paused.map(|p| json!({"since": p.since, "reason": redact_urls(&p.reason)})),
             "messages": messages,
+            "channels": super::outbox_channels::channels(ledger.as_ref())?,
         });
         println!("{}", serde_json::to_string_pretty(&doc)?);
         return Ok(0);
@@ -51,6 +61,7 @@ pub fn outbox(path: &Path, args: &OutboxArgs) -> anyhow::Result<i32> {
     for m in &messages {
         print_row(m);
     }
+    super::outbox_channels::print(&super::outbox_channels::channels(ledger.as_ref())?);
     Ok(0)
 }
 

@@ -76,6 +76,8 @@ pub fn open_ledger(config: &Config) -> anyhow::Result<Arc<dyn Ledger>> {
     ledger
         .adopt_legacy(&pairs)
         .context("while re-keying old ledger rows by SIM")?;
+    // Messages this process queues reach the [[notify]] channels, in their languages.
+    ledger.set_routes(crate::notify::channels::run::routes(config));
     Ok(Arc::new(ledger))
 }
 
@@ -130,7 +132,9 @@ pub fn build_carriers(config: &Config) -> anyhow::Result<Carriers> {
 pub fn notifier(config: &Config) -> anyhow::Result<Arc<dyn Notifier>> {
     if let Some(email) = &config.email {
         return Ok(Arc::new(
-            SmtpNotifier::new(email).context("while setting up email")?,
+            SmtpNotifier::new(email)
+                .context("while setting up email")?
+                .with_line_recipients(config.notify.email_to.clone()),
         ));
     }
     let dir = config.daemon.state_dir.join("outbox");

@@ -252,6 +252,7 @@ fn raw_line(
         p,
     );
     Some(RawLine {
+        email_to: None,
         id: id?,
         name: own(1),
         carrier: carrier?,

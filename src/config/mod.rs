@@ -21,6 +21,9 @@ mod inventory;
 mod line_check;
 mod lines;
 pub mod locate;
+pub mod notify;
+mod notify_kinds;
+pub mod notify_raw;
 mod parse_error;
 mod policies;
 mod policy;
@@ -38,6 +41,7 @@ mod tests_fleet;
 pub mod validate;
 
 pub use lines::reports_expiry;
+pub use notify::{Channel, ChannelKind, Notify, ParseMode};
 pub use secret::{Secret, SecretSource};
 pub use validate::{validate, validate_with};
 
@@ -56,6 +60,8 @@ pub struct Config {
     pub monthly_cap: Option<Money>,
     pub carriers: BTreeMap<String, CarrierSpec>,
     pub lines: Vec<Line>,
+    /// `[[notify]]` channels and per-line `email_to`.
+    pub notify: Notify,
     /// Problems that do not stop renewd but that a person should see (e.g. inline secrets).
     pub warnings: Vec<Problem>,
 }
@@ -78,6 +84,8 @@ pub struct Daemon {
     /// `/metrics` has series per line (`daemon.metrics_per_line`; by default only up to
     /// [`PER_LINE_METRICS_UP_TO`] lines, so a fleet's scrape stays small and fast).
     pub metrics_per_line: bool,
+    /// The language of every message and of `status`, unless a channel or `[email]` says otherwise.
+    pub language: crate::i18n::Lang,
 }
 
 /// Up to this many lines `/metrics` has per-line series unless `metrics_per_line = false`;
@@ -93,6 +101,8 @@ pub struct Email {
     pub to: Vec<String>,
     /// Which kinds of message are sent: receipt, failure, warning (the default), digest.
     pub send: Vec<MessageKind>,
+    /// `email.language`, else `daemon.language`.
+    pub language: crate::i18n::Lang,
 }
 
 /// The kinds of message renewd sends; `digest` (a monthly summary) only when asked for.

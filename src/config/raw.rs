@@ -27,6 +27,9 @@ pub struct RawConfig {
     /// CSV files with one line per row (`config/inventory.rs`).
     #[serde(default)]
     pub inventory: Vec<RawInventory>,
+    /// `[[notify]]`: channels beside `[email]`.
+    #[serde(default)]
+    pub notify: Vec<super::notify_raw::RawNotify>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -45,6 +48,8 @@ pub struct RawDaemon {
     pub check_grace: Option<String>,
     /// `/metrics` series per line (default: on up to `PER_LINE_METRICS_UP_TO` lines).
     pub metrics_per_line: Option<bool>,
+    /// `"en"` (default) or `"zh-CN"`: every message and `status`.
+    pub language: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -58,6 +63,8 @@ pub struct RawEmail {
     pub from: String,
     pub to: Vec<String>,
     pub send: Option<Vec<String>>,
+    /// The language of email, when not `daemon.language`.
+    pub language: Option<String>,
     /// Lets `smtp://` without TLS log in to a host that is not loopback.
     pub allow_plaintext_auth: Option<bool>,
 }
@@ -81,6 +88,8 @@ pub struct RawLine {
     pub sku_code: Option<String>,
     pub status_from: Option<String>,
     pub renews_on: Option<String>,
+    /// Extra email recipients for this line's messages, beyond `email.to`.
+    pub email_to: Option<Vec<String>>,
     pub policy: RawLinePolicy,
 }
 

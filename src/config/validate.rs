@@ -13,7 +13,7 @@ use super::line_check::LineCheck;
 use super::locate::Places;
 use super::parse_error::parse_problem;
 use super::raw::{RawConfig, RawDaemon, RawEmail};
-use super::{Config, Daemon, Email, MessageKind, Problem, SecretSource};
+use super::{Config, Daemon, Email, Problem, SecretSource};
 use crate::money::Money;
 
 /// Collects problems (and warnings) while validating; each knows its key path.
@@ -121,8 +121,9 @@ pub fn validate_only(
 ) -> Result<Config, Vec<Problem>> {
     let raw: RawConfig = toml::from_str(text).map_err(|e| vec![parse_problem(text, &e)])?;
     let mut p = Problems::default();
-    let daemon = daemon(&raw.daemon, path, &mut p);
-    let email = raw.email.as_ref().and_then(|e| email(e, &mut p));
+    let language = super::notify::daemon_language(&raw, &mut p);
+    let daemon = daemon(&raw.daemon, path, language, &mut p);
+    let email = raw.email.as_ref().and_then(|e| email(e, language, &mut p));
     let monthly_cap = p.opt("budget.monthly_cap", raw.budget.monthly_cap.as_ref(), money);
     let monthly_cap = super::bounds::money(&mut p, "budget.monthly_cap", monthly_cap);
     if monthly_cap.is_some_and(|c| c.minor <= 0) {
@@ -145,6 +146,7 @@ pub fn validate_only(
     }
     drop(check);
     drop(named);
+    let notify = super::notify::notify(&raw, language, &mut p);
     if readable_by_others {
         super::secret::warn_inline(&raw, &mut p);
     }
@@ -179,13 +181,19 @@ pub fn validate_only(
             monthly_cap,
             carriers: raw.carriers,
             lines,
+            notify,
             warnings: place(p.warnings),
         }),
         _ => Err(place(p.list)),
     }
 }
 
-fn daemon(raw: &RawDaemon, path: &Path, p: &mut Problems) -> Option<Daemon> {
+fn daemon(
+    raw: &RawDaemon,
+    path: &Path,
+    language: crate::i18n::Lang,
+    p: &mut Problems,
+) -> Option<Daemon> {
     let timezone = match raw.timezone.as_deref() {
         None => Some(Tz::UTC),
         Some(s) => p.check(
@@ -243,10 +251,11 @@ fn daemon(raw: &RawDaemon, path: &Path, p: &mut Problems) -> Option<Daemon> {
         settle: settle?,
         check_grace: check_grace?,
         metrics_per_line: false, // set once the lines are counted
+        language,
     })
 }
 
-fn email(raw: &RawEmail, p: &mut Problems) -> Option<Email> {
+fn email(raw: &RawEmail, default_lang: crate::i18n::Lang, p: &mut Problems) -> Option<Email> {
     email_url(raw, p);
     let has_password =
         raw.password.is_some() || raw.password_file.is_some() || raw.password_env.is_some();
@@ -268,7 +277,11 @@ fn email(raw: &RawEmail, p: &mut Problems) -> Option<Email> {
         password,
         from: raw.from.clone(),
         to: raw.to.clone(),
-        send: email_send(raw.send.as_deref(), p),
+        send: super::notify::send_kinds(raw.send.as_deref(), "email.send", p),
+        language: match raw.language.as_deref() {
+            None => default_lang,
+            Some(s) => p.check("email.language", crate::i18n::Lang::parse(s))?,
+        },
     })
 }
 
@@ -326,26 +339,4 @@ fn email_addresses(raw: &RawEmail, p: &mut Problems) {
             ),
         );
     }
-}
-
-/// The kinds to email; all three when `send` is absent.
-fn email_send(list: Option<&[String]>, p: &mut Problems) -> Vec<MessageKind> {
-    let Some(list) = list else {
-        return vec![
-            MessageKind::Receipt,
-            MessageKind::Failure,
-            MessageKind::Warning,
-        ];
-    };
-    let kind = |k: &String| {
-        MessageKind::parse(k).ok_or_else(|| {
-            format!(
-                "{k:?} is not a message kind; use \"receipt\", \"failure\", \"warning\" or \"digest\""
-            )
-        })
-    };
-    list.iter()
-        .enumerate()
-        .filter_map(|(i, k)| p.check(&format!("email.send[{i}]"), kind(k)))
-        .collect()
 }

@@ -138,7 +138,36 @@ pub const MIGRATIONS: &[&str] = &[
     ) STRICT;
     INSERT INTO outbox_state (key, value) VALUES ('install_id', lower(hex(randomblob(12))));
     "#,
-    // 6: SIMs with a dead reading, found without scanning every reading (`status` of a
+    // 6: the [[notify]] channels' outbox (one row per event and channel, each channel
+    // once per event) and the pause a channel's refusal sets. Stands alone: it reads and
+    // changes no other table.
+    r#"
+    CREATE TABLE channel_outbox (
+        id INTEGER PRIMARY KEY,
+        channel TEXT NOT NULL,
+        key TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('receipt', 'failure', 'warning', 'digest')),
+        line_id TEXT,
+        language TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        text TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        sent_at INTEGER,
+        last_error TEXT,
+        dead INTEGER NOT NULL DEFAULT 0 CHECK (dead IN (0, 1)),
+        UNIQUE (channel, key)
+    ) STRICT;
+    CREATE INDEX channel_outbox_due ON channel_outbox (channel, next_attempt_at)
+        WHERE sent_at IS NULL AND dead = 0;
+    CREATE TABLE channel_pause (
+        channel TEXT PRIMARY KEY,
+        reason TEXT NOT NULL,
+        since INTEGER NOT NULL
+    ) STRICT;
+    "#,
+    // 7: SIMs with a dead reading, found without scanning every reading (`status` of a
     // fleet lists only the lines that may need a person).
     r#"
     CREATE INDEX IF NOT EXISTS observations_dead ON observations (sim) WHERE state = 'dead';

@@ -12,6 +12,7 @@ use crate::model::{Observation, TopUp, TopUpState};
 use crate::money::Money;
 use crate::policy::CapHit;
 
+pub mod channel_outbox;
 mod fleet;
 mod identity;
 pub mod lock;
@@ -23,6 +24,7 @@ pub mod sqlite;
 mod topups;
 mod transitions;
 
+pub use channel_outbox::{ChannelCounts, ChannelPause, ChannelRow, Route, Routes};
 pub use lock::StateLock;
 pub use sqlite::SqliteLedger;
 
@@ -130,6 +132,35 @@ pub struct Draft {
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// The same message in other languages (subject, text, HTML): each recipient's copy
+    /// is written in its language when the draft is queued. Not stored: a queued message
+    /// is in one language.
+    pub translations: Vec<Localized>,
+}
+
+/// A draft's words in one language.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Localized {
+    pub lang: crate::i18n::Lang,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+impl Draft {
+    /// The draft in `lang`; the base text (English) when it has no such translation.
+    pub fn in_language(&self, lang: crate::i18n::Lang) -> Draft {
+        let mut d = Draft {
+            translations: Vec::new(),
+            ..self.clone()
+        };
+        if let Some(t) = self.translations.iter().find(|t| t.lang == lang) {
+            d.subject = t.subject.clone();
+            d.text = t.text.clone();
+            d.html = t.html.clone();
+        }
+        d
+    }
 }
 
 /// A message in the outbox.
@@ -330,6 +361,39 @@ pub trait Ledger: Send + Sync {
     fn outbox_counts(&self) -> Result<OutboxCounts, LedgerError>;
     /// Messages given up on, for `status`.
     fn dead_messages(&self) -> Result<Vec<OutboxMessage>, LedgerError>;
+
+    /// Who gets each message queued from now on beyond `[email]` (`[[notify]]` channels)
+    /// and in which language; set from the config at start and on every reload.
+    fn set_routes(&self, routes: Routes);
+    /// A channel's messages due by `now`, oldest first.
+    fn channel_due(
+        &self,
+        channel: &str,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<ChannelRow>, LedgerError>;
+    fn channel_next_due(&self, channel: &str) -> Result<Option<DateTime<Utc>>, LedgerError>;
+    fn channel_mark_sent(&self, id: i64, at: DateTime<Utc>) -> Result<(), LedgerError>;
+    /// A failed attempt: `retry_at` schedules the next one, `None` gives up on the message.
+    fn channel_mark_failed(
+        &self,
+        id: i64,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> Result<(), LedgerError>;
+    /// Pauses (`Some((reason, since))`) or resumes (`None`) a channel.
+    fn set_channel_pause(
+        &self,
+        channel: &str,
+        pause: Option<(&str, DateTime<Utc>)>,
+    ) -> Result<(), LedgerError>;
+    fn channel_pauses(&self) -> Result<Vec<ChannelPause>, LedgerError>;
+    fn channel_counts(&self) -> Result<Vec<ChannelCounts>, LedgerError>;
+    /// Channel messages not sent yet, queued or dead, oldest first.
+    fn channel_unsent(&self) -> Result<Vec<ChannelRow>, LedgerError>;
+    /// Queues dead channel messages again: one by id, or all with `None`.
+    fn channel_retry_dead(&self, id: Option<i64>, now: DateTime<Utc>)
+    -> Result<usize, LedgerError>;
     /// Messages not sent yet, queued or dead, oldest first (`renewd outbox`).
     fn unsent_messages(&self) -> Result<Vec<OutboxMessage>, LedgerError>;
     /// Queues dead messages again, due at `now`: one by id, or all with `None`.

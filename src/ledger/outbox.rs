@@ -18,6 +18,21 @@ pub fn enqueue(conn: &Connection, draft: &Draft, at: DateTime<Utc>) -> Result<bo
     Ok(added == 1)
 }
 
+/// Queues an event's message for everyone `routes` names, in one go (inside the event's
+/// transaction when `conn` is one): the email copy in the email language, and one copy
+/// per channel that wants it, in that channel's language. `true` when the email copy was
+/// added (it was not queued before).
+pub fn enqueue_routed(
+    conn: &Connection,
+    routes: &super::Routes,
+    draft: &Draft,
+    at: DateTime<Utc>,
+) -> Result<bool, LedgerError> {
+    let added = enqueue(conn, &draft.in_language(routes.email_language), at)?;
+    super::channel_outbox::fan_out(conn, routes, draft, at)?;
+    Ok(added)
+}
+
 fn select(
     conn: &Connection,
     doing: &'static str,

@@ -156,6 +156,7 @@ pub fn outbox_message(row: &Row) -> rusqlite::Result<OutboxMessage> {
         subject: row.get(4)?,
         text: row.get(5)?,
         html: row.get(6)?,
+        translations: Vec::new(),
     };
     Ok(OutboxMessage {
         id: row.get(0)?,

@@ -4,18 +4,19 @@
 //! file opens the database and maps the `Ledger` trait onto them.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
+use super::channel_outbox::{ChannelCounts, ChannelPause, ChannelRow};
 use super::identity;
 use super::lock::ensure_dir;
 use super::{
     Caps, CheckRecord, CheckSummary, Draft, FleetIndex, Intent, Ledger, LedgerError, Month,
-    OutboxCounts, OutboxMessage, OutboxPause, Planned, Settlement, migrations, observations,
-    outbox, topups, transitions,
+    OutboxCounts, OutboxMessage, OutboxPause, Planned, Routes, Settlement, channel_outbox,
+    migrations, observations, outbox, topups, transitions,
 };
 use crate::model::{Observation, TopUp, TopUpState};
 use crate::money::Money;
@@ -35,6 +36,8 @@ pub struct SqliteLedger {
     conn: Mutex<Connection>,
     /// The database file, for messages; `None` in memory.
     path: Option<PathBuf>,
+    /// Who gets each queued message beyond `[email]`, from the config this process runs on.
+    routes: RwLock<Arc<Routes>>,
 }
 
 impl SqliteLedger {
@@ -64,6 +67,7 @@ impl SqliteLedger {
         Ok(SqliteLedger {
             conn: Mutex::new(conn),
             path: Some(path),
+            routes: RwLock::default(),
         })
     }
 
@@ -88,6 +92,7 @@ impl SqliteLedger {
         Ok(SqliteLedger {
             conn: Mutex::new(conn),
             path: Some(path),
+            routes: RwLock::default(),
         })
     }
 
@@ -101,6 +106,7 @@ impl SqliteLedger {
         Ok(SqliteLedger {
             conn: Mutex::new(Self::setup(conn)?),
             path: None,
+            routes: RwLock::default(),
         })
     }
 
@@ -134,6 +140,14 @@ impl SqliteLedger {
         self.conn
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The routes in force (a cheap clone of an `Arc`).
+    fn routes(&self) -> Arc<Routes> {
+        self.routes
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
     }
 
     #[cfg(test)]
@@ -215,7 +229,7 @@ impl Ledger for SqliteLedger {
         caps: &Caps,
         warning: &dyn Fn(&CapHit) -> Draft,
     ) -> Result<Planned, LedgerError> {
-        topups::plan(&mut self.conn(), intent, caps, warning)
+        topups::plan(&mut self.conn(), intent, caps, warning, &self.routes())
     }
     fn mark_submitting(&self, id: i64, at: DateTime<Utc>) -> Result<(), LedgerError> {
         transitions::mark_submitting(&self.conn(), id, at)
@@ -230,7 +244,7 @@ impl Ledger for SqliteLedger {
         at: DateTime<Utc>,
         message: Option<&Draft>,
     ) -> Result<TopUp, LedgerError> {
-        transitions::settle(&mut self.conn(), id, outcome, at, message)
+        transitions::settle(&mut self.conn(), id, outcome, at, message, &self.routes())
     }
     fn resolve(
         &self,
@@ -239,7 +253,7 @@ impl Ledger for SqliteLedger {
         at: DateTime<Utc>,
         message: Option<&Draft>,
     ) -> Result<TopUp, LedgerError> {
-        transitions::resolve(&mut self.conn(), id, paid, at, message)
+        transitions::resolve(&mut self.conn(), id, paid, at, message, &self.routes())
     }
     fn top_up(&self, id: i64) -> Result<Option<TopUp>, LedgerError> {
         topups::get(&self.conn(), id)
@@ -279,7 +293,7 @@ impl Ledger for SqliteLedger {
     }
 
     fn enqueue(&self, draft: &Draft, at: DateTime<Utc>) -> Result<bool, LedgerError> {
-        outbox::enqueue(&self.conn(), draft, at)
+        outbox::enqueue_routed(&self.conn(), &self.routes(), draft, at)
     }
     fn due_messages(
         &self,
@@ -307,6 +321,58 @@ impl Ledger for SqliteLedger {
     }
     fn dead_messages(&self) -> Result<Vec<OutboxMessage>, LedgerError> {
         outbox::dead(&self.conn())
+    }
+
+    fn set_routes(&self, routes: Routes) {
+        *self
+            .routes
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(routes);
+    }
+    fn channel_due(
+        &self,
+        channel: &str,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<ChannelRow>, LedgerError> {
+        channel_outbox::due(&self.conn(), channel, now, limit)
+    }
+    fn channel_next_due(&self, channel: &str) -> Result<Option<DateTime<Utc>>, LedgerError> {
+        channel_outbox::next_due(&self.conn(), channel)
+    }
+    fn channel_mark_sent(&self, id: i64, at: DateTime<Utc>) -> Result<(), LedgerError> {
+        channel_outbox::mark_sent(&self.conn(), id, at)
+    }
+    fn channel_mark_failed(
+        &self,
+        id: i64,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> Result<(), LedgerError> {
+        channel_outbox::mark_failed(&self.conn(), id, error, retry_at)
+    }
+    fn set_channel_pause(
+        &self,
+        channel: &str,
+        pause: Option<(&str, DateTime<Utc>)>,
+    ) -> Result<(), LedgerError> {
+        channel_outbox::set_pause(&self.conn(), channel, pause)
+    }
+    fn channel_pauses(&self) -> Result<Vec<ChannelPause>, LedgerError> {
+        channel_outbox::pauses(&self.conn())
+    }
+    fn channel_counts(&self) -> Result<Vec<ChannelCounts>, LedgerError> {
+        channel_outbox::counts(&self.conn())
+    }
+    fn channel_unsent(&self) -> Result<Vec<ChannelRow>, LedgerError> {
+        channel_outbox::unsent(&self.conn())
+    }
+    fn channel_retry_dead(
+        &self,
+        id: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<usize, LedgerError> {
+        channel_outbox::retry_dead(&self.conn(), id, now)
     }
     fn unsent_messages(&self) -> Result<Vec<OutboxMessage>, LedgerError> {
         outbox::unsent(&self.conn())

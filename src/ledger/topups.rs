@@ -23,6 +23,7 @@ pub fn plan(
     intent: &Intent,
     caps: &Caps,
     warning: &dyn Fn(&CapHit) -> Draft,
+    routes: &super::Routes,
 ) -> Result<Planned, LedgerError> {
     let doing = "planning a top-up";
     let tx = conn
@@ -48,7 +49,7 @@ pub fn plan(
             Planned::Ok(get(&tx, id)?.ok_or(LedgerError::NoSuchTopUp(id))?)
         }
         Err(hit) => {
-            outbox::enqueue(&tx, &warning(&hit), intent.at)?;
+            outbox::enqueue_routed(&tx, routes, &warning(&hit), intent.at)?;
             Planned::Blocked(hit)
         }
     };

@@ -70,6 +70,7 @@ pub fn settle(
     outcome: &Settlement,
     at: DateTime<Utc>,
     message: Option<&Draft>,
+    routes: &super::Routes,
 ) -> Result<TopUp, LedgerError> {
     let doing = "settling a top-up";
     let tx = conn
@@ -113,18 +114,19 @@ pub fn settle(
             )?;
         }
     }
-    finish(tx, id, message, at)
+    finish(tx, routes, id, message, at)
 }
 
 /// Queues the message in the transaction, reads the row back and commits.
 fn finish(
     tx: rusqlite::Transaction,
+    routes: &super::Routes,
     id: i64,
     message: Option<&Draft>,
     at: DateTime<Utc>,
 ) -> Result<TopUp, LedgerError> {
     if let Some(draft) = message {
-        outbox::enqueue(&tx, draft, at)?;
+        outbox::enqueue_routed(&tx, routes, draft, at)?;
     }
     let row = topups::get(&tx, id)?.ok_or(LedgerError::NoSuchTopUp(id))?;
     tx.commit().write("settling a top-up")?;
@@ -167,6 +169,7 @@ pub fn resolve(
     paid: bool,
     at: DateTime<Utc>,
     message: Option<&Draft>,
+    routes: &super::Routes,
 ) -> Result<TopUp, LedgerError> {
     let doing = "resolving a top-up";
     let tx = conn
@@ -201,7 +204,7 @@ pub fn resolve(
         set,
         &[&to.as_str(), &at_ms, &note],
     )?;
-    finish(tx, id, message, at)
+    finish(tx, routes, id, message, at)
 }
 
 /// Records when a reading first showed a confirmed top-up (kept: the first one wins).

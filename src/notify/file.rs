@@ -102,6 +102,7 @@ mod tests {
             subject: "s".into(),
             text: "t".into(),
             html: "<p>h</p>".into(),
+            translations: Vec::new(),
         };
         ledger.enqueue(&draft, chrono::Utc::now()).unwrap();
         let msg = ledger.unsent_messages().unwrap().remove(0);

@@ -8,7 +8,9 @@ use thiserror::Error;
 
 use crate::ledger::OutboxMessage;
 
+pub mod channels;
 pub mod compose;
+pub mod doc;
 pub mod file;
 pub mod redact;
 pub mod sender;

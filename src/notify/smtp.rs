@@ -34,6 +34,8 @@ pub struct SmtpNotifier {
     from: String,
     /// `To:` of every message.
     to: Vec<String>,
+    /// Extra recipients of a line's messages (`email_to` of `[[lines]]`), by line id.
+    line_to: std::collections::BTreeMap<String, Vec<String>>,
     /// The kinds the person asked for; other kinds are skipped (and count as delivered).
     send: Vec<MessageKind>,
 }
@@ -95,6 +97,15 @@ pub fn parse_url(smtp_url: &str) -> Result<UrlInfo, String> {
 
 impl SmtpNotifier {
     /// Builds the transport from `[email]`, reading the password now.
+    /// Adds each line's own recipients (`email_to`) to that line's messages.
+    pub fn with_line_recipients(
+        mut self,
+        line_to: std::collections::BTreeMap<String, Vec<String>>,
+    ) -> Self {
+        self.line_to = line_to;
+        self
+    }
+
     pub fn new(email: &Email) -> Result<Self, NotifyError> {
         Self::build(email, None)
     }
@@ -131,13 +142,19 @@ impl SmtpNotifier {
             credentials,
             from: email.from.clone(),
             to: email.to.clone(),
+            line_to: Default::default(),
             send: email.send.clone(),
         })
     }
 
     /// Sends one message now; the failure keeps what the server said.
     pub async fn send(&self, message: &OutboxMessage) -> Result<(), SmtpFailure> {
-        let email = to_email(message, &self.from, &self.to).map_err(SmtpFailure::from_notify)?;
+        let to = crate::config::notify::email_recipients(
+            &self.to,
+            &self.line_to,
+            message.draft.line_id.as_deref(),
+        );
+        let email = to_email(message, &self.from, &to).map_err(SmtpFailure::from_notify)?;
         let mut conn = self.connect().await.map_err(SmtpFailure::at_connect)?;
         let accepted = conn.send(email.envelope(), &email.formatted()).await;
         // QUIT and close off the caller's path: "sent" is recorded right after acceptance.

@@ -19,7 +19,7 @@ pub async fn send_test(email: &Email) -> Result<(), String> {
 pub async fn send_test_with(email: &Email, notifier: &SmtpNotifier) -> Result<(), String> {
     let info = parse_url(&email.smtp_url)?;
     let now = Utc::now();
-    let draft = compose::test_message(&email.smtp_url, now);
+    let draft = compose::test_message(&email.smtp_url, now).in_language(email.language);
     let message = OutboxMessage {
         install_id: String::new(),
         id: 0,
@@ -99,6 +99,7 @@ mod tests {
             from: "renewd <me@example.com>".into(),
             to: vec!["you@example.com".into()],
             send: vec![],
+            language: Default::default(),
         }
     }
 

@@ -103,6 +103,9 @@ fn update_status(shared: &Shared, last: &mut String) {
     if let Ok(Some(p)) = shared.ledger.outbox_pause() {
         line.push_str(&format!(", EMAIL PAUSED: {}", p.reason));
     }
+    for p in shared.ledger.channel_pauses().unwrap_or_default() {
+        line.push_str(&format!(", {} PAUSED", p.channel));
+    }
     if line != *last {
         send(&[NotifyState::Status(&line)]);
         *last = line;

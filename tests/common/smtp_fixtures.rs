@@ -37,6 +37,7 @@ pub fn email(url: &str, dir: &Path, password: Option<&str>) -> Email {
             MessageKind::Failure,
             MessageKind::Warning,
         ],
+        language: Default::default(),
     }
 }
 

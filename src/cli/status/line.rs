@@ -8,11 +8,12 @@ use super::history_row;
 use super::table::Row;
 use super::{Shared, pick, spark};
 use crate::config::{Config, Line, TopUpChoice};
+use crate::i18n::Lang;
 use crate::ledger::Ledger;
 use crate::model::{LineState, Observation, TopUp, TopUpState};
 use crate::money::{Money, format_duration};
-use crate::notify::compose::local_time;
-use crate::policy::{estimate, schedule_warning};
+use crate::notify::doc::{Text, Val};
+use crate::policy::{Confidence, estimate, schedule_warning};
 use crate::scheduler::next_due;
 
 /// How far back the trend looks, and how many bars it has.
@@ -80,44 +81,57 @@ pub fn gather(
         from_topup.max(anchor)
     });
     let next = next_due(&line.schedule, check.map(|c| c.at), now, tz);
-    let mut attention = Vec::new();
+    let lang = config.daemon.language;
+    let mut attention: Vec<Text> = Vec::new();
     if paused.is_some() {
-        attention.push("paused".to_string());
+        attention.push(Text::id("status-paused"));
     }
     if let Some(err) = check.and_then(|c| c.error.as_ref()) {
         let since = check
             .and_then(|c| c.failing_since)
-            .map_or("-".into(), |t| local_time(t, tz));
-        attention.push(format!("check failing since {since}: {}", clip(err)));
+            .map_or(Val::from("-"), |t| Val::Time(t, tz));
+        attention.push(Text::Msg(
+            "status-check-failing",
+            vec![("since", since), ("error", clip(err).into())],
+        ));
     }
     for t in open.iter().filter(|t| t.state == TopUpState::Unknown) {
-        attention.push(format!("top-up #{} outcome unknown", t.id));
+        attention.push(Text::Msg(
+            "status-unknown-topup",
+            vec![("id", t.id.to_string().into())],
+        ));
     }
     if last.is_some_and(|o| o.state == LineState::Dead) {
-        attention.push("SIM is dead".into());
+        attention.push(Text::id("status-dead"));
     }
     attention.extend(caps_reached(config, line, spent, shared.global));
     if let Some(w) = schedule_warning(line, &history, now, tz) {
-        attention.push(w);
+        attention.push(Text::raw(w));
     }
+    let words = |l: Lang| attention.iter().map(|a| a.render(l)).collect::<Vec<_>>();
     let row = Row {
         id: line.id.clone(),
-        now: last.map_or("never read".into(), figures),
+        now: last.map_or_else(|| crate::i18n::t0(lang, "status-never-read"), figures),
         spark: spark::sparkline(&trend(line, &history), now, TREND_SPAN, TREND_BARS),
-        runs_out: forecast
-            .as_ref()
-            .map_or("-".into(), |f| match f.left.as_secs() {
-                0 => format!("empty ({})", f.confidence),
-                _ => format!("{} ({})", format_duration(f.left), f.confidence),
-            }),
+        runs_out: forecast.as_ref().map_or("-".into(), |f| {
+            let confidence = crate::i18n::t0(lang, confidence_id(f.confidence));
+            let left = match lang {
+                Lang::En => format_duration(f.left),
+                _ => crate::i18n::duration(lang, f.left),
+            };
+            match f.left.as_secs() {
+                0 => crate::i18n::t(lang, "status-empty", &[("confidence", confidence.into())]),
+                _ => format!("{left} ({confidence})"),
+            }
+        }),
         plan_ends: plan_ends.map_or("-".into(), |t| short_time(t, tz)),
         next_check: if paused.is_some() {
-            "paused".into()
+            crate::i18n::t0(lang, "status-paused")
         } else {
             next.map_or("-".into(), |t| short_time(t, tz))
         },
         month: month_words(spent, line.policy.monthly_cap),
-        attention: attention.clone(),
+        attention: words(lang),
     };
     let json = json!({
         "id": line.id, "name": line.name, "carrier": line.carrier, "sim": sim,
@@ -132,7 +146,7 @@ pub fn gather(
         "forecast_confidence": forecast.as_ref().map(|f| f.confidence.to_string()),
         "plan_ends": plan_ends,
         "trend": row.spark,
-        "needs_attention": attention,
+        "needs_attention": words(Lang::En),
     });
     Ok(Gathered { row, json })
 }
@@ -143,7 +157,7 @@ fn caps_reached(
     line: &Line,
     spent: Option<Money>,
     global: Option<Money>,
-) -> Vec<String> {
+) -> Vec<Text> {
     let next = match &line.policy.topup {
         TopUpChoice::Amount(m) | TopUpChoice::Package { price: Some(m), .. } => m.minor,
         _ => 0,
@@ -154,10 +168,10 @@ fn caps_reached(
     };
     let mut out = Vec::new();
     if full(spent, line.policy.monthly_cap) {
-        out.push("line cap reached for this month".to_string());
+        out.push(Text::id("status-line-cap"));
     }
     if full(global, config.monthly_cap) {
-        out.push("all-lines cap reached for this month".to_string());
+        out.push(Text::id("status-global-cap"));
     }
     out
 }
@@ -218,4 +232,13 @@ fn clip(s: &str) -> String {
         out.push('…');
     }
     out
+}
+
+/// The catalogue id of a forecast's confidence word.
+fn confidence_id(c: Confidence) -> &'static str {
+    match c {
+        Confidence::Low => "confidence-low",
+        Confidence::Medium => "confidence-medium",
+        Confidence::High => "confidence-high",
+    }
 }

@@ -13,6 +13,7 @@ use super::history::json_row;
 use super::history::json_row as history_row;
 use super::wiring::{load_config, load_config_line, read_ledger};
 use crate::config::{Config, Line};
+use crate::i18n::t;
 use crate::ledger::{CheckRecord, FleetIndex, Ledger, Month};
 use crate::model::TopUp;
 use crate::money::Money;
@@ -104,8 +105,12 @@ pub fn status(path: &Path, args: &StatusArgs) -> anyhow::Result<i32> {
         let mut header = header(&config, &doc, &lines, total);
         header.extend(summary);
         let rows: Vec<table::Row> = lines.into_iter().map(|l| l.row).collect();
-        print!("{}", table::render(&header, &rows, table::use_color()));
-        footer(&doc);
+        let lang = config.daemon.language;
+        print!(
+            "{}",
+            table::render_in(lang, &header, &rows, table::use_color())
+        );
+        footer(&doc, lang);
     }
     Ok(0)
 }
@@ -143,35 +148,45 @@ fn document(
         "needs_attention": lines.iter().filter(|l| !l.row.attention.is_empty()).count(),
         "lines": lines.iter().map(|l| l.json.clone()).collect::<Vec<_>>(),
         "unconfigured_open_topups": orphans,
+        "channels": crate::cli::outbox_channels::status(ledger)?,
     }))
 }
 
 /// The lines above the table: is the daemon running, the fleet in one line.
 fn header(config: &Config, doc: &Value, lines: &[line::Gathered], total: usize) -> Vec<String> {
-    let tz = config.daemon.timezone;
+    let (tz, lang) = (config.daemon.timezone, config.daemon.language);
     let running = match doc["daemon"].as_object() {
-        Some(d) => format!(
-            "renewd is running (pid {}) since {}",
-            d["pid"].as_str().unwrap_or("?"),
-            d["since"]
+        Some(d) => {
+            let since = d["since"]
                 .as_str()
                 .and_then(|s| s.parse::<DateTime<Utc>>().ok())
-                .map_or("?".into(), |t| crate::notify::compose::local_time(t, tz))
-        ),
-        None => "renewd is not running: nothing is checked or bought until it starts".into(),
+                .map_or("?".into(), |t| crate::i18n::date_time(lang, t, tz));
+            let pid = d["pid"].as_str().unwrap_or("?");
+            t(
+                lang,
+                "status-running",
+                &[("pid", pid.into()), ("since", since.into())],
+            )
+        }
+        None => crate::i18n::t0(lang, "status-not-running"),
     };
     let attention = lines.iter().filter(|l| !l.row.attention.is_empty()).count();
     let s = |v: &Value| v.as_str().unwrap_or("-").to_string();
-    let fleet = format!(
-        "{total} lines, {attention} need attention; this month {} of cap {}",
-        s(&doc["month_spend"]["spent"]),
-        s(&doc["month_spend"]["cap"]),
+    let fleet = t(
+        lang,
+        "status-fleet",
+        &[
+            ("lines", total.to_string().into()),
+            ("attention", attention.to_string().into()),
+            ("spent", s(&doc["month_spend"]["spent"]).into()),
+            ("cap", s(&doc["month_spend"]["cap"]).into()),
+        ],
     );
     vec![running, fleet]
 }
 
 /// Below the table: top-ups of lines no longer configured, and the outbox.
-fn footer(doc: &Value) {
+fn footer(doc: &Value, lang: crate::i18n::Lang) {
     let s = |v: &Value| v.as_str().map(str::to_string).unwrap_or_else(|| "-".into());
     for t in doc["unconfigured_open_topups"]
         .as_array()
@@ -188,16 +203,39 @@ fn footer(doc: &Value) {
             t["id"]
         );
     }
-    println!(
-        "outbox: {} queued, {} sent, {} given up",
-        doc["outbox"]["queued"], doc["outbox"]["sent"], doc["outbox"]["dead"]
-    );
+    let n = |v: &Value| std::borrow::Cow::Owned(v.to_string());
+    let counts = |name: &str, c: &Value| {
+        t(
+            lang,
+            "status-queue",
+            &[
+                ("name", name.to_string().into()),
+                ("queued", n(&c["queued"])),
+                ("sent", n(&c["sent"])),
+                ("dead", n(&c["dead"])),
+            ],
+        )
+    };
+    println!("{}", counts("outbox", &doc["outbox"]));
     if let Some(p) = doc["outbox"]["paused"].as_object() {
         println!(
             "EMAIL PAUSED since {}: {}\n  fix [email] (`renewd test-email` explains), then `systemctl reload renewd`",
             s(&p["since"]),
             s(&p["reason"])
         );
+    }
+    for c in doc["channels"].as_array().into_iter().flatten() {
+        let name = s(&c["channel"]);
+        println!("{}", counts(&name, c));
+        if let Some(p) = c["paused"].as_object() {
+            println!(
+                "{} PAUSED since {}: {}\n  {}",
+                name.to_uppercase(),
+                s(&p["since"]),
+                s(&p["reason"]),
+                t(lang, "status-channel-fix", &[("name", name.clone().into())])
+            );
+        }
     }
 }
 

@@ -2,6 +2,8 @@
 //! row per line, those that need attention first. Colour only when asked (a TTY without
 //! `NO_COLOR`); sparklines always.
 
+use crate::i18n::{Lang, display_width};
+
 /// One line of the table, already in words.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
@@ -18,27 +20,35 @@ pub struct Row {
     pub attention: Vec<String>,
 }
 
+/// The catalogue ids of the column headings.
 const HEADINGS: [&str; 8] = [
-    "LINE",
-    "NOW",
-    "TREND",
-    "RUNS OUT",
-    "PLAN ENDS",
-    "NEXT CHECK",
-    "THIS MONTH",
-    "NEEDS ATTENTION",
+    "status-col-line",
+    "status-col-now",
+    "status-col-trend",
+    "status-col-runs-out",
+    "status-col-plan-ends",
+    "status-col-next-check",
+    "status-col-month",
+    "status-col-attention",
 ];
 
 /// The whole text: `header` lines, then the table (rows needing attention first, in the
-/// order given otherwise).
+/// order given otherwise), headings in English.
+#[cfg(test)]
 pub fn render(header: &[String], rows: &[Row], color: bool) -> String {
+    render_in(Lang::En, header, rows, color)
+}
+
+/// `render` with the headings in `lang`; columns line up for wide (CJK) characters too.
+pub fn render_in(lang: Lang, header: &[String], rows: &[Row], color: bool) -> String {
+    let headings = HEADINGS.map(|id| crate::i18n::t0(lang, id));
     let mut sorted: Vec<&Row> = rows.iter().collect();
     sorted.sort_by_key(|r| r.attention.is_empty());
     let cells: Vec<[String; 8]> = sorted.iter().map(|r| cells(r)).collect();
-    let mut width = HEADINGS.map(|h| h.chars().count());
+    let mut width = headings.clone().map(|h| display_width(&h));
     for c in &cells {
         for (w, cell) in width.iter_mut().zip(c) {
-            *w = (*w).max(cell.chars().count());
+            *w = (*w).max(display_width(cell));
         }
     }
     let mut out = String::new();
@@ -47,11 +57,7 @@ pub fn render(header: &[String], rows: &[Row], color: bool) -> String {
         out.push('\n');
     }
     out.push('\n');
-    out.push_str(&paint(
-        &join(&HEADINGS.map(String::from), &width),
-        "1",
-        color,
-    ));
+    out.push_str(&paint(&join(&headings, &width), "1", color));
     for (row, c) in sorted.iter().zip(&cells) {
         let code = if row.attention.is_empty() { "" } else { "33" };
         out.push_str(&paint(&join(c, &width), code, color));
@@ -82,7 +88,7 @@ fn join(cells: &[String; 8], width: &[usize; 8]) -> String {
     for (i, (cell, w)) in cells.iter().zip(width).enumerate() {
         line.push_str(cell);
         if i + 1 < cells.len() {
-            let pad = w.saturating_sub(cell.chars().count()) + 2;
+            let pad = w.saturating_sub(display_width(cell)) + 2;
             line.extend(std::iter::repeat_n(' ', pad));
         }
     }

@@ -2,6 +2,7 @@
 
 mod caps;
 mod caps_prop;
+mod channels;
 mod concurrency;
 mod lifecycle;
 mod outbox;
@@ -69,6 +70,7 @@ fn draft(key: &str) -> Draft {
         subject: format!("subject {key}"),
         text: "text".into(),
         html: "<p>html</p>".into(),
+        translations: Vec::new(),
     }
 }
 

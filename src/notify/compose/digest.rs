@@ -1,10 +1,10 @@
 //! The monthly digest (opt-in kind `digest`): per line, what was spent and bought, what
 //! failed, the line's use, and a plain word when another listed package would cost less.
 
-use super::render_parts;
 use crate::config::MessageKind;
 use crate::ledger::Draft;
 use crate::money::Money;
+use crate::notify::doc::{Doc, Text, Val};
 use crate::policy::digest::{Recommendation, Use};
 
 /// One line's month, as the digest tells it.
@@ -25,60 +25,67 @@ pub struct LineMonth {
 /// The digest for `month` (`(year, month)`), once per month by its key.
 pub fn digest(month: (i32, u32), lines: &[LineMonth], total: &[Money]) -> Draft {
     let label = format!("{}-{:02}", month.0, month.1);
-    let mut rows = vec![("All lines".to_string(), money_list(total))];
+    let mut rows = vec![(Text::id("digest-all"), money_list(total))];
     for l in lines {
-        rows.push((format!("{} ({})", l.name, l.id), line_words(l)));
+        let name = Text::Msg(
+            "row-line-value",
+            vec![
+                ("name", l.name.as_str().into()),
+                ("id", l.id.as_str().into()),
+            ],
+        );
+        rows.push((name, line_words(l)));
         if let Some(r) = &l.better {
-            rows.push((format!("{}: a better offer", l.id), advice(r)));
+            let better = Text::Msg("digest-better", vec![("id", l.id.as_str().into())]);
+            rows.push((better, advice(r)));
         }
     }
-    let intro = format!(
-        "What renewd did in {label}: per line, the money spent, the top-ups bought and failed, \
-         how much the line uses in a month, and where another package would have cost less."
-    );
-    render_parts(
-        MessageKind::Digest,
-        format!("digest:{label}"),
-        None,
-        format!("renewd: your lines in {label}"),
-        &intro,
-        &rows,
-        "Recommendations compare the line's recent use with the packages its carrier lists today; \
-         change topup_package in the config to follow one.",
-    )
+    let month = || vec![("month", Val::from(label.as_str()))];
+    let doc = Doc {
+        subject: Text::Msg("digest-subject", month()),
+        intro: Text::Msg("digest-intro", month()),
+        rows,
+        outro: Some(Text::id("digest-outro")),
+    };
+    doc.draft(format!("digest:{label}"), MessageKind::Digest, None)
 }
 
-fn line_words(l: &LineMonth) -> String {
+fn line_words(l: &LineMonth) -> Text {
     let usage = match l.monthly_use {
         Some(u) => match (u.data, u.balance) {
-            (Some(d), _) if d.kb > 0 => format!("uses about {d} a month"),
-            (_, Some(b)) if b.minor > 0 => format!("uses about {b} a month"),
-            _ => "no use seen".into(),
+            (Some(d), _) if d.kb > 0 => Text::Msg("digest-uses", vec![("amount", Val::Data(d))]),
+            (_, Some(b)) if b.minor > 0 => Text::Msg("digest-uses", vec![("amount", b.into())]),
+            _ => Text::id("digest-no-use"),
         },
-        None => "not enough readings to tell its use".into(),
+        None => Text::id("digest-no-readings"),
     };
-    format!(
-        "{} spent through {}; {} top-up(s), {} failed; {usage}",
-        money_list(&l.spent),
-        l.carrier,
-        l.topups,
-        l.failures
+    Text::Msg(
+        "digest-line",
+        vec![
+            ("spent", money_list(&l.spent).into()),
+            ("carrier", l.carrier.as_str().into()),
+            ("topups", l.topups.to_string().into()),
+            ("failed", l.failures.to_string().into()),
+            ("usage", usage.into()),
+        ],
     )
 }
 
-fn advice(r: &Recommendation) -> String {
-    format!(
-        "{} x {} would cost {} a month instead of {}",
-        r.count, r.offer.label, r.cost, r.spent
+fn advice(r: &Recommendation) -> Text {
+    Text::Msg(
+        "digest-advice",
+        vec![
+            ("count", r.count.to_string().into()),
+            ("label", r.offer.label.as_str().into()),
+            ("cost", r.cost.into()),
+            ("spent", r.spent.into()),
+        ],
     )
 }
 
-fn money_list(list: &[Money]) -> String {
+fn money_list(list: &[Money]) -> Text {
     if list.is_empty() {
-        return "nothing".into();
+        return Text::id("digest-nothing");
     }
-    list.iter()
-        .map(Money::to_string)
-        .collect::<Vec<_>>()
-        .join(" + ")
+    Text::Value(Val::Sum(list.to_vec()))
 }

@@ -10,6 +10,7 @@ use crate::config::{Line, MessageKind};
 use crate::ledger::Draft;
 use crate::model::TopUp;
 use crate::money::Money;
+use crate::notify::doc::{Doc, Text, Val};
 
 /// Month-to-date spend against the caps, for receipts and cap warnings.
 #[derive(Debug, Clone, Default)]
@@ -21,92 +22,56 @@ pub struct Spend {
 }
 
 impl Spend {
-    pub(super) fn lines(&self) -> Vec<(String, String)> {
+    pub(super) fn rows(&self) -> Vec<(Text, Text)> {
         let show = |spent: Option<Money>, cap: Option<Money>| match (spent, cap) {
-            (Some(s), Some(c)) => format!("{s} of {c}"),
-            (Some(s), None) => format!("{s} (no cap)"),
-            (None, Some(c)) => format!("nothing yet of {c}"),
-            (None, None) => "nothing yet (no cap)".into(),
+            (Some(s), Some(c)) => msg("spend-of", vec![("spent", s.into()), ("cap", c.into())]),
+            (Some(s), None) => msg("spend-no-cap", vec![("spent", s.into())]),
+            (None, Some(c)) => msg("spend-nothing-of", vec![("cap", c.into())]),
+            (None, None) => Text::id("spend-nothing-no-cap"),
         };
         vec![
-            (
-                "This line this month".into(),
-                show(self.line, self.line_cap),
-            ),
-            (
-                "All lines this month".into(),
-                show(self.global, self.global_cap),
-            ),
+            (Text::id("spend-line"), show(self.line, self.line_cap)),
+            (Text::id("spend-all"), show(self.global, self.global_cap)),
         ]
     }
 }
 
 /// Formats a time in the daemon's zone, e.g. "2026-11-30 14:05 EST".
 pub fn local_time(t: DateTime<Utc>, tz: Tz) -> String {
-    t.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z").to_string()
+    crate::i18n::date_time(crate::i18n::Lang::En, t, tz)
 }
 
-/// Renders rows as plain text and as an HTML table, under a heading paragraph.
-pub(super) fn render(
-    kind: MessageKind,
-    key: String,
-    line: &Line,
-    subject: String,
-    intro: &str,
-    rows: &[(String, String)],
-    outro: &str,
-) -> Draft {
-    render_parts(
-        kind,
-        key,
-        Some(line.id.clone()),
-        subject,
-        intro,
-        rows,
-        outro,
+fn msg(id: &'static str, args: Vec<(&'static str, Val)>) -> Text {
+    Text::Msg(id, args)
+}
+
+/// A time as a row value, written for each language.
+fn when(t: DateTime<Utc>, tz: Tz) -> Text {
+    Text::Value(Val::Time(t, tz))
+}
+
+/// `Name (id)`, the first row of every line's message.
+fn line_row(line: &Line) -> (Text, Text) {
+    (
+        Text::id("row-line"),
+        msg(
+            "row-line-value",
+            vec![
+                ("name", line.name.as_str().into()),
+                ("id", line.id.as_str().into()),
+            ],
+        ),
     )
 }
 
-/// `render` for messages that may belong to no line.
-pub(super) fn render_parts(
-    kind: MessageKind,
-    key: String,
-    line_id: Option<String>,
-    subject: String,
-    intro: &str,
-    rows: &[(String, String)],
-    outro: &str,
-) -> Draft {
-    let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
-    let mut text = format!("{intro}\n\n");
-    for (k, v) in rows {
-        text.push_str(&format!("{k:width$}  {v}\n"));
-    }
-    if !outro.is_empty() {
-        text.push_str(&format!("\n{outro}\n"));
-    }
-    text.push_str("\n-- \nrenewd\n");
-    let mut html = format!("<html><body><p>{}</p>\n<table>\n", esc(intro));
-    for (k, v) in rows {
-        html.push_str(&format!(
-            "<tr><th align=\"left\">{}</th><td>{}</td></tr>\n",
-            esc(k),
-            esc(v)
-        ));
-    }
-    html.push_str("</table>\n");
-    if !outro.is_empty() {
-        html.push_str(&format!("<p>{}</p>\n", esc(outro)));
-    }
-    html.push_str("<p style=\"color:#888\">renewd</p></body></html>\n");
-    Draft {
-        key,
-        kind,
-        line_id,
-        subject,
-        text,
-        html,
-    }
+/// `{ $line }` for subjects and intros.
+fn of_line(id: &'static str, line: &Line) -> Text {
+    msg(id, vec![("line", line.name.as_str().into())])
+}
+
+/// A line's message: its `Doc` rendered in every language.
+pub(super) fn draft(kind: MessageKind, key: String, line: &Line, doc: Doc) -> Draft {
+    doc.draft(key, kind, Some(line.id.clone()))
 }
 
 /// Escapes text for HTML.
@@ -117,6 +82,42 @@ pub fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// A trigger as policy wrote it, in the reader's language where its form is known
+/// ("balance 3.12 USD < 5.00 USD", "data 312 MB < 500 MB", "the plan has expired").
+pub fn trigger(s: &str) -> Text {
+    let pair = |prefix: &str| {
+        s.strip_prefix(prefix)
+            .and_then(|rest| rest.split_once(" < "))
+            .map(|(a, b)| (a.trim().to_string(), b.trim().to_string()))
+    };
+    if let Some((now, limit)) = pair("balance ")
+        && let (Ok(n), Ok(l)) = (now.parse::<Money>(), limit.parse::<Money>())
+    {
+        return msg(
+            "trigger-balance",
+            vec![("now", n.into()), ("limit", l.into())],
+        );
+    }
+    if let Some((now, limit)) = pair("data ") {
+        return msg(
+            "trigger-data",
+            vec![("now", now.into()), ("limit", limit.into())],
+        );
+    }
+    if s == "the plan has expired" {
+        return Text::id("trigger-expired");
+    }
+    Text::raw(s)
+}
+
+/// What a purchase was for: the package's name, else the amount.
+fn bought(t: &TopUp) -> Val {
+    match &t.package {
+        Some(p) => p.as_str().into(),
+        None => t.amount.into(),
+    }
+}
+
 /// What a failure email says beyond the facts: the provider's words, and what happens next.
 #[derive(Debug, Clone, Default)]
 pub struct FailureNote {
@@ -124,56 +125,58 @@ pub struct FailureNote {
     pub provider_text: String,
     /// The provider's own error code, when it gave one.
     pub provider_code: Option<String>,
-    /// What renewd does next, e.g. "tries again at the next check".
-    pub next: String,
+    /// What renewd does next (a catalogue message), e.g. "tries again after a pause".
+    pub next: Option<Text>,
     /// When renewd does it, if it is scheduled.
     pub next_at: Option<DateTime<Utc>>,
-    /// What the person can do, e.g. "add funds to the Reloadly wallet".
-    pub you_can: String,
+    /// What the person can do (a catalogue message), e.g. "add funds to the wallet".
+    pub you_can: Option<Text>,
 }
 
 /// A top-up the provider definitely refused, with its code and the next steps spelled out.
 pub fn topup_failed_with(line: &Line, t: &TopUp, note: &FailureNote, tz: Tz) -> Draft {
-    let subject = format!("renewd: top-up FAILED for {}", line.name);
     let said = match &note.provider_code {
-        Some(code) => format!("{} (code {code})", note.provider_text),
-        None => note.provider_text.clone(),
+        Some(code) => msg(
+            "failed-said-code",
+            vec![
+                ("text", note.provider_text.as_str().into()),
+                ("code", code.as_str().into()),
+            ],
+        ),
+        None => Text::raw(&note.provider_text),
     };
     let mut rows = vec![
-        ("Line".into(), format!("{} ({})", line.name, line.id)),
-        ("Carrier".into(), t.carrier.clone()),
+        line_row(line),
+        (Text::id("row-carrier"), Text::raw(&t.carrier)),
+        (Text::id("failed-tried"), Text::Value(bought(t))),
+        (Text::id("row-why"), trigger(&t.trigger)),
+        (Text::id("failed-said"), said),
         (
-            "Tried to buy".into(),
-            t.package.clone().unwrap_or_else(|| t.amount.to_string()),
+            Text::id("row-when"),
+            when(t.settled_at.unwrap_or(t.created_at), tz),
         ),
-        ("Why".into(), t.trigger.clone()),
-        ("Provider said".into(), said),
-        (
-            "When".into(),
-            local_time(t.settled_at.unwrap_or(t.created_at), tz),
-        ),
-        ("Ledger id".into(), t.id.to_string()),
+        (Text::id("row-ledger-id"), Text::raw(t.id.to_string())),
     ];
-    if !note.next.is_empty() {
-        let when = note
-            .next_at
-            .map(|at| format!(" ({})", local_time(at, tz)))
-            .unwrap_or_default();
-        rows.push(("renewd will".into(), format!("{}{when}", note.next)));
+    if let Some(next) = &note.next {
+        let next = match note.next_at {
+            Some(at) => msg(
+                "failed-next-at",
+                vec![("what", next.clone().into()), ("when", Val::Time(at, tz))],
+            ),
+            None => next.clone(),
+        };
+        rows.push((Text::id("failed-will"), next));
     }
-    if !note.you_can.is_empty() {
-        rows.push(("You can".into(), note.you_can.clone()));
+    if let Some(you_can) = &note.you_can {
+        rows.push((Text::id("failed-you-can"), you_can.clone()));
     }
-    let intro = format!("A top-up for {} failed. Nothing was charged.", line.name);
-    render(
-        MessageKind::Failure,
-        format!("failed:{}", t.id),
-        line,
-        subject,
-        &intro,
-        &rows,
-        "",
-    )
+    let doc = Doc {
+        subject: of_line("failed-subject", line),
+        intro: of_line("failed-intro", line),
+        rows,
+        outro: None,
+    };
+    draft(MessageKind::Failure, format!("failed:{}", t.id), line, doc)
 }
 
 mod digest;
@@ -185,5 +188,7 @@ pub use receipts::{receipt, receipt_with_history};
 
 pub use warnings::{cap_blocked, check_failing, dry_run, test_message, unknown_outcome, warning};
 
+#[cfg(test)]
+mod snapshots;
 #[cfg(test)]
 mod tests;

@@ -119,9 +119,9 @@ fn failure_gives_the_provider_words_and_the_next_steps() {
     let note = FailureNote {
         provider_text: "Insufficient wallet balance".into(),
         provider_code: Some("INSUFFICIENT_BALANCE".into()),
-        next: "tries again at the next check".into(),
+        next: Some(Text::raw("tries again at the next check")),
         next_at: Some(at() + chrono::Duration::hours(6)),
-        you_can: "add funds to the Reloadly wallet".into(),
+        you_can: Some(Text::raw("add funds to the Reloadly wallet")),
     };
     let d = topup_failed_with(&line(), &top_up(), &note, NY);
     assert_eq!(d.subject, "renewd: top-up FAILED for Mom <T&M>");
@@ -140,7 +140,7 @@ fn failure_gives_the_provider_words_and_the_next_steps() {
     );
     let note = FailureNote {
         provider_text: "declined".into(),
-        next: "tries again".into(),
+        next: Some(Text::raw("tries again")),
         ..FailureNote::default()
     };
     let plain = topup_failed_with(&line(), &top_up(), &note, NY);
