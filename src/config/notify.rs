@@ -119,13 +119,20 @@ pub enum ParseMode {
     Plain,
 }
 
-/// Checks every `[[notify]]` and `email_to`; `lines` are the configured line ids.
-pub fn notify(raw: &RawConfig, default_lang: Lang, p: &mut Problems) -> Notify {
-    let ids: HashSet<&str> = raw.lines.iter().map(|l| l.id.as_str()).collect();
+/// Checks every `[[notify]]` and `email_to`; `lines` are the configured lines (the TOML's
+/// and every inventory's), `None` when only some were read (`status LINE`): then a
+/// channel's `lines = [...]` is not checked against them.
+pub fn notify(
+    raw: &RawConfig,
+    lines: Option<&[super::Line]>,
+    default_lang: Lang,
+    p: &mut Problems,
+) -> Notify {
+    let ids: Option<HashSet<&str>> = lines.map(|ls| ls.iter().map(|l| l.id.as_str()).collect());
     let mut channels = Vec::new();
     for (i, n) in raw.notify.iter().enumerate() {
         let key = format!("notify[{i}]");
-        if let Some(c) = channel(n, &key, &ids, default_lang, p) {
+        if let Some(c) = channel(n, &key, ids.as_ref(), default_lang, p) {
             channels.push(c);
         }
     }
@@ -139,7 +146,7 @@ pub fn notify(raw: &RawConfig, default_lang: Lang, p: &mut Problems) -> Notify {
 fn channel(
     n: &RawNotify,
     key: &str,
-    ids: &HashSet<&str>,
+    ids: Option<&HashSet<&str>>,
     default_lang: Lang,
     p: &mut Problems,
 ) -> Option<Channel> {
@@ -188,7 +195,7 @@ fn timeout(s: &str) -> Result<Duration, String> {
 fn line_list(
     c: &RawCommon<'_>,
     key: &str,
-    ids: &HashSet<&str>,
+    ids: Option<&HashSet<&str>>,
     p: &mut Problems,
 ) -> Option<Vec<String>> {
     let list = c.lines?;
@@ -199,7 +206,7 @@ fn line_list(
         );
     }
     for (j, id) in list.iter().enumerate() {
-        if !ids.contains(id.as_str()) {
+        if ids.is_some_and(|ids| !ids.contains(id.as_str())) {
             p.add(
                 format!("{key}.lines[{j}]"),
                 format!("{id:?} is not the id of a [[lines]] entry; write one of the ids under [[lines]]"),

@@ -146,7 +146,8 @@ pub fn validate_only(
     }
     drop(check);
     drop(named);
-    let notify = super::notify::notify(&raw, language, &mut p);
+    let all = only.is_none().then_some(lines.as_slice());
+    let notify = super::notify::notify(&raw, all, language, &mut p);
     if readable_by_others {
         super::secret::warn_inline(&raw, &mut p);
     }
