@@ -59,7 +59,7 @@ pub fn outbox(path: &Path, args: &OutboxArgs) -> anyhow::Result<i32> {
         println!("outbox empty: every message was sent");
     }
     for m in &messages {
-        print_row(m);
+        print_row(m, None);
     }
     super::outbox_channels::print(&super::outbox_channels::channels(ledger.as_ref())?);
     Ok(0)
@@ -80,10 +80,12 @@ fn row(m: &OutboxMessage) -> Value {
     })
 }
 
-fn print_row(m: &Value) {
+/// One unsent message; `channel` names a `[[notify]]` channel's queue (else email's).
+pub(super) fn print_row(m: &Value, channel: Option<&str>) {
     let s = |v: &Value| v.as_str().unwrap_or("-").to_string();
+    let prefix = channel.map_or(String::new(), |name| format!("{name} "));
     println!(
-        "#{} {} {} line {} attempts {}: {}",
+        "{prefix}#{} {} {} line {} attempts {}: {}",
         m["id"],
         s(&m["state"]),
         s(&m["kind"]),
@@ -95,6 +97,7 @@ fn print_row(m: &Value) {
         println!("    last error: {e}");
     }
     if m["state"] == "dead" {
-        println!("    send again: renewd outbox --retry {}", m["id"]);
+        let which = channel.map_or(String::new(), |name| format!("--channel {name} "));
+        println!("    send again: renewd outbox {which}--retry {}", m["id"]);
     }
 }

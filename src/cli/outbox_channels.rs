@@ -77,24 +77,7 @@ pub fn print(channels: &[Value]) {
             );
         }
         for m in c["messages"].as_array().into_iter().flatten() {
-            println!(
-                "{name} #{} {} {} line {} attempts {}: {}",
-                m["id"],
-                s(&m["state"]),
-                s(&m["kind"]),
-                s(&m["line"]),
-                m["attempts"],
-                s(&m["subject"])
-            );
-            if let Some(e) = m["last_error"].as_str() {
-                println!("    last error: {e}");
-            }
-            if m["state"] == "dead" {
-                println!(
-                    "    send again: renewd outbox --channel {name} --retry {}",
-                    m["id"]
-                );
-            }
+            super::outbox::print_row(m, Some(&name));
         }
     }
 }
