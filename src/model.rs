@@ -37,6 +37,16 @@ impl Observation {
             note: None,
         }
     }
+
+    /// Reports nothing at all: no figure, no plan, no known state (a carrier that
+    /// cannot report, e.g. Reloadly). Such a reading is not stored.
+    pub fn is_blank(&self) -> bool {
+        self.balance.is_none()
+            && self.data.is_none()
+            && !self.unlimited
+            && self.expires_at.is_none()
+            && self.state == LineState::Unknown
+    }
 }
 
 /// The line's service state as the carrier reports it.

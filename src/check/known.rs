@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use super::{Ctx, outcome};
 use crate::config::Line;
 use crate::ledger::LedgerError;
-use crate::model::{Observation, TopUp, TopUpState};
+use crate::model::{Observation, TopUp};
 
 /// How many recent readings the policy (forecast) sees.
 const HISTORY: usize = crate::policy::FORECAST_READINGS;
@@ -27,22 +27,13 @@ pub fn load(
     now: DateTime<Utc>,
 ) -> Result<Known, LedgerError> {
     let sim = line.sim();
-    let open = ctx
-        .ledger
-        .open_top_ups()?
-        .into_iter()
-        .find(|t| t.sim == sim);
+    let open = ctx.ledger.open_top_ups_of(&sim)?.into_iter().next();
     let mut last_confirmed = ctx.ledger.last_confirmed(&sim)?;
     if let Some(t) = last_confirmed.as_mut() {
         outcome::note_shown(ctx, t, obs)?;
     }
     let day_ago = now - chrono::Duration::days(1);
-    let last_failed = ctx
-        .ledger
-        .history(Some(&sim), Some(day_ago))?
-        .into_iter()
-        .rev()
-        .find(|t| t.state == TopUpState::Failed);
+    let last_failed = ctx.ledger.last_failed_since(&sim, day_ago)?;
     Ok(Known {
         open,
         last_confirmed,

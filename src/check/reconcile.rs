@@ -20,13 +20,7 @@ pub const UNKNOWN_GRACE: chrono::Duration = chrono::Duration::minutes(30);
 /// bought under another config id).
 pub async fn open_top_ups(ctx: &Ctx, line: &Line) -> Result<(), LedgerError> {
     let sim = line.sim();
-    let open: Vec<TopUp> = ctx
-        .ledger
-        .open_top_ups()?
-        .into_iter()
-        .filter(|t| t.sim == sim)
-        .collect();
-    for t in open {
+    for t in ctx.ledger.open_top_ups_of(&sim)? {
         if t.state == TopUpState::Planned {
             let reason = "never sent: renewd stopped before sending it".to_string();
             ctx.ledger

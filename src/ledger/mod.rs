@@ -314,6 +314,14 @@ pub trait Ledger: Send + Sync {
     fn top_up(&self, id: i64) -> Result<Option<TopUp>, LedgerError>;
     /// Top-ups still `planned`, `submitting` or `unknown`, oldest first.
     fn open_top_ups(&self) -> Result<Vec<TopUp>, LedgerError>;
+    /// The open top-ups of one SIM (at most one, by the ledger's rule), oldest first.
+    fn open_top_ups_of(&self, sim: &str) -> Result<Vec<TopUp>, LedgerError>;
+    /// The most recent failed top-up of a SIM created at or after `since`.
+    fn last_failed_since(
+        &self,
+        sim: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Option<TopUp>, LedgerError>;
     /// The most recent confirmed top-up of a SIM.
     fn last_confirmed(&self, sim: &str) -> Result<Option<TopUp>, LedgerError>;
     /// Records when a reading first showed a confirmed top-up (the first time wins).

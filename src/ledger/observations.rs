@@ -19,7 +19,8 @@ const DAY_MS: i64 = 86_400_000;
 /// transaction. Downsampled as it goes: a reading equal to the previous one in the same
 /// hour is not stored again (changes are always kept, plus one reading an hour); when a
 /// new hour starts, readings older than `HOURLY_FOR` are thinned to one a day and those
-/// older than `KEEP_READINGS` dropped.
+/// older than `KEEP_READINGS` dropped. A blank reading (the carrier reports nothing) only
+/// marks the check.
 pub fn record(
     conn: &mut Connection,
     line_id: &str,
@@ -28,10 +29,15 @@ pub fn record(
 ) -> Result<(), LedgerError> {
     let doing = "recording an observation";
     let tx = conn.transaction().write(doing)?;
-    let prev = recent(&tx, sim, 1)?.pop();
     let hour = |t: DateTime<Utc>| ms(t).div_euclid(HOUR_MS);
+    let prev = if obs.is_blank() {
+        None
+    } else {
+        recent(&tx, sim, 1)?.pop()
+    };
     let same_hour = prev.as_ref().is_some_and(|p| hour(p.at) == hour(obs.at));
-    if !(same_hour && prev.as_ref().is_some_and(|p| same_figures(p, obs))) {
+    let repeat = same_hour && prev.as_ref().is_some_and(|p| same_figures(p, obs));
+    if !(obs.is_blank() || repeat) {
         insert(&tx, sim, obs)?;
     }
     tx.execute(
@@ -40,7 +46,7 @@ pub fn record(
         params![line_id, ms(obs.at)],
     )
     .write(doing)?;
-    if !same_hour {
+    if !same_hour && !obs.is_blank() {
         thin(&tx, sim, obs.at)?;
     }
     tx.commit().write(doing)

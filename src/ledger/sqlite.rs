@@ -261,6 +261,16 @@ impl Ledger for SqliteLedger {
     fn open_top_ups(&self) -> Result<Vec<TopUp>, LedgerError> {
         topups::open(&self.conn())
     }
+    fn open_top_ups_of(&self, sim: &str) -> Result<Vec<TopUp>, LedgerError> {
+        topups::open_of(&self.conn(), sim)
+    }
+    fn last_failed_since(
+        &self,
+        sim: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Option<TopUp>, LedgerError> {
+        topups::last_failed_since(&self.conn(), sim, since)
+    }
     fn last_confirmed(&self, sim: &str) -> Result<Option<TopUp>, LedgerError> {
         topups::last_confirmed(&self.conn(), sim)
     }

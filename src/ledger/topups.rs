@@ -168,6 +168,32 @@ pub fn open(conn: &Connection) -> Result<Vec<TopUp>, LedgerError> {
     )
 }
 
+/// The open top-ups of one SIM (the partial unique index keeps it to one).
+pub fn open_of(conn: &Connection, sim: &str) -> Result<Vec<TopUp>, LedgerError> {
+    select(
+        conn,
+        "reading a SIM's open top-ups",
+        &format!("sim = ?1 AND state IN {OPEN} ORDER BY created_at, id"),
+        &[&sim],
+    )
+}
+
+/// The SIM's most recent failed top-up created at or after `since`.
+pub fn last_failed_since(
+    conn: &Connection,
+    sim: &str,
+    since: DateTime<Utc>,
+) -> Result<Option<TopUp>, LedgerError> {
+    let filter = "sim = ?1 AND created_at >= ?2 AND state = 'failed' ORDER BY created_at DESC, id DESC LIMIT 1";
+    Ok(select(
+        conn,
+        "reading the last failed top-up",
+        filter,
+        &[&sim, &ms(since)],
+    )?
+    .pop())
+}
+
 pub fn last_confirmed(conn: &Connection, sim: &str) -> Result<Option<TopUp>, LedgerError> {
     let filter = "sim = ?1 AND state = 'confirmed' ORDER BY settled_at DESC, id DESC LIMIT 1";
     Ok(select(conn, "reading the last confirmed top-up", filter, &[&sim])?.pop())

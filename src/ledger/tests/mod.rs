@@ -6,6 +6,7 @@ mod channels;
 mod concurrency;
 mod lifecycle;
 mod outbox;
+mod per_sim;
 mod store;
 
 use chrono::{DateTime, Utc};
