@@ -1,10 +1,12 @@
-//! Ledger growth per line-day: readings of a sample of SIMs recorded through the real
-//! ledger at the fleet's schedule (every 6h) with simulated time, so downsampling and
-//! retention act as they would over weeks.
+//! Ledger growth per line-day: readings of a sample of data SIMs (1NCE/Airalo-like: data
+//! left falls at every check, so every reading is a change) recorded through the real
+//! ledger every 6h with simulated time, so downsampling and retention act as they would
+//! over weeks. Date lines on Reloadly/DingConnect store no reading at all (it would be blank).
 
 use chrono::{Duration, TimeZone, Utc};
 use renewd::ledger::{Ledger, SqliteLedger};
 use renewd::model::{LineState, Observation};
+use renewd::money::DataSize;
 
 /// Live ledger bytes per line per day: over the first week, and over days 8 to 30.
 pub fn bytes_per_line_day(lines: usize) -> (f64, f64) {
@@ -18,11 +20,11 @@ pub fn bytes_per_line_day(lines: usize) -> (f64, f64) {
             let at = start + Duration::days(day) + Duration::hours(6 * quarter);
             for i in 0..lines {
                 let mut obs = Observation::empty(at);
-                obs.state = LineState::Unknown;
-                obs.note = Some(
-                    "Reloadly does not report balance, data or expiry; renewing by date".into(),
-                );
-                let sim = format!("number:+1555{i:07}");
+                obs.state = LineState::Active;
+                let used = day * 4 + quarter;
+                obs.data = Some(DataSize::from_mb(20_000 - used * 50));
+                obs.expires_at = Some(start + Duration::days(60));
+                let sim = format!("iccid:89{i:017}");
                 ledger
                     .record_observation(&format!("fleet-{i:06}"), &sim, &obs)
                     .expect("record");

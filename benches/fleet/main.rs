@@ -1,8 +1,8 @@
 //! `cargo bench --bench fleet`: renewd with 1k / 10k / 100k lines, the real release binary
 //! run as a child. Prints one table: config load (`renewd check`) time and peak RSS for a
 //! TOML file and for a CSV inventory with a named policy, one daemon round (checks per
-//! second, RSS after it, log lines, a /metrics scrape), `status` times, and ledger bytes
-//! per line-day.
+//! second, RSS after it, log lines, a /metrics scrape, a SIGHUP reload of the same file),
+//! `status` times, and ledger bytes per line-day.
 //!
 //! `-- --quick` (or RENEWD_FLEET_SIZES=1000) runs 1k only, in seconds;
 //! RENEWD_FLEET_SIZES=1000,10000,100000 picks the sizes; RENEWD_BENCH_BIN runs another
@@ -43,8 +43,9 @@ fn main() {
     let (week, later) = growth::bytes_per_line_day(if quick { 50 } else { 200 });
     print_table(&rows);
     println!(
-        "ledger growth, Reloadly date lines checked every 6h: {week:.0} B/line-day in the \
-         first week, {later:.0} B/line-day after (downsampled)"
+        "ledger growth, data lines checked every 6h, every reading a change: {week:.0} \
+         B/line-day in the first week, {later:.0} B/line-day after (downsampled); Reloadly \
+         date lines store no reading, one `checks` row per line"
     );
 }
 
@@ -56,6 +57,7 @@ struct Row {
     status: Cost,
     status_json: Cost,
     status_line: Cost,
+    status_line_toml: Cost,
 }
 
 /// Every figure for one fleet size.
@@ -81,6 +83,7 @@ fn fleet(n: usize) -> Row {
         status: measure(&csv_cfg, &["status"]),
         status_json: measure(&csv_cfg, &["status", "--json"]),
         status_line: measure(&csv_cfg, &["status", &line]),
+        status_line_toml: measure(&toml_cfg, &["status", &line]),
     }
 }
 
@@ -90,7 +93,7 @@ fn free_port() -> String {
 }
 
 fn print_table(rows: &[Row]) {
-    let head = "| lines | check TOML | check CSV | run: checks/s | RSS after round | peak | log lines | /metrics | status | status --json | status LINE | ledger B/line |";
+    let head = "| lines | check TOML | check CSV | run: checks/s | RSS after round | peak | log lines | /metrics | reload | status | status --json | status LINE (CSV / TOML) | ledger B/line |";
     println!("{head}");
     println!("{}", head.replace(|c| c != '|', "-").replace("||", "|-|"));
     for r in rows {
@@ -99,7 +102,7 @@ fn print_table(rows: &[Row]) {
         let t = |x: &Cost| format!("{:.2} s{}", x.secs, bad(x));
         let o = &r.round;
         println!(
-            "| {} | {} | {} | {:.0} | {:.0} MiB | {:.0} MiB | {} | {:.0} ms, {:.0} KiB | {} | {} | {} | {:.0} |",
+            "| {} | {} | {} | {:.0} | {:.0} MiB | {:.0} MiB | {} | {:.0} ms, {:.0} KiB | {:.2} s, {} rechecked | {} | {} | {} / {} | {:.0} |",
             r.n,
             c(&r.toml),
             c(&r.csv),
@@ -109,9 +112,12 @@ fn print_table(rows: &[Row]) {
             o.log_lines,
             o.metrics_ms,
             o.metrics_kib,
+            o.reload_secs,
+            o.rechecked,
             c(&r.status),
             t(&r.status_json),
             t(&r.status_line),
+            t(&r.status_line_toml),
             o.ledger_bytes as f64 / r.n as f64,
         );
     }

@@ -19,6 +19,10 @@ pub struct Round {
     pub metrics_ms: f64,
     pub metrics_kib: f64,
     pub ledger_bytes: u64,
+    /// SIGHUP to "config reloaded" in the log, and the checks the reload started at once
+    /// (0 when every unchanged line kept its schedule).
+    pub reload_secs: f64,
+    pub rechecked: u64,
 }
 
 /// `count(*)`, first and last check time (ms) in the ledger's `checks` table.
@@ -52,6 +56,7 @@ pub fn run(config: &Path, state: &Path, n: u64, listen: &str) -> Round {
     assert!(done, "only {count} of {n} lines checked within {limit:?}");
     let (rss, peak) = rss_mib(pid);
     let (metrics_ms, metrics_kib) = scrape(listen);
+    let (reload_secs, rechecked) = reload(pid, &log, &db);
     // SAFETY: signalling our own child.
     unsafe { libc::kill(pid as libc::pid_t, libc::SIGTERM) };
     reap(child);
@@ -64,7 +69,50 @@ pub fn run(config: &Path, state: &Path, n: u64, listen: &str) -> Round {
         metrics_ms,
         metrics_kib,
         ledger_bytes: ledger_bytes(&db),
+        reload_secs,
+        rechecked,
     }
+}
+
+/// Sends SIGHUP (the same file: every line unchanged) and times it to the daemon's
+/// "config reloaded"; then counts checks made in the next second (none are due).
+fn reload(pid: u32, log: &Path, db: &Path) -> (f64, u64) {
+    let reloads =
+        || std::fs::read_to_string(log).map_or(0, |t| t.matches("config reloaded").count());
+    let before = reloads();
+    let last_check = progress(db).map_or(0, |(_, _, last)| last);
+    let start = Instant::now();
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(pid as libc::pid_t, libc::SIGHUP) };
+    if !wait_for_fast(Duration::from_secs(60), || reloads() > before) {
+        return (f64::NAN, 0);
+    }
+    let secs = start.elapsed().as_secs_f64();
+    std::thread::sleep(Duration::from_secs(1));
+    (secs, rechecked_after(db, last_check))
+}
+
+/// Lines whose check time moved past `at` (ms).
+fn rechecked_after(db: &Path, at: i64) -> u64 {
+    let Ok(conn) = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_ONLY) else {
+        return 0;
+    };
+    conn.query_row("SELECT count(*) FROM checks WHERE at > ?1", [at], |r| {
+        r.get::<_, i64>(0)
+    })
+    .map_or(0, |n| n as u64)
+}
+
+/// Like `wait_for`, polling every 10 ms for a finer time.
+fn wait_for_fast(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let end = Instant::now() + limit;
+    while Instant::now() < end {
+        if cond() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    false
 }
 
 /// Live bytes of the ledger (pages in use, WAL checkpointed by the daemon's close).
