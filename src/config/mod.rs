@@ -24,6 +24,7 @@ pub mod locate;
 pub mod notify;
 mod notify_kinds;
 pub mod notify_raw;
+mod one_line;
 mod parse_error;
 mod policies;
 mod policy;
@@ -301,9 +302,17 @@ pub fn from_str(text: &str, path: &Path) -> Result<Config, ConfigError> {
 }
 
 /// As `load`, but only the line `id` is read from `[[lines]]` and the inventories (the
-/// others are skipped unchecked): for `status LINE` of a fleet.
+/// others are skipped unchecked): for `status LINE` of a fleet. The `[[lines]]` entries
+/// that cannot be that line are cut out before parsing; when the cut document is not
+/// sure to hold it, or is refused, the whole file is read as `load` would.
 pub fn load_line(path: &Path, id: &str) -> Result<Config, ConfigError> {
     let text = read(path)?;
+    if let Some(cut) = one_line::document_for(&text, id)
+        && let Ok(config) = from_str_only(&cut, path, Some(id))
+        && config.lines.iter().any(|l| l.id == id)
+    {
+        return Ok(config);
+    }
     from_str_only(&text, path, Some(id))
 }
 
