@@ -27,10 +27,13 @@ pub fn set_paused(
 
 /// Since when a SIM is paused.
 pub fn paused_since(conn: &Connection, sim: &str) -> Result<Option<DateTime<Utc>>, LedgerError> {
+    let doing = "reading whether a line is paused";
     let at: Option<i64> = conn
-        .query_row("SELECT at FROM paused WHERE sim = ?1", [sim], |r| r.get(0))
+        .prepare_cached("SELECT at FROM paused WHERE sim = ?1")
+        .read(doing)?
+        .query_row([sim], |r| r.get(0))
         .optional()
-        .read("reading whether a line is paused")?;
+        .read(doing)?;
     Ok(at.and_then(DateTime::from_timestamp_millis))
 }
 

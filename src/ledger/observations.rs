@@ -40,11 +40,12 @@ pub fn record(
     if !(obs.is_blank() || repeat) {
         insert(&tx, sim, obs)?;
     }
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO checks (line_id, at, error, failing_since) VALUES (?1, ?2, NULL, NULL) \
          ON CONFLICT (line_id) DO UPDATE SET at = excluded.at, error = NULL, failing_since = NULL",
-        params![line_id, ms(obs.at)],
     )
+    .write(doing)?
+    .execute(params![line_id, ms(obs.at)])
     .write(doing)?;
     if !same_hour && !obs.is_blank() {
         thin(&tx, sim, obs.at)?;
@@ -78,21 +79,23 @@ fn thin(conn: &Connection, sim: &str, now: DateTime<Utc>) -> Result<(), LedgerEr
 
 fn insert(conn: &Connection, sim: &str, obs: &Observation) -> Result<(), LedgerError> {
     let doing = "recording an observation";
-    conn.execute(
-        "INSERT INTO observations (sim, at, balance_minor, balance_currency, data_kb, unlimited, \
-         expires_at, state, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        params![
-            sim,
-            ms(obs.at),
-            obs.balance.map(|m| m.minor),
-            obs.balance.map(|m| m.currency.code().to_string()),
-            obs.data.map(|d| d.kb),
-            obs.unlimited,
-            opt_ms(obs.expires_at),
-            obs.state.as_str(),
-            obs.note,
-        ],
-    )
+    let mut stmt = conn
+        .prepare_cached(
+            "INSERT INTO observations (sim, at, balance_minor, balance_currency, data_kb, \
+             unlimited, expires_at, state, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )
+        .write(doing)?;
+    stmt.execute(params![
+        sim,
+        ms(obs.at),
+        obs.balance.map(|m| m.minor),
+        obs.balance.map(|m| m.currency.code().to_string()),
+        obs.data.map(|d| d.kb),
+        obs.unlimited,
+        opt_ms(obs.expires_at),
+        obs.state.as_str(),
+        obs.note,
+    ])
     .write(doing)?;
     Ok(())
 }
