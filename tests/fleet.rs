@@ -11,11 +11,16 @@ use renewd::model::Observation;
 const LINES: usize = 250;
 
 fn fleet() -> Env {
-    let env = Env::new(
-        "[carriers.sim]\ntype = \"simulated\"\n\
+    fleet_in("")
+}
+
+/// The fleet, with `daemon` keys first (e.g. `language = "zh-CN"`).
+fn fleet_in(daemon: &str) -> Env {
+    let env = Env::new(&format!(
+        "{daemon}\n[carriers.sim]\ntype = \"simulated\"\n\
          [policies.small]\nbalance_below = \"1.00 USD\"\ntopup_amount = \"5.00 USD\"\n\
-         [[inventory]]\nfile = \"sims.csv\"\ncarrier = \"sim\"\npolicy = \"small\"\n",
-    );
+         [[inventory]]\nfile = \"sims.csv\"\ncarrier = \"sim\"\npolicy = \"small\"\n"
+    ));
     let rows: String = (0..LINES).map(|i| format!("fleet-{i:03}\n")).collect();
     std::fs::write(env.dir.path().join("sims.csv"), format!("id\n{rows}")).unwrap();
     env
@@ -86,4 +91,27 @@ fn check_takes_the_inventory_and_status_lists_only_lines_needing_a_person() {
     assert!(lines[9]["paused_since"].is_string(), "{}", lines[9]);
     assert!(lines[8]["paused_since"].is_null(), "{}", lines[8]);
     assert_eq!(doc["needs_attention"], 2);
+}
+
+/// The fleet's summary reads in the daemon's language.
+#[test]
+fn the_fleet_summary_is_in_the_daemons_language() {
+    let env = fleet_in("language = \"zh-CN\"");
+    {
+        let ledger = SqliteLedger::open(&env.state()).unwrap();
+        ledger
+            .record_check_failure("fleet-001", Utc::now(), "carrier down")
+            .unwrap();
+    }
+    let out = env.renewd(&["status"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains(&format!(
+            "{LINES} 条线路：1 条已检查，1 条检查失败，{} 条从未检查",
+            LINES - 1
+        )),
+        "{text}"
+    );
+    assert!(!text.contains("never checked"), "{text}");
 }

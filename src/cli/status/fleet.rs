@@ -30,7 +30,8 @@ pub fn candidates<'c>(shared: &Shared<'_>, selected: Vec<&'c Line>) -> Vec<&'c L
         .collect()
 }
 
-/// `100000 lines: 99990 checked, 3 failing, never checked 10; next check 12-04 10:00 fleet-000042`.
+/// `100000 lines: 99990 checked, 3 failing, 10 never checked; next check 12-04 10:00 fleet-000042`,
+/// in the daemon's language.
 pub fn summary(config: &Config, shared: &Shared<'_>, selected: &[&Line]) -> String {
     let tz = config.daemon.timezone;
     let (mut checked, mut failing) = (0, 0);
@@ -45,11 +46,22 @@ pub fn summary(config: &Config, shared: &Shared<'_>, selected: &[&Line]) -> Stri
         }
     }
     let never = selected.len() - checked;
-    let next = next.map_or(String::new(), |(t, id)| {
-        format!("; next check {} {id}", local_time(t, tz))
-    });
-    format!(
-        "{} lines: {checked} checked, {failing} failing, {never} never checked{next}",
-        selected.len()
-    )
+    let lang = config.daemon.language;
+    let n = |k: &'static str, v: usize| (k, v.to_string().into());
+    let mut out = crate::i18n::t(
+        lang,
+        "status-fleet-checks",
+        &[
+            n("lines", selected.len()),
+            n("checked", checked),
+            n("failing", failing),
+            n("never", never),
+        ],
+    );
+    if let Some((at, id)) = next {
+        let at = local_time(at, tz);
+        let args = [("at", at.into()), ("line", id.to_string().into())];
+        out.push_str(&crate::i18n::t(lang, "status-fleet-next", &args));
+    }
+    out
 }
