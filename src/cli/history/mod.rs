@@ -8,7 +8,7 @@ use std::path::Path;
 use anyhow::anyhow;
 
 use super::HistoryArgs;
-use super::wiring::{load_config, load_config_line, read_ledger};
+use super::wiring::{load_config_line, load_config_settings, read_ledger};
 use crate::ledger::{HistoryQuery, Ledger, LedgerError};
 
 mod out;
@@ -19,10 +19,10 @@ mod tests;
 pub use out::json_row;
 
 pub fn history(path: &Path, args: &HistoryArgs) -> anyhow::Result<i32> {
-    // `--line` of a fleet reads only that line from the config, as `status LINE` does.
+    // Of a fleet's config only `--line`'s line is read (as `status LINE` does), or none.
     let config = match &args.line {
         Some(id) => load_config_line(path, id)?,
-        None => load_config(path)?,
+        None => load_config_settings(path)?,
     };
     let q = query::build(&config, args)?;
     for note in query::notes(&config, args) {

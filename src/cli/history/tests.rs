@@ -247,3 +247,20 @@ fn csv_has_its_header_and_quotes_what_needs_it_table_says_when_empty() {
     );
     assert_eq!(String::from_utf8(buf).unwrap(), "no top-ups match\n");
 }
+
+#[test]
+fn history_reads_the_settings_without_the_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("renewd.toml");
+    // A line `renewd check` refuses (an amount without decimals) does not stop history.
+    std::fs::write(
+        &path,
+        format!("{CONFIG}\n[[lines]]\nid = \"bad\"\ncarrier = \"demo\"\n[lines.policy]\nbalance_below = \"5 USD\"\ntopup_amount = \"10.00 USD\"\n"),
+    )
+    .unwrap();
+    assert!(crate::config::load(&path).is_err());
+    let c = crate::config::load_settings(&path).unwrap();
+    assert!(c.lines.is_empty());
+    assert_eq!(c.daemon.timezone, chrono_tz::America::New_York);
+    assert!(c.carriers.contains_key("demo"));
+}
