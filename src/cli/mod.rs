@@ -52,7 +52,8 @@ pub enum Command {
     Once(OnceArgs),
     /// Per line: last reading, next check, open top-ups, month spend vs caps.
     Status(StatusArgs),
-    /// The top-up ledger.
+    /// The top-up ledger, oldest first; filtered by line, days, carrier and state, paged with
+    /// --limit and --after.
     History(HistoryArgs),
     /// Send one test email through the configured transport.
     TestEmail,
