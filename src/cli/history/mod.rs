@@ -43,7 +43,7 @@ pub fn history(path: &Path, args: &HistoryArgs) -> anyhow::Result<i32> {
 }
 
 /// What stderr says under a page cut by `--limit`.
-pub fn next_page_hint(id: i64) -> String {
+fn next_page_hint(id: i64) -> String {
     format!(
         "renewd: more top-ups follow #{id}: run the same command with --after {id} for the next page"
     )
