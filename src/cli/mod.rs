@@ -52,7 +52,8 @@ pub enum Command {
     Once(OnceArgs),
     /// Per line: last reading, next check, open top-ups, month spend vs caps.
     Status(StatusArgs),
-    /// The top-up ledger.
+    /// The top-up ledger, oldest first; filtered by line, days, carrier and state, paged with
+    /// --limit and --after.
     History(HistoryArgs),
     /// Send one test email through the configured transport.
     TestEmail,
@@ -145,18 +146,55 @@ pub struct StatusArgs {
 
 #[derive(Debug, Args)]
 pub struct HistoryArgs {
-    /// Only this line.
+    /// Only this line: its SIM's top-ups, also those bought under an earlier id (a line no
+    /// longer in the config: the top-ups bought under this id).
     #[arg(long = "line", value_name = "ID")]
     pub line: Option<String>,
-    /// From this day on (YYYY-MM-DD, in daemon.timezone).
+    /// From the start of this day on (YYYY-MM-DD, in daemon.timezone).
     #[arg(long, value_name = "DATE")]
     pub since: Option<String>,
+    /// Up to the end of this day, the day included (YYYY-MM-DD, in daemon.timezone).
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+    /// Only top-ups bought through this carrier section ([carriers.NAME], as recorded then).
+    #[arg(long, value_name = "NAME")]
+    pub carrier: Option<String>,
+    /// Only top-ups in this state; repeat it or separate states with commas.
+    #[arg(
+        long = "state",
+        value_name = "STATE",
+        value_enum,
+        value_delimiter = ','
+    )]
+    pub states: Vec<StateArg>,
+    /// At most N top-ups; when more follow, the next page's --after is printed (on stderr,
+    /// or as "next_after" with --json).
+    #[arg(long, value_name = "N")]
+    pub limit: Option<u64>,
+    /// Continue after this top-up: the id the previous page ended with.
+    #[arg(long, value_name = "ID")]
+    pub after: Option<i64>,
     /// One JSON document.
     #[arg(long, conflicts_with = "csv")]
     pub json: bool,
     /// CSV with a header row.
     #[arg(long)]
     pub csv: bool,
+}
+
+/// A top-up's state, for `history --state`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StateArg {
+    /// Committed, not sent yet.
+    Planned,
+    /// Being sent to the carrier.
+    Submitting,
+    /// Paid and delivered.
+    Confirmed,
+    /// Refused; nothing was charged.
+    Failed,
+    /// Sent without a definite answer; settled by reconciliation or `renewd resolve`.
+    Unknown,
 }
 
 #[derive(Debug, Args)]

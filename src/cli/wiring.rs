@@ -44,6 +44,11 @@ pub fn load_config_line(path: &Path, id: &str) -> anyhow::Result<Config> {
     config_or_hint(path, config::load_line(path, id))
 }
 
+/// The config without its lines (`history`); see `config::load_settings`.
+pub fn load_config_settings(path: &Path) -> anyhow::Result<Config> {
+    config_or_hint(path, config::load_settings(path))
+}
+
 fn config_or_hint(path: &Path, loaded: Result<Config, ConfigError>) -> anyhow::Result<Config> {
     match loaded {
         Ok(c) => {

@@ -316,6 +316,13 @@ pub fn load_line(path: &Path, id: &str) -> Result<Config, ConfigError> {
     from_str_only(&text, path, Some(id))
 }
 
+/// As `load`, but no line is read from `[[lines]]` or the inventories (skipped unchecked):
+/// for `history` of a fleet, which needs the daemon's settings and carrier sections only.
+pub fn load_settings(path: &Path) -> Result<Config, ConfigError> {
+    // Line ids are `[a-z0-9-]+`: none is empty, so `only = ""` reads none.
+    from_str_only(&read(path)?, path, Some(""))
+}
+
 fn from_str_only(text: &str, path: &Path, only: Option<&str>) -> Result<Config, ConfigError> {
     let readable = readable_by_others(path);
     validate::validate_only(text, path, readable, only).map_err(|problems| ConfigError::Invalid {

@@ -172,6 +172,12 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     CREATE INDEX IF NOT EXISTS observations_dead ON observations (sim) WHERE state = 'dead';
     "#,
+    // 8: `history --carrier` and `history --state` of a fleet's ledger without a full scan;
+    // each ends in `created_at`, so one carrier's or one state's rows come in listing order.
+    r#"
+    CREATE INDEX IF NOT EXISTS top_ups_carrier_created ON top_ups (carrier, created_at);
+    CREATE INDEX IF NOT EXISTS top_ups_state_created ON top_ups (state, created_at);
+    "#,
 ];
 
 /// The schema version a database is at.

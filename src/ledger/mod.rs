@@ -14,6 +14,7 @@ use crate::policy::CapHit;
 
 pub mod channel_outbox;
 mod fleet;
+pub mod history;
 mod identity;
 pub mod lock;
 mod migrations;
@@ -25,6 +26,7 @@ mod topups;
 mod transitions;
 
 pub use channel_outbox::{ChannelCounts, ChannelPause, ChannelRow, Route, Routes};
+pub use history::HistoryQuery;
 pub use lock::StateLock;
 pub use sqlite::SqliteLedger;
 
@@ -333,6 +335,14 @@ pub trait Ledger: Send + Sync {
         line: Option<&str>,
         since: Option<DateTime<Utc>>,
     ) -> Result<Vec<TopUp>, LedgerError>;
+    /// `renewd history`: the top-ups `q` selects, oldest first, handed to `each` as they
+    /// are read (`Break` stops). Returns the id to pass as `q.after` for the next page when
+    /// `q.limit` cut this one; `LedgerError::NoSuchTopUp` when `q.after` names no top-up.
+    fn history_page(
+        &self,
+        q: &HistoryQuery,
+        each: &mut dyn FnMut(TopUp) -> std::ops::ControlFlow<()>,
+    ) -> Result<Option<i64>, LedgerError>;
     /// Money counting against caps in `month`, per currency: one SIM, or all when `None`.
     fn month_spend(&self, sim: Option<&str>, month: &Month) -> Result<Vec<Money>, LedgerError>;
     /// Pauses (`at` = `Some`) or resumes (`None`) a SIM; `true` when that changed anything.

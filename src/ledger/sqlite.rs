@@ -1,7 +1,7 @@
 //! The SQLite ledger: one connection behind a mutex, opened with WAL and `synchronous=FULL`.
 //!
-//! The SQL lives in `observations.rs`, `topups.rs`, `transitions.rs` and `outbox.rs`; this
-//! file opens the database and maps the `Ledger` trait onto them.
+//! The SQL lives in `observations.rs`, `topups.rs`, `history.rs`, `transitions.rs` and
+//! `outbox.rs`; this file opens the database and maps the `Ledger` trait onto them.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
@@ -14,9 +14,9 @@ use super::channel_outbox::{ChannelCounts, ChannelPause, ChannelRow};
 use super::identity;
 use super::lock::ensure_dir;
 use super::{
-    Caps, CheckRecord, CheckSummary, Draft, FleetIndex, Intent, Ledger, LedgerError, Month,
-    OutboxCounts, OutboxMessage, OutboxPause, Planned, Routes, Settlement, channel_outbox,
-    migrations, observations, outbox, topups, transitions,
+    Caps, CheckRecord, CheckSummary, Draft, FleetIndex, HistoryQuery, Intent, Ledger, LedgerError,
+    Month, OutboxCounts, OutboxMessage, OutboxPause, Planned, Routes, Settlement, channel_outbox,
+    history, migrations, observations, outbox, topups, transitions,
 };
 use crate::model::{Observation, TopUp, TopUpState};
 use crate::money::Money;
@@ -288,7 +288,19 @@ impl Ledger for SqliteLedger {
         line: Option<&str>,
         since: Option<DateTime<Utc>>,
     ) -> Result<Vec<TopUp>, LedgerError> {
-        topups::history(&self.conn(), line, since)
+        let q = HistoryQuery {
+            line: line.map(str::to_string),
+            since,
+            ..HistoryQuery::default()
+        };
+        history::collect(&self.conn(), &q)
+    }
+    fn history_page(
+        &self,
+        q: &HistoryQuery,
+        each: &mut dyn FnMut(TopUp) -> std::ops::ControlFlow<()>,
+    ) -> Result<Option<i64>, LedgerError> {
+        history::page(&self.conn(), q, each)
     }
     fn month_spend(&self, sim: Option<&str>, month: &Month) -> Result<Vec<Money>, LedgerError> {
         topups::month_spend(&self.conn(), sim, month)

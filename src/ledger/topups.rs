@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, ToSql, TransactionBehavior, params};
 
-use super::rows::{self, SqlResultExt, TOP_UP_COLS, ms, opt_ms};
+use super::rows::{self, SqlResultExt, TOP_UP_COLS, ms};
 use super::{Caps, Draft, Intent, LedgerError, Month, Planned, outbox};
 use crate::model::{TopUp, TopUpState};
 use crate::money::{Currency, Money};
@@ -197,21 +197,6 @@ pub fn last_failed_since(
 pub fn last_confirmed(conn: &Connection, sim: &str) -> Result<Option<TopUp>, LedgerError> {
     let filter = "sim = ?1 AND state = 'confirmed' ORDER BY settled_at DESC, id DESC LIMIT 1";
     Ok(select(conn, "reading the last confirmed top-up", filter, &[&sim])?.pop())
-}
-
-/// Top-ups of one line (by its SIM key or by the id it was bought under), or all.
-pub fn history(
-    conn: &Connection,
-    line: Option<&str>,
-    since: Option<DateTime<Utc>>,
-) -> Result<Vec<TopUp>, LedgerError> {
-    let filter = "(?1 IS NULL OR sim = ?1 OR line_id = ?1) AND (?2 IS NULL OR created_at >= ?2) ORDER BY created_at, id";
-    select(
-        conn,
-        "reading the top-up history",
-        filter,
-        &[&line, &opt_ms(since)],
-    )
 }
 
 /// The state of a top-up, `None` when there is no such id.

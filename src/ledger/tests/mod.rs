@@ -4,6 +4,8 @@ mod caps;
 mod caps_prop;
 mod channels;
 mod concurrency;
+mod history;
+mod history_plan;
 mod lifecycle;
 mod outbox;
 mod per_sim;
