@@ -90,7 +90,8 @@ impl Client {
         self.send(Group::Sims, Purpose::Purchase, build).await
     }
 
-    async fn send(
+    /// Sends `build(...)` as a request of `purpose` (see `call` and `buy`).
+    pub async fn send(
         &self,
         group: Group,
         purpose: Purpose,

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use chrono::Utc;
 use serde::Deserialize;
 
-use super::http::{self, Common, Http, REQUEST_TIMEOUT};
+use super::http::{self, Common, Http, Purpose, REQUEST_TIMEOUT};
 use super::{Carrier, CarrierError, Lookup, Order, Reports, Submitted};
 use crate::config::bounds::per_second;
 use crate::config::secret::Secret;
@@ -146,18 +146,20 @@ impl Carrier for OneNce {
             return Ok(Submitted::Pending { provider_ref: None });
         };
         // The order is placed: from here on nothing may turn into an error.
-        Ok(match lookup::order(&self.client, &n).await {
-            Ok(Some(Lookup::Confirmed(p))) => Submitted::Confirmed(p),
-            Ok(_) => Submitted::Pending {
-                provider_ref: Some(n),
-            },
-            Err(e) => {
-                tracing::warn!(line = %line.id, order = %n, error = %e, "could not read the new 1NCE order yet");
-                Submitted::Pending {
+        Ok(
+            match lookup::order(&self.client, &n, Purpose::Purchase).await {
+                Ok(Some(Lookup::Confirmed(p))) => Submitted::Confirmed(p),
+                Ok(_) => Submitted::Pending {
                     provider_ref: Some(n),
+                },
+                Err(e) => {
+                    tracing::warn!(line = %line.id, order = %n, error = %e, "could not read the new 1NCE order yet");
+                    Submitted::Pending {
+                        provider_ref: Some(n),
+                    }
                 }
-            }
-        })
+            },
+        )
     }
 
     async fn lookup(&self, line: &Line, order: &Order) -> Result<Lookup, CarrierError> {
