@@ -66,7 +66,7 @@ impl Metrics {
         );
         c(
             "renewd_carrier_rate_limited_total",
-            "429 (rate limited) replies from the provider since start, by carrier section.",
+            "429 (rate limited) replies from the provider since start, by carrier section (Airalo and 1NCE; 0 for the others).",
         );
         let g = |name: &'static str, help: &'static str| {
             self.recorder
