@@ -155,6 +155,7 @@ impl Running {
         let service = service.inspect_err(|_| {
             let _ = stop_tx.send(true);
         })?;
+        service.metrics().carriers(&ctx.carriers);
         let wake = Arc::new(Notify::new());
         let (notifier, notifier_rx) = watch::channel(deps.notifier.clone());
         let sender_task = tokio::spawn(sender::run_sender(
@@ -265,6 +266,7 @@ impl Running {
             ledger: self.ledger.clone(),
         };
         self.lines = index(&self.ctx.config);
+        self.service.metrics().carriers(&self.ctx.carriers);
         self.orphans_at = None;
         let old = self.channels.take();
         self.channels = Some(ChannelTasks::start(

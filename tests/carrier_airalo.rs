@@ -305,10 +305,11 @@ async fn error_shapes_and_business_codes_are_classified() {
             Canned::new(404, "Not Found"),
             |e| matches!(e, CarrierError::Setup { detail, .. } if detail.contains("base_url")),
         ),
+        // A read waits out a pause up to 120 s and is sent again; a longer one gives up.
         (
             "usage",
-            Canned::new(429, r#"{"message":"Too Many Attempts."}"#).header("retry-after", "60"),
-            |e| matches!(e, CarrierError::RateLimited { retry_after: Some(d), .. } if d.as_secs() == 60),
+            Canned::new(429, r#"{"message":"Too Many Attempts."}"#).header("retry-after", "600"),
+            |e| matches!(e, CarrierError::RateLimited { retry_after: Some(d), .. } if d.as_secs() == 600),
         ),
     ];
     for (route, reply, check) in cases {

@@ -193,8 +193,15 @@ async fn error_shapes_are_classified() {
             ),
             |e| matches!(e, CarrierError::Server { status: 500, .. }),
         ),
+        // A read waits out a pause up to 120 s and is sent again; a longer one gives up.
         (
             "quota",
+            Canned::new(429, "").header("retry-after", "600"),
+            |e| matches!(e, CarrierError::RateLimited { retry_after: Some(d), .. } if d.as_secs() == 600),
+        ),
+        // A purchase is never sent again after a 429.
+        (
+            "topup",
             Canned::new(429, "").header("retry-after", "42"),
             |e| matches!(e, CarrierError::RateLimited { retry_after: Some(d), .. } if d.as_secs() == 42),
         ),

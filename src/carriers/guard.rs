@@ -35,6 +35,10 @@ impl Carrier for Guarded {
         self.0.min_settle()
     }
 
+    fn rate_limited(&self) -> u64 {
+        self.0.rate_limited()
+    }
+
     async fn status(&self, line: &Line) -> Result<Observation, CarrierError> {
         self.0.status(line).await
     }

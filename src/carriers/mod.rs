@@ -215,6 +215,12 @@ pub trait Carrier: Send + Sync {
         Duration::ZERO
     }
 
+    /// How many 429 (rate limited) replies this adapter has had since it was built, for
+    /// `/metrics`. Adapters that do not count say 0.
+    fn rate_limited(&self) -> u64 {
+        0
+    }
+
     /// Reads the line's balance, data and expiry as the provider reports them.
     async fn status(&self, line: &Line) -> Result<Observation, CarrierError>;
 

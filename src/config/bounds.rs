@@ -69,3 +69,17 @@ pub fn data(p: &mut Problems, key: &str, d: Option<DataSize>) -> Option<DataSize
     }
     Some(d)
 }
+
+/// `max_requests_per_second` of an HTTP carrier (Airalo, 1NCE).
+pub const MAX_PER_SECOND: i64 = 10_000;
+
+/// A request rate from 1 to `MAX_PER_SECOND` a second.
+pub fn per_second(n: i64) -> Result<u32, String> {
+    if (1..=MAX_PER_SECOND).contains(&n) {
+        u32::try_from(n).map_err(|_| format!("{n} is out of range"))
+    } else {
+        Err(format!(
+            "{n} is out of range; write a number from 1 to {MAX_PER_SECOND}, e.g. 10"
+        ))
+    }
+}

@@ -235,6 +235,7 @@ pub fn example(key: &str) -> Option<&'static str> {
         "operator_id" => "operator_id = 1234",
         "plan_days" => "plan_days = 30",
         "max_concurrent_checks" => "max_concurrent_checks = 16",
+        "max_requests_per_second" => "max_requests_per_second = 10",
         "failure_rate" | "lost_reply_rate" => "failure_rate = 0.1",
         "status" | "topup" | "lookup" => {
             "status = [\"/usr/local/lib/renewd/ussd-balance\", \"{number}\"]"

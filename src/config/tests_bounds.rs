@@ -6,6 +6,9 @@ use std::path::Path;
 use super::{Problem, validate};
 
 const SIM: &str = "[carriers.demo]\ntype = \"simulated\"\n";
+const NCE: &str = "[carriers.iot]\ntype = \"1nce\"\nusername = \"u\"\npassword_env = \"P\"\n";
+const AIRALO: &str =
+    "[carriers.travel]\ntype = \"airalo\"\nclient_id = \"c\"\nclient_secret_env = \"S\"\n";
 
 fn problems(text: &str) -> Vec<Problem> {
     match validate(text, Path::new("t.toml")) {
@@ -151,6 +154,16 @@ fn values_out_of_range_name_their_key_and_the_range() {
             "budget.monthly_cap",
             "at most 1000000000 JPY",
         ),
+        (
+            format!("{NCE}max_requests_per_second = 0\n{SIM}"),
+            "carriers.iot.max_requests_per_second",
+            "from 1 to 10000",
+        ),
+        (
+            format!("{AIRALO}max_requests_per_second = 10001\n{SIM}"),
+            "carriers.travel.max_requests_per_second",
+            "from 1 to 10000",
+        ),
     ];
     for (text, key, fragment) in cases {
         let found = problems(&text);
@@ -170,7 +183,8 @@ fn values_at_the_edge_of_their_range_are_accepted() {
          [budget]\nmonthly_cap = \"1000000000.00 USD\"\n{SIM}[[lines]]\nid = \"a\"\ncarrier = \"demo\"\n\
          check = \"every 365d\"\nrenews_on = \"2100-12-31\"\n[lines.policy]\nexpires_within = \"365d\"\n\
          runs_out_within = \"1s\"\ndata_below = \"100 TB\"\nbalance_below = \"1000000000.00 USD\"\n\
-         topup_amount = \"1000000000.00 USD\"\nmonthly_cap = \"1000000000.00 USD\"\nplan_days = 366\n"
+         topup_amount = \"1000000000.00 USD\"\nmonthly_cap = \"1000000000.00 USD\"\nplan_days = 366\n\
+         {NCE}max_requests_per_second = 10000\n{AIRALO}max_requests_per_second = 1\n"
     );
     assert_eq!(problems(&text), Vec::new());
 }

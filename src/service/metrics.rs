@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use metrics::{Key, KeyName, Label, Level, Metadata, Recorder, SharedString};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle, PrometheusRecorder};
 
+use crate::carriers::Carriers;
 use crate::config::Config;
 use crate::ledger::{Ledger, LedgerError};
 use crate::model::TopUpState;
@@ -30,6 +31,8 @@ pub struct Metrics {
     handle: PrometheusHandle,
     /// Checks by outcome since the last periodic log summary.
     tally: std::sync::Arc<super::summary::Tally>,
+    /// 429 replies per carrier, read from the adapters at each scrape.
+    rate_limited: super::rate_limited::RateLimited,
 }
 
 impl Default for Metrics {
@@ -46,6 +49,7 @@ impl Metrics {
             recorder,
             handle,
             tally: Default::default(),
+            rate_limited: Default::default(),
         };
         m.describe();
         m
@@ -59,6 +63,10 @@ impl Metrics {
         c(
             "renewd_checks_total",
             "Checks finished since start, by outcome (the decision, or error).",
+        );
+        c(
+            "renewd_carrier_rate_limited_total",
+            "429 (rate limited) replies from the provider since start, by carrier section (Airalo and 1NCE; 0 for the others).",
         );
         let g = |name: &'static str, help: &'static str| {
             self.recorder
@@ -101,6 +109,11 @@ impl Metrics {
     /// The counts behind the periodic log summary.
     pub fn tally(&self) -> std::sync::Arc<super::summary::Tally> {
         self.tally.clone()
+    }
+
+    /// The carriers whose 429s `/metrics` reports: at start and after each reload.
+    pub fn carriers(&self, carriers: &Carriers) {
+        self.rate_limited.watch(carriers);
     }
 
     /// A check finished with `outcome` (a `Report.decision`, or `error`).
@@ -146,6 +159,13 @@ impl Metrics {
         self.gauge("renewd_outbox_queued", vec![], outbox.queued as f64);
         self.gauge("renewd_outbox_dead", vec![], outbox.dead as f64);
         self.fleet(ledger, now)?;
+        for (carrier, n) in self.rate_limited.totals() {
+            let key = Key::from_parts(
+                "renewd_carrier_rate_limited_total",
+                vec![Label::new("carrier", carrier)],
+            );
+            self.recorder.register_counter(&key, &META).absolute(n);
+        }
         if config.daemon.metrics_per_line {
             self.lines(config, ledger, now)?;
         }

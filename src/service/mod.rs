@@ -21,6 +21,7 @@ mod http;
 pub mod journald;
 pub mod metrics;
 pub mod notify;
+mod rate_limited;
 mod slow;
 mod status;
 pub mod summary;

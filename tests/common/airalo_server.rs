@@ -1,18 +1,23 @@
 //! A fake Airalo Partner API v2 speaking the documented paths and example bodies
 //! (shared/carrier-apis.md section 1). Tests queue one-shot replies per route and read
-//! what the server saw (token fetches, order POSTs).
+//! what the server saw (token fetches, order POSTs). For fleets it can serve any ICCID,
+//! hold every reply but a 429 `latency`, and enforce the documented limits on usage (5 a second per
+//! company, 10 a minute per ICCID; 429 `Too Many Attempts.` with `Retry-After` beyond),
+//! logging every usage request.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::HeaderMap;
+use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
-use super::fake::{Canned, bearer, serve};
+use super::fake::{Canned, Hit, Window, bearer, retry_secs, serve};
 
 pub const ICCID: &str = "8910300000000000001";
 pub const PACKAGE: &str = "examplemobile-30days-3gb-topup";
@@ -47,6 +52,42 @@ pub struct Fake {
     /// `GET /sims/{iccid}/packages` entries.
     pub history: Vec<Value>,
     pub usage_body: Option<Value>,
+    /// Serve any ICCID (a fleet), not only `ICCID`.
+    pub any_iccid: bool,
+    /// How long every reply is held.
+    pub latency: Duration,
+    /// When set, the limits the server enforces on usage (429 beyond them).
+    pub limits: Option<Limits>,
+    /// 429s the limits gave.
+    pub limited: u32,
+    /// Every usage request: arrival and reply status.
+    pub usage_hits: Vec<Hit>,
+}
+
+/// The usage endpoint's limits: per company and per ICCID.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub company: Window,
+    pub per_iccid: HashMap<String, Window>,
+}
+
+impl Limits {
+    /// The documented ones with `per_second` for the company: 5 a second, 10 a minute per ICCID.
+    #[allow(dead_code)]
+    pub fn documented(per_second: usize) -> Self {
+        Limits {
+            company: Window::new(per_second, Duration::from_secs(1)),
+            per_iccid: HashMap::new(),
+        }
+    }
+
+    /// Counts a usage request for `iccid` at `at`, or says how long until one is accepted.
+    fn admit(&mut self, iccid: &str, at: Instant) -> Result<(), Duration> {
+        let minute = Duration::from_secs(60);
+        let sim = self.per_iccid.entry(iccid.to_string());
+        sim.or_insert_with(|| Window::new(10, minute)).admit(at)?;
+        self.company.admit(at)
+    }
 }
 
 pub type Shared = Arc<Mutex<Fake>>;
@@ -65,6 +106,7 @@ impl Server {
             .route("/v2/sims/{iccid}/{what}", get(sim))
             .route("/v2/orders/topups", post(order))
             .route("/v2/orders", get(orders))
+            .layer(from_fn_with_state(state.clone(), delay))
             .with_state(state.clone());
         Self {
             base: format!("{}/v2", serve(router).await),
@@ -90,6 +132,31 @@ impl Server {
     pub fn with<T>(&self, f: impl FnOnce(&mut Fake) -> T) -> T {
         f(&mut self.state.lock().unwrap())
     }
+}
+
+/// Holds every reply `latency`, but a 429 (a gateway refuses before the work is done).
+async fn delay(State(st): State<Shared>, req: Request, next: Next) -> Response {
+    let latency = st.lock().unwrap().latency;
+    let reply = next.run(req).await;
+    if reply.status().as_u16() != 429 {
+        tokio::time::sleep(latency).await;
+    }
+    reply
+}
+
+/// A 429 for a usage request arriving at `at` past a limit, in Airalo's documented shape.
+fn over_limit(s: &mut Fake, iccid: &str, at: Instant) -> Option<Response> {
+    let limits = s.limits.as_mut()?;
+    let wait = limits.admit(iccid, at).err()?;
+    let max = limits.company.max.to_string();
+    s.limited += 1;
+    let reset = chrono::Utc::now().timestamp() + wait.as_secs() as i64 + 1;
+    let reply = Canned::new(429, r#"{"message":"Too Many Attempts."}"#)
+        .header("retry-after", &retry_secs(wait))
+        .header("x-ratelimit-limit", &max)
+        .header("x-ratelimit-remaining", "0")
+        .header("x-ratelimit-reset", &reset.to_string());
+    Some(reply.into_response())
 }
 
 fn take(s: &mut Fake, route: &'static str) -> Option<Canned> {
@@ -134,20 +201,34 @@ async fn sim(
     Path((iccid, what)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
+    let at = Instant::now();
     let mut s = st.lock().unwrap();
-    if !bearer(&headers).is_some_and(|t| s.valid.contains(&t)) {
+    if what != "usage" {
+        return sim_reply(&mut s, &iccid, &what, &headers);
+    }
+    let reply = match over_limit(&mut s, &iccid, at) {
+        Some(r) => r,
+        None => sim_reply(&mut s, &iccid, &what, &headers),
+    };
+    let status = reply.status().as_u16();
+    s.usage_hits.push(Hit { at, status });
+    reply
+}
+
+fn sim_reply(s: &mut Fake, iccid: &str, what: &str, headers: &HeaderMap) -> Response {
+    if !bearer(headers).is_some_and(|t| s.valid.contains(&t)) {
         return unauthenticated();
     }
-    let route: &'static str = match what.as_str() {
+    let route: &'static str = match what {
         "usage" => "usage",
         "topups" => "topups",
         "packages" => "packages",
         _ => return not_found(),
     };
-    if let Some(c) = take(&mut s, route) {
+    if let Some(c) = take(s, route) {
         return c.into_response();
     }
-    if iccid != ICCID {
+    if iccid != ICCID && !s.any_iccid {
         return not_found();
     }
     let data = match route {

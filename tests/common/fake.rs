@@ -1,5 +1,9 @@
 //! Bits shared by the fake carrier servers: serving a router on 127.0.0.1:0, canned
-//! replies, and a line to check.
+//! replies, a server-side rate limit and the log of what it let through, and a line to
+//! check.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
@@ -58,6 +62,60 @@ pub async fn serve(router: Router) -> String {
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(async move { axum::serve(listener, router).await.expect("serve") });
     format!("http://{addr}")
+}
+
+/// A server-side limit as a provider enforces it: at most `max` requests accepted in any
+/// `window` (a sliding log of arrivals; a refused request does not count).
+#[derive(Debug, Clone)]
+pub struct Window {
+    pub max: usize,
+    pub window: Duration,
+    accepted: VecDeque<Instant>,
+}
+
+// Only the tests and the benchmark that enforce a limit build one.
+#[allow(dead_code)]
+impl Window {
+    pub fn new(max: usize, window: Duration) -> Self {
+        Self {
+            max,
+            window,
+            accepted: VecDeque::new(),
+        }
+    }
+
+    /// Accepts a request arriving at `now`, or says how long until one would be accepted.
+    pub fn admit(&mut self, now: Instant) -> Result<(), Duration> {
+        while self
+            .accepted
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= self.window)
+        {
+            self.accepted.pop_front();
+        }
+        if self.accepted.len() < self.max {
+            self.accepted.push_back(now);
+            return Ok(());
+        }
+        let oldest = self.accepted.front().copied().unwrap_or(now);
+        Err(self.window.saturating_sub(now.duration_since(oldest)))
+    }
+}
+
+/// One request a server saw: when it arrived and the status of its reply.
+#[allow(dead_code)]
+#[derive(Debug, Clone, Copy)]
+pub struct Hit {
+    pub at: Instant,
+    pub status: u16,
+}
+
+/// Whole seconds, rounded up, at least 1: a `Retry-After` value.
+pub fn retry_secs(wait: Duration) -> String {
+    wait.as_secs()
+        .saturating_add(u64::from(wait.subsec_nanos() > 0))
+        .max(1)
+        .to_string()
 }
 
 /// The bearer token of a request, if any.

@@ -1,18 +1,22 @@
 //! A fake 1NCE Management API speaking the documented paths and example bodies
 //! (shared/carrier-apis.md section 2). Tests queue one-shot replies per route and read
-//! what the server saw (token fetches, top-up POSTs).
+//! what the server saw (token fetches, top-up POSTs). For fleets it can serve any ICCID,
+//! hold every reply but a 429 `latency`, and enforce the documented `/sims` limit (10 requests a
+//! second; 429 beyond), logging every `/sims` request.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Request, State};
 use axum::http::HeaderMap;
+use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
-use super::fake::{Canned, base64, bearer, serve};
+use super::fake::{Canned, Hit, Window, base64, bearer, retry_secs, serve};
 
 pub const ICCID: &str = "8988228000000000001";
 pub const USER: &str = "api-user";
@@ -48,6 +52,24 @@ pub struct Fake {
     /// MB left; a top-up adds 500.
     pub volume: f64,
     pub quota_created_at: String,
+    /// Serve any ICCID (a fleet), not only `ICCID`.
+    pub any_iccid: bool,
+    /// How long every reply is held.
+    pub latency: Duration,
+    /// When set, the `/sims` limit the server enforces (429 beyond it).
+    pub sims_limit: Option<Window>,
+    /// Whether a 429 from the limit carries `Retry-After` (1NCE does not document one).
+    pub retry_after: bool,
+    /// 429s the limit gave (any `/sims` route).
+    pub limited: u32,
+    /// Every quota request: arrival and reply status.
+    pub quota_hits: Vec<Hit>,
+}
+
+/// The limit the docs give for `/sims`: 10 requests a second per customer.
+#[allow(dead_code)]
+pub fn documented_sims_limit(per_second: usize) -> Window {
+    Window::new(per_second, Duration::from_secs(1))
 }
 
 pub type Shared = Arc<Mutex<Fake>>;
@@ -73,6 +95,7 @@ impl Server {
             .route("/management-api/v1/sims/{iccid}/topup", post(topup))
             .route("/management-api/v1/orders/{n}", get(one_order))
             .route("/management-api/v1/orders", get(orders))
+            .layer(from_fn_with_state(state.clone(), delay))
             .with_state(state.clone());
         Self {
             base: format!("{}/management-api", serve(router).await),
@@ -97,6 +120,30 @@ impl Server {
     pub fn with<T>(&self, f: impl FnOnce(&mut Fake) -> T) -> T {
         f(&mut self.state.lock().unwrap())
     }
+}
+
+/// Holds every reply `latency`, but a 429 (a gateway refuses before the work is done).
+async fn delay(State(st): State<Shared>, req: Request, next: Next) -> Response {
+    let latency = st.lock().unwrap().latency;
+    let reply = next.run(req).await;
+    if reply.status().as_u16() != 429 {
+        tokio::time::sleep(latency).await;
+    }
+    reply
+}
+
+/// A 429 for a `/sims` request arriving at `at` past the limit (the limit counts it
+/// otherwise).
+fn over_limit(s: &mut Fake, at: Instant) -> Option<Response> {
+    let wait = s.sims_limit.as_mut()?.admit(at).err()?;
+    s.limited += 1;
+    let c = Canned::new(429, r#"{"message":"Too Many Requests"}"#);
+    let c = if s.retry_after {
+        c.header("retry-after", &retry_secs(wait))
+    } else {
+        c
+    };
+    Some(c.into_response())
 }
 
 fn take(s: &mut Fake, route: &'static str) -> Option<Canned> {
@@ -136,14 +183,25 @@ async fn quota(
     Path(iccid): Path<String>,
     headers: HeaderMap,
 ) -> Response {
+    let at = Instant::now();
     let mut s = st.lock().unwrap();
-    if !authed(&s, &headers) {
+    let reply = match over_limit(&mut s, at) {
+        Some(r) => r,
+        None => quota_reply(&mut s, &iccid, &headers),
+    };
+    let status = reply.status().as_u16();
+    s.quota_hits.push(Hit { at, status });
+    reply
+}
+
+fn quota_reply(s: &mut Fake, iccid: &str, headers: &HeaderMap) -> Response {
+    if !authed(s, headers) {
         return Canned::new(401, "").into_response();
     }
-    if let Some(c) = take(&mut s, "quota") {
+    if let Some(c) = take(s, "quota") {
         return c.into_response();
     }
-    if iccid != ICCID {
+    if iccid != ICCID && !s.any_iccid {
         return Canned::new(
             404,
             r#"{"error_code":1000,"error_token":"NotFound","message":"SIM not found"}"#,
@@ -174,6 +232,9 @@ async fn topup(
 ) -> Response {
     let (mode, n) = {
         let mut s = st.lock().unwrap();
+        if let Some(r) = over_limit(&mut s, Instant::now()) {
+            return r;
+        }
         if !authed(&s, &headers) {
             return Canned::new(401, "").into_response();
         }

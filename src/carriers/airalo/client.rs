@@ -1,6 +1,8 @@
 //! Airalo's authenticated transport: the OAuth token (cached, at most 3 fetches a minute,
-//! refreshed on 401) and the client-side rate limits (5/s per company, 10/min per ICCID).
+//! refreshed on 401) and the client-side rate limits (5/s per company or the account's
+//! `max_requests_per_second`, 10/min per ICCID), queued fairly and paused by a 429.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::header::ACCEPT;
@@ -9,13 +11,15 @@ use serde::Deserialize;
 
 use super::errors::classify;
 use crate::carriers::CarrierError;
-use crate::carriers::http::{Http, KeyedLimiter, Limiter, Reply, TokenCache, endpoint};
+use crate::carriers::http::{
+    Http, KeyedLimiter, Limiter, Purpose, Reply, Throttle, TokenCache, endpoint, padded,
+};
 use crate::config::Secret;
 
 /// The longest Airalo's docs say to use one token for.
 const TOKEN_MAX: Duration = Duration::from_secs(24 * 3600);
-/// The longest renewd waits for the company-wide limit before giving up for now.
-const COMPANY_WAIT: Duration = Duration::from_secs(2);
+/// The documented company-wide limit of the usage endpoint, per second.
+pub const DOCUMENTED_PER_SECOND: u32 = 5;
 
 /// What renewd needs to call Airalo on behalf of one partner account.
 pub struct Client {
@@ -25,9 +29,12 @@ pub struct Client {
     client_id: String,
     secret: Secret,
     token: TokenCache,
+    /// The pause after a 429 and the count of 429s, shared by the limiters.
+    pub throttle: Arc<Throttle>,
     /// `POST /token` allows 3 requests a minute.
     token_limit: Limiter,
-    /// 5 requests a second per company (the usage endpoint's limit, applied to all calls).
+    /// 5 requests a second per company (the usage endpoint's limit, applied to all calls),
+    /// or the account's `max_requests_per_second`.
     company_limit: Limiter,
     /// 10 requests a minute per ICCID on `/sims/{iccid}/...`.
     iccid_limit: KeyedLimiter,
@@ -45,16 +52,25 @@ struct TokenData {
 }
 
 impl Client {
-    pub fn new(http: Http, base: Url, client_id: String, secret: Secret) -> Self {
+    /// `per_second`: the company-wide limit (`DOCUMENTED_PER_SECOND` unless the account says
+    /// otherwise). Every limit is kept 5 % under its figure (`padded`).
+    pub fn new(http: Http, base: Url, client_id: String, secret: Secret, per_second: u32) -> Self {
+        let throttle = Throttle::new();
+        let minute = padded(Duration::from_secs(60));
         Self {
             http,
             base,
             client_id,
             secret,
             token: TokenCache::new(),
-            token_limit: Limiter::new(3, Duration::from_secs(60)),
-            company_limit: Limiter::new(5, Duration::from_secs(1)),
-            iccid_limit: KeyedLimiter::new(10, Duration::from_secs(60)),
+            token_limit: Limiter::new(3, minute, throttle.clone()),
+            company_limit: Limiter::new(
+                per_second as usize,
+                padded(Duration::from_secs(1)),
+                throttle.clone(),
+            ),
+            iccid_limit: KeyedLimiter::new(10, minute),
+            throttle,
         }
     }
 
@@ -62,31 +78,53 @@ impl Client {
         endpoint(&self.base, segments)
     }
 
-    /// Sends `build(token)`; on 401 fetches one new token and sends once more. `iccid`
-    /// names the SIM the per-ICCID limit counts against. Nothing is sent past a limit.
+    /// A read: sends `build(token)` once its turn comes; on 401 fetches one new token and
+    /// sends once more; after a 429 waits out the pause and sends again. `iccid` names the
+    /// SIM the per-ICCID limit counts against.
     pub async fn call(
         &self,
         iccid: Option<&str>,
         build: impl Fn(&reqwest::Client) -> RequestBuilder,
     ) -> Result<Reply, CarrierError> {
+        self.send(iccid, Purpose::Read, build).await
+    }
+
+    /// A purchase: ahead of the reads in the queue, sent at most once (a 429 is returned).
+    pub async fn buy(
+        &self,
+        build: impl Fn(&reqwest::Client) -> RequestBuilder,
+    ) -> Result<Reply, CarrierError> {
+        self.send(None, Purpose::Purchase, build).await
+    }
+
+    async fn send(
+        &self,
+        iccid: Option<&str>,
+        purpose: Purpose,
+        build: impl Fn(&reqwest::Client) -> RequestBuilder,
+    ) -> Result<Reply, CarrierError> {
+        let gate = || self.pace(iccid, purpose);
+        let fetch = || self.fetch_token();
+        let once = || self.token.send_json(&self.http, fetch, gate, &build);
+        self.throttle.send(&self.http, purpose, once).await
+    }
+
+    /// Waits for the ICCID's and the company's slots; nothing is sent past a limit.
+    async fn pace(&self, iccid: Option<&str>, purpose: Purpose) -> Result<(), CarrierError> {
+        let limited = |w| self.http.rate_limited(Some(w));
         if let Some(iccid) = iccid {
             self.iccid_limit
-                .take(iccid)
-                .map_err(|w| self.http.rate_limited(Some(w)))?;
+                .take(iccid, purpose.max_wait())
+                .await
+                .map_err(limited)?;
         }
-        self.company_limit
-            .take(COMPANY_WAIT)
-            .await
-            .map_err(|w| self.http.rate_limited(Some(w)))?;
-        self.token
-            .send_json(&self.http, || self.fetch_token(), build)
-            .await
+        self.company_limit.take(purpose).await.map_err(limited)
     }
 
     /// `POST /token` with the client credentials as a form.
     async fn fetch_token(&self) -> Result<(Secret, Duration), CarrierError> {
         self.token_limit
-            .take(Duration::ZERO)
+            .take_within(Duration::ZERO, false)
             .await
             .map_err(|w| self.http.rate_limited(Some(w)))?;
         let form = [
@@ -101,6 +139,10 @@ impl Client {
             .header(ACCEPT, "application/json")
             .form(&form);
         let reply = self.http.send(req).await?;
+        if reply.status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+            self.throttle
+                .saw_429(tokio::time::Instant::now(), reply.retry_after());
+        }
         if !reply.status.is_success() {
             return Err(match classify(&self.http, &reply) {
                 CarrierError::Setup { .. } | CarrierError::Refused { .. } | CarrierError::LineGone { .. } => self.http.setup(format!(

@@ -13,6 +13,7 @@ use serde_json::json;
 
 use super::http::{self, Common, Http, REQUEST_TIMEOUT};
 use super::{Carrier, CarrierError, Lookup, Order, Reports, Submitted};
+use crate::config::bounds::per_second;
 use crate::config::secret::Secret;
 use crate::config::validate::Problems;
 use crate::config::{Line, TopUpChoice};
@@ -44,11 +45,28 @@ pub struct AiraloConfig {
     pub base_url: Option<String>,
     /// Longest wait for one request, e.g. "30s" (the default).
     pub timeout: Option<String>,
+    /// The account's request limit a second, when it is not the documented one
+    /// (default 5, the documented company-wide limit).
+    pub max_requests_per_second: Option<i64>,
 }
 
 impl AiraloConfig {
     pub fn validate(&self, key: &str, p: &mut Problems) {
         self.common().validate(key, p);
+        if let Some(n) = self.max_requests_per_second {
+            p.check(&format!("{key}.max_requests_per_second"), per_second(n));
+        }
+    }
+
+    /// `max_requests_per_second`, or the documented limit.
+    fn per_second(&self, carrier: &str) -> Result<u32, CarrierError> {
+        let Some(n) = self.max_requests_per_second else {
+            return Ok(client::DOCUMENTED_PER_SECOND);
+        };
+        per_second(n).map_err(|e| CarrierError::Setup {
+            carrier: carrier.to_string(),
+            detail: format!("max_requests_per_second: {e}"),
+        })
     }
 
     /// The keys every HTTP carrier has.
@@ -73,8 +91,9 @@ impl Airalo {
     /// Reads the secret and builds the client; no network I/O.
     pub fn new(name: &str, c: &AiraloConfig) -> Result<Self, CarrierError> {
         let (secret, base, http) = c.common().open(name, DEFAULT_BASE_URL, REQUEST_TIMEOUT)?;
+        let per_second = c.per_second(name)?;
         Ok(Self {
-            client: Client::new(http, base, c.client_id.clone(), secret),
+            client: Client::new(http, base, c.client_id.clone(), secret, per_second),
         })
     }
 
@@ -220,6 +239,10 @@ impl Carrier for Airalo {
         USAGE_CACHE + Duration::from_secs(5 * 60)
     }
 
+    fn rate_limited(&self) -> u64 {
+        self.client.throttle.rate_limited()
+    }
+
     async fn status(&self, line: &Line) -> Result<Observation, CarrierError> {
         let iccid = self.iccid(line)?;
         let usage: Usage = self.sim_get(iccid, "usage", "usage reply").await?;
@@ -242,10 +265,7 @@ impl Carrier for Airalo {
         })?;
         let body = json!({ "package_id": package, "iccid": iccid, "description": description(line, order) });
         let url = self.client.url(&["orders", "topups"]);
-        let reply = self
-            .client
-            .call(None, |c| c.post(url.clone()).json(&body))
-            .await?;
+        let reply = self.client.buy(|c| c.post(url.clone()).json(&body)).await?;
         placed(self.http(), &reply)
     }
 

@@ -1,8 +1,9 @@
 //! Shared HTTP plumbing for the carrier adapters: one reqwest client with timeouts and no
 //! redirects, replies read whole up to `MAX_BODY`, transport errors sorted into "nothing
 //! sent" and "no answer", `Retry-After`; submodules: the shared config keys, URLs and
-//! exact-decimal bodies, a token cache, rate limiters, and the scrubber every provider
-//! text passes before it reaches any output. Reply bodies never go into an error.
+//! exact-decimal bodies, a token cache, fair rate limiters (`limit`, over `slots`) and the
+//! pause a 429 puts on all of a carrier's limiters (`throttle`), and the scrubber every
+//! provider text passes before it reaches any output. Reply bodies never go into an error.
 //!
 //! Generic on purpose: nothing here knows a provider's paths or error shapes.
 
@@ -18,11 +19,14 @@ pub mod build;
 pub mod limit;
 pub mod scrub;
 pub mod settings;
+mod slots;
+pub mod throttle;
 pub mod token;
 
 pub use build::{endpoint, json_with_decimal};
-pub use limit::{KeyedLimiter, Limiter};
+pub use limit::{KeyedLimiter, Limiter, padded};
 pub use settings::{Common, base_url, iccid, timeout, url_key};
+pub use throttle::{Purpose, Throttle};
 pub use token::TokenCache;
 
 /// Default time to open a connection.

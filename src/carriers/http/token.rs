@@ -78,12 +78,33 @@ impl TokenCache {
         F: Fn() -> Fut,
         Fut: Future<Output = Result<(Secret, Duration), CarrierError>>,
     {
+        let open = || std::future::ready(Ok(()));
+        self.send_gated(http, fetch, open, build, rejected).await
+    }
+
+    /// `send`, passing `gate` (e.g. a rate limiter) right before each request leaves, once
+    /// the token is in hand: the time a limiter grants is the time the request is sent.
+    pub async fn send_gated<F, Fut, G, GFut>(
+        &self,
+        http: &Http,
+        fetch: F,
+        gate: G,
+        build: impl Fn(&reqwest::Client, &Secret) -> RequestBuilder,
+        rejected: impl Fn(&Reply) -> bool,
+    ) -> Result<Reply, CarrierError>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<(Secret, Duration), CarrierError>>,
+        G: Fn() -> GFut,
+        GFut: Future<Output = Result<(), CarrierError>>,
+    {
         let mut retried = false;
         loop {
             let token = self
                 .get(&fetch)
                 .await
                 .map_err(CarrierError::before_purchase)?;
+            gate().await?;
             let reply = http.send(build(http.client(), &token)).await?;
             if retried || !rejected(&reply) {
                 return Ok(reply);
@@ -97,17 +118,20 @@ impl TokenCache {
         }
     }
 
-    /// `send` with the common rules: the token as `Bearer`, `Accept: application/json`,
-    /// and a 401 reply meaning the token was rejected.
-    pub async fn send_json<F, Fut>(
+    /// `send_gated` with the common rules: the token as `Bearer`, `Accept:
+    /// application/json`, and a 401 reply meaning the token was rejected.
+    pub async fn send_json<F, Fut, G, GFut>(
         &self,
         http: &Http,
         fetch: F,
+        gate: G,
         build: impl Fn(&reqwest::Client) -> RequestBuilder,
     ) -> Result<Reply, CarrierError>
     where
         F: Fn() -> Fut,
         Fut: Future<Output = Result<(Secret, Duration), CarrierError>>,
+        G: Fn() -> GFut,
+        GFut: Future<Output = Result<(), CarrierError>>,
     {
         let build = |c: &reqwest::Client, token: &Secret| {
             build(c)
@@ -115,7 +139,7 @@ impl TokenCache {
                 .header(ACCEPT, "application/json")
         };
         let rejected = |r: &Reply| r.status == StatusCode::UNAUTHORIZED;
-        self.send(http, fetch, build, rejected).await
+        self.send_gated(http, fetch, gate, build, rejected).await
     }
 }
 

@@ -1,6 +1,8 @@
 //! 1NCE's authenticated transport: a Basic-auth token (1 h, cached, refreshed on 401) and
-//! the client-side rate limits (10/s on `/sims`, 100 per 5 min on `/orders`).
+//! the client-side rate limits (10/s on `/sims` or the account's `max_requests_per_second`,
+//! 100 per 5 min on `/orders`), queued fairly and paused by a 429.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::header::ACCEPT;
@@ -10,11 +12,13 @@ use serde_json::json;
 
 use super::errors::token_error;
 use crate::carriers::CarrierError;
-use crate::carriers::http::{Http, Limiter, Reply, TokenCache, endpoint};
+use crate::carriers::http::{
+    Http, Limiter, Purpose, Reply, Throttle, TokenCache, endpoint, padded,
+};
 use crate::config::Secret;
 
-/// The longest renewd waits for the `/sims` limit before giving up for now.
-const SIMS_WAIT: Duration = Duration::from_secs(2);
+/// The documented limit on `/sims` (quota and top-up), per second and customer.
+pub const DOCUMENTED_PER_SECOND: u32 = 10;
 
 /// Which of 1NCE's limits a call counts against.
 #[derive(Debug, Clone, Copy)]
@@ -31,7 +35,10 @@ pub struct Client {
     username: String,
     password: Secret,
     token: TokenCache,
-    /// 10 requests a second per customer on `/sims`.
+    /// The pause after a 429 and the count of 429s, shared by the limiters.
+    pub throttle: Arc<Throttle>,
+    /// 10 requests a second per customer on `/sims`, or the account's
+    /// `max_requests_per_second`.
     sims_limit: Limiter,
     /// 100 requests per 5 minutes on `/orders`.
     orders_limit: Limiter,
@@ -44,15 +51,20 @@ struct TokenReply {
 }
 
 impl Client {
-    pub fn new(http: Http, base: Url, username: String, password: Secret) -> Self {
+    /// `per_second`: the `/sims` limit (`DOCUMENTED_PER_SECOND` unless the account says
+    /// otherwise). Every limit is kept 5 % under its figure (`padded`).
+    pub fn new(http: Http, base: Url, username: String, password: Secret, per_second: u32) -> Self {
+        let throttle = Throttle::new();
+        let sims = padded(Duration::from_secs(1));
         Self {
             http,
             base,
             username,
             password,
             token: TokenCache::new(),
-            sims_limit: Limiter::new(10, Duration::from_secs(1)),
-            orders_limit: Limiter::new(100, Duration::from_secs(300)),
+            sims_limit: Limiter::new(per_second as usize, sims, throttle.clone()),
+            orders_limit: Limiter::new(100, padded(Duration::from_secs(300)), throttle.clone()),
+            throttle,
         }
     }
 
@@ -60,20 +72,42 @@ impl Client {
         endpoint(&self.base, segments)
     }
 
-    /// Sends `build(...)` with the bearer token; on 401 fetches one new token and sends once more.
+    /// A read: sends `build(...)` with the bearer token once its turn comes; on 401 fetches
+    /// one new token and sends once more; after a 429 waits out the pause and sends again.
     pub async fn call(
         &self,
         group: Group,
         build: impl Fn(&reqwest::Client) -> RequestBuilder,
     ) -> Result<Reply, CarrierError> {
-        let limited = match group {
-            Group::Sims => self.sims_limit.take(SIMS_WAIT).await,
-            Group::Orders => self.orders_limit.take(Duration::ZERO).await,
+        self.send(group, Purpose::Read, build).await
+    }
+
+    /// A purchase on `/sims`: ahead of the reads in the queue, sent at most once.
+    pub async fn buy(
+        &self,
+        build: impl Fn(&reqwest::Client) -> RequestBuilder,
+    ) -> Result<Reply, CarrierError> {
+        self.send(Group::Sims, Purpose::Purchase, build).await
+    }
+
+    /// Sends `build(...)` as a request of `purpose` (see `call` and `buy`).
+    pub async fn send(
+        &self,
+        group: Group,
+        purpose: Purpose,
+        build: impl Fn(&reqwest::Client) -> RequestBuilder,
+    ) -> Result<Reply, CarrierError> {
+        let gate = || async move {
+            let limit = match group {
+                Group::Sims => &self.sims_limit,
+                Group::Orders => &self.orders_limit,
+            };
+            let waited = limit.take(purpose).await;
+            waited.map_err(|w| self.http.rate_limited(Some(w)))
         };
-        limited.map_err(|w| self.http.rate_limited(Some(w)))?;
-        self.token
-            .send_json(&self.http, || self.fetch_token(), build)
-            .await
+        let fetch = || self.fetch_token();
+        let once = || self.token.send_json(&self.http, fetch, gate, &build);
+        self.throttle.send(&self.http, purpose, once).await
     }
 
     /// `POST /oauth/token`: Basic auth, JSON body `{"grant_type": "client_credentials"}`.
@@ -86,6 +120,10 @@ impl Client {
             .header(ACCEPT, "application/json")
             .json(&json!({ "grant_type": "client_credentials" }));
         let reply = self.http.send(req).await?;
+        if reply.status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+            self.throttle
+                .saw_429(tokio::time::Instant::now(), reply.retry_after());
+        }
         if !reply.status.is_success() {
             return Err(token_error(&self.http, &reply));
         }

@@ -6,6 +6,7 @@
 use super::api::{OrderInfo, Quota};
 use super::client::{Client, Group};
 use super::errors::classify;
+use crate::carriers::http::Purpose;
 use crate::carriers::{CarrierError, Lookup, Order};
 
 /// Clock difference tolerated between renewd and 1NCE when comparing order dates.
@@ -21,10 +22,18 @@ pub async fn quota(c: &Client, iccid: &str) -> Result<Quota, CarrierError> {
     c.http.json(&reply, "data quota reply")
 }
 
-/// `GET /v1/orders/{n}`; `None` when 1NCE has no such order.
-pub async fn order(c: &Client, number: &str) -> Result<Option<Lookup>, CarrierError> {
+/// `GET /v1/orders/{n}`; `None` when 1NCE has no such order. `purpose`: `Purchase` for
+/// the read right after a top-up (first in line, no long wait: the order number must reach
+/// the ledger), `Read` for a lookup.
+pub async fn order(
+    c: &Client,
+    number: &str,
+    purpose: Purpose,
+) -> Result<Option<Lookup>, CarrierError> {
     let url = c.url(&["v1", "orders", number]);
-    let reply = c.call(Group::Orders, |h| h.get(url.clone())).await?;
+    let reply = c
+        .send(Group::Orders, purpose, |h| h.get(url.clone()))
+        .await?;
     if reply.status.as_u16() == 404 {
         return Ok(None);
     }
@@ -40,7 +49,7 @@ pub async fn order(c: &Client, number: &str) -> Result<Option<Lookup>, CarrierEr
 
 pub async fn lookup(c: &Client, iccid: &str, o: &Order) -> Result<Lookup, CarrierError> {
     if let Some(n) = &o.provider_ref
-        && let Some(found) = order(c, n).await?
+        && let Some(found) = order(c, n, Purpose::Read).await?
     {
         return Ok(found);
     }

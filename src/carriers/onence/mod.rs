@@ -7,8 +7,9 @@ use async_trait::async_trait;
 use chrono::Utc;
 use serde::Deserialize;
 
-use super::http::{self, Common, Http, REQUEST_TIMEOUT};
+use super::http::{self, Common, Http, Purpose, REQUEST_TIMEOUT};
 use super::{Carrier, CarrierError, Lookup, Order, Reports, Submitted};
+use crate::config::bounds::per_second;
 use crate::config::secret::Secret;
 use crate::config::validate::Problems;
 use crate::config::{Line, TopUpChoice};
@@ -19,7 +20,7 @@ mod client;
 pub(crate) mod errors;
 mod lookup;
 
-use client::{Client, Group};
+use client::Client;
 use errors::classify;
 
 /// The production API root.
@@ -37,11 +38,28 @@ pub struct OneNceConfig {
     pub base_url: Option<String>,
     /// Longest wait for one request, e.g. "30s" (the default).
     pub timeout: Option<String>,
+    /// The account's request limit a second, when it is not the documented one
+    /// (default 10, the documented `/sims` limit).
+    pub max_requests_per_second: Option<i64>,
 }
 
 impl OneNceConfig {
     pub fn validate(&self, key: &str, p: &mut Problems) {
         self.common().validate(key, p);
+        if let Some(n) = self.max_requests_per_second {
+            p.check(&format!("{key}.max_requests_per_second"), per_second(n));
+        }
+    }
+
+    /// `max_requests_per_second`, or the documented limit.
+    fn per_second(&self, carrier: &str) -> Result<u32, CarrierError> {
+        let Some(n) = self.max_requests_per_second else {
+            return Ok(client::DOCUMENTED_PER_SECOND);
+        };
+        per_second(n).map_err(|e| CarrierError::Setup {
+            carrier: carrier.to_string(),
+            detail: format!("max_requests_per_second: {e}"),
+        })
     }
 
     /// The keys every HTTP carrier has.
@@ -66,8 +84,9 @@ impl OneNce {
     /// Reads the secret and builds the client; no network I/O.
     pub fn new(name: &str, c: &OneNceConfig) -> Result<Self, CarrierError> {
         let (password, base, http) = c.common().open(name, DEFAULT_BASE_URL, REQUEST_TIMEOUT)?;
+        let per_second = c.per_second(name)?;
         Ok(Self {
-            client: Client::new(http, base, c.username.clone(), password),
+            client: Client::new(http, base, c.username.clone(), password, per_second),
         })
     }
 
@@ -94,6 +113,10 @@ impl Carrier for OneNce {
         }
     }
 
+    fn rate_limited(&self) -> u64 {
+        self.client.throttle.rate_limited()
+    }
+
     async fn status(&self, line: &Line) -> Result<Observation, CarrierError> {
         let quota = lookup::quota(&self.client, self.iccid(line)?).await?;
         quota
@@ -113,10 +136,7 @@ impl Carrier for OneNce {
     /// Returns `Confirmed` when the order already reads COMPLETED, else `Pending`.
     async fn top_up(&self, line: &Line, _order: &Order) -> Result<Submitted, CarrierError> {
         let url = self.client.url(&["v1", "sims", self.iccid(line)?, "topup"]);
-        let reply = self
-            .client
-            .call(Group::Sims, |c| c.post(url.clone()))
-            .await?;
+        let reply = self.client.buy(|c| c.post(url.clone())).await?;
         if !reply.status.is_success() {
             return Err(classify(self.http(), &reply));
         }
@@ -126,18 +146,20 @@ impl Carrier for OneNce {
             return Ok(Submitted::Pending { provider_ref: None });
         };
         // The order is placed: from here on nothing may turn into an error.
-        Ok(match lookup::order(&self.client, &n).await {
-            Ok(Some(Lookup::Confirmed(p))) => Submitted::Confirmed(p),
-            Ok(_) => Submitted::Pending {
-                provider_ref: Some(n),
-            },
-            Err(e) => {
-                tracing::warn!(line = %line.id, order = %n, error = %e, "could not read the new 1NCE order yet");
-                Submitted::Pending {
+        Ok(
+            match lookup::order(&self.client, &n, Purpose::Purchase).await {
+                Ok(Some(Lookup::Confirmed(p))) => Submitted::Confirmed(p),
+                Ok(_) => Submitted::Pending {
                     provider_ref: Some(n),
+                },
+                Err(e) => {
+                    tracing::warn!(line = %line.id, order = %n, error = %e, "could not read the new 1NCE order yet");
+                    Submitted::Pending {
+                        provider_ref: Some(n),
+                    }
                 }
-            }
-        })
+            },
+        )
     }
 
     async fn lookup(&self, line: &Line, order: &Order) -> Result<Lookup, CarrierError> {
