@@ -68,14 +68,19 @@ pub fn rss_mib(pid: u32) -> (f64, f64) {
     (field("VmRSS:"), field("VmHWM:"))
 }
 
-/// Polls `cond` until it holds or `limit` passes.
-pub fn wait_for(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
+/// Polls `cond` every 100 ms until it holds or `limit` passes.
+pub fn wait_for(limit: Duration, cond: impl FnMut() -> bool) -> bool {
+    wait_for_every(limit, Duration::from_millis(100), cond)
+}
+
+/// Polls `cond` every `every` until it holds or `limit` passes.
+pub fn wait_for_every(limit: Duration, every: Duration, mut cond: impl FnMut() -> bool) -> bool {
     let end = Instant::now() + limit;
     while Instant::now() < end {
         if cond() {
             return true;
         }
-        std::thread::sleep(Duration::from_millis(100));
+        std::thread::sleep(every);
     }
     false
 }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, OpenFlags};
 
-use crate::proc::{reap, renewd, rss_mib, wait_for};
+use crate::proc::{reap, renewd, rss_mib, wait_for, wait_for_every};
 
 pub struct Round {
     pub checks_per_sec: f64,
@@ -84,7 +84,8 @@ fn reload(pid: u32, log: &Path, db: &Path) -> (f64, u64) {
     let start = Instant::now();
     // SAFETY: signalling our own child.
     unsafe { libc::kill(pid as libc::pid_t, libc::SIGHUP) };
-    if !wait_for_fast(Duration::from_secs(60), || reloads() > before) {
+    let fast = Duration::from_millis(10);
+    if !wait_for_every(Duration::from_secs(60), fast, || reloads() > before) {
         return (f64::NAN, 0);
     }
     let secs = start.elapsed().as_secs_f64();
@@ -101,18 +102,6 @@ fn rechecked_after(db: &Path, at: i64) -> u64 {
         r.get::<_, i64>(0)
     })
     .map_or(0, |n| n as u64)
-}
-
-/// Like `wait_for`, polling every 10 ms for a finer time.
-fn wait_for_fast(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
-    let end = Instant::now() + limit;
-    while Instant::now() < end {
-        if cond() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    false
 }
 
 /// Live bytes of the ledger (pages in use, WAL checkpointed by the daemon's close).

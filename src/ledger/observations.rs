@@ -28,7 +28,11 @@ pub fn record(
     obs: &Observation,
 ) -> Result<(), LedgerError> {
     let doing = "recording an observation";
-    let tx = conn.transaction().write(doing)?;
+    // Immediate: another connection's write between our read and our write would
+    // otherwise fail this one (a WAL snapshot cannot be upgraded once stale).
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .write(doing)?;
     let hour = |t: DateTime<Utc>| ms(t).div_euclid(HOUR_MS);
     let prev = if obs.is_blank() {
         None

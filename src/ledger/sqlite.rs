@@ -1,4 +1,5 @@
-//! The SQLite ledger: one connection behind a mutex, opened with WAL and `synchronous=FULL`.
+//! The SQLite ledger: a connection behind a mutex, opened with WAL and `synchronous=FULL`,
+//! and a second one with `synchronous=NORMAL` that writes only readings.
 //!
 //! The SQL lives in `observations.rs`, `topups.rs`, `history.rs`, `transitions.rs` and
 //! `outbox.rs`; this file opens the database and maps the `Ledger` trait onto them.
@@ -34,8 +35,17 @@ const STATEMENT_CACHE: usize = 64;
 /// The SQLite-backed ledger. `Send + Sync`: calls from several tasks take turns on the
 /// connection; each call is short.
 pub struct SqliteLedger {
-    /// The one connection; a mutex because rusqlite connections are not `Sync`.
+    /// The connection for money, messages and every read; a mutex because rusqlite
+    /// connections are not `Sync`.
     conn: Mutex<Connection>,
+    /// The connection that writes readings (observations, check records: never money)
+    /// with `synchronous = NORMAL`: committed to the WAL without waiting for the disk, so
+    /// readings reach it in batches (at the next checkpoint, or with the next top-up or
+    /// message, whose `FULL` commit syncs the WAL). A crash of renewd loses none; a power
+    /// cut may lose the last few readings, which the next check reads again. Its own
+    /// connection, because switching one connection's sync mode per write makes SQLite
+    /// prepare every cached statement again. `None` in memory and read-only.
+    readings: Option<Mutex<Connection>>,
     /// The database file, for messages; `None` in memory.
     path: Option<PathBuf>,
     /// Who gets each queued message beyond `[email]`, from the config this process runs on.
@@ -66,11 +76,26 @@ impl SqliteLedger {
             }
             other => other,
         })?;
+        let readings = Self::readings_connection(&path).map_err(|e| LedgerError::Open {
+            path: path.display().to_string(),
+            detail: e.to_string(),
+        })?;
         Ok(SqliteLedger {
             conn: Mutex::new(conn),
+            readings: Some(Mutex::new(readings)),
             path: Some(path),
             routes: RwLock::default(),
         })
+    }
+
+    /// The readings' connection to a ledger the main one has brought up to date.
+    fn readings_connection(path: &Path) -> rusqlite::Result<Connection> {
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        stable_plans(&conn)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", true)?;
+        Ok(conn)
     }
 
     /// Opens an existing ledger read-only, for `status` and `history` beside a running
@@ -85,6 +110,7 @@ impl SqliteLedger {
         let conn = Connection::open_with_flags(&path, flags).map_err(|e| fail(e.to_string()))?;
         conn.busy_timeout(BUSY_TIMEOUT)
             .map_err(|e| fail(e.to_string()))?;
+        stable_plans(&conn).map_err(|e| fail(e.to_string()))?;
         let (have, want) = (migrations::version(&conn)?, migrations::MIGRATIONS.len());
         if have as usize != want {
             return Err(fail(format!(
@@ -93,6 +119,7 @@ impl SqliteLedger {
         }
         Ok(SqliteLedger {
             conn: Mutex::new(conn),
+            readings: None,
             path: Some(path),
             routes: RwLock::default(),
         })
@@ -107,6 +134,7 @@ impl SqliteLedger {
         })?;
         Ok(SqliteLedger {
             conn: Mutex::new(Self::setup(conn)?),
+            readings: None,
             path: None,
             routes: RwLock::default(),
         })
@@ -120,8 +148,7 @@ impl SqliteLedger {
             detail: e.to_string(),
         };
         conn.busy_timeout(BUSY_TIMEOUT).map_err(fail)?;
-        // Room for every statement a check and the senders run, so none is parsed again.
-        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        stable_plans(&conn).map_err(fail)?;
         // In memory the journal mode stays "memory"; on disk it becomes "wal".
         conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0))
             .map_err(fail)?;
@@ -146,6 +173,15 @@ impl SqliteLedger {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// The connection that writes readings: its own on disk, the main one in memory.
+    fn readings(&self) -> MutexGuard<'_, Connection> {
+        self.readings
+            .as_ref()
+            .unwrap_or(&self.conn)
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     /// The routes in force (a cheap clone of an `Arc`).
     fn routes(&self) -> Arc<Routes> {
         self.routes
@@ -160,29 +196,18 @@ impl SqliteLedger {
     }
 }
 
-/// Runs a write of readings (observations, check records: never money) with
-/// `synchronous = NORMAL`: committed to the WAL without waiting for the disk, so readings
-/// reach it in batches (at the next checkpoint, or with the next top-up or message, whose
-/// commit syncs the WAL). A crash of renewd loses none; a power cut may lose the last few
-/// readings, which the next check reads again. Everything else stays `FULL`.
-fn readings_commit<T>(
-    conn: &mut Connection,
-    write: impl FnOnce(&mut Connection) -> Result<T, LedgerError>,
-) -> Result<T, LedgerError> {
-    let doing = "switching the sync mode for readings";
-    // Prepared once per connection: a fleet runs this thousands of times a second.
-    let sync = |c: &Connection, sql: &str| {
-        c.prepare_cached(sql)
-            .and_then(|mut s| s.execute([]))
-            .map_err(|e| LedgerError::Write {
-                doing,
-                detail: e.to_string(),
-            })
-    };
-    sync(conn, "PRAGMA synchronous = NORMAL")?;
-    let result = write(conn);
-    sync(conn, "PRAGMA synchronous = FULL")?;
-    result
+/// Prepared statements that stay prepared: room for every statement a check and the
+/// senders run, and plans that do not depend on bound values (SQLite's query planner
+/// stability guarantee). Without it, a query on a table with a partial index (one open
+/// top-up per SIM, dead readings) is compiled again at every run, because the planner
+/// compared its parameters with the index's condition.
+fn stable_plans(conn: &Connection) -> rusqlite::Result<()> {
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+        true,
+    )?;
+    Ok(())
 }
 
 impl Ledger for SqliteLedger {
@@ -192,8 +217,7 @@ impl Ledger for SqliteLedger {
         sim: &str,
         obs: &Observation,
     ) -> Result<(), LedgerError> {
-        let mut conn = self.conn();
-        readings_commit(&mut conn, |c| observations::record(c, line_id, sim, obs))
+        observations::record(&mut self.readings(), line_id, sim, obs)
     }
     fn recent_observations(
         &self,
@@ -208,10 +232,7 @@ impl Ledger for SqliteLedger {
         at: DateTime<Utc>,
         error: &str,
     ) -> Result<CheckRecord, LedgerError> {
-        let mut conn = self.conn();
-        readings_commit(&mut conn, |c| {
-            observations::record_failure(c, line_id, at, error)
-        })
+        observations::record_failure(&self.readings(), line_id, at, error)
     }
     fn last_observation(&self, sim: &str) -> Result<Option<Observation>, LedgerError> {
         observations::last(&self.conn(), sim)

@@ -13,7 +13,6 @@ use serde_json::json;
 
 use super::http::{self, Common, Http, REQUEST_TIMEOUT};
 use super::{Carrier, CarrierError, Lookup, Order, Reports, Submitted};
-use crate::config::bounds::per_second;
 use crate::config::secret::Secret;
 use crate::config::validate::Problems;
 use crate::config::{Line, TopUpChoice};
@@ -53,20 +52,16 @@ pub struct AiraloConfig {
 impl AiraloConfig {
     pub fn validate(&self, key: &str, p: &mut Problems) {
         self.common().validate(key, p);
-        if let Some(n) = self.max_requests_per_second {
-            p.check(&format!("{key}.max_requests_per_second"), per_second(n));
-        }
+        http::check_per_second(key, self.max_requests_per_second, p);
     }
 
     /// `max_requests_per_second`, or the documented limit.
     fn per_second(&self, carrier: &str) -> Result<u32, CarrierError> {
-        let Some(n) = self.max_requests_per_second else {
-            return Ok(client::DOCUMENTED_PER_SECOND);
-        };
-        per_second(n).map_err(|e| CarrierError::Setup {
-            carrier: carrier.to_string(),
-            detail: format!("max_requests_per_second: {e}"),
-        })
+        http::per_second_or(
+            self.max_requests_per_second,
+            client::DOCUMENTED_PER_SECOND,
+            carrier,
+        )
     }
 
     /// The keys every HTTP carrier has.

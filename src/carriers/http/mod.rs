@@ -25,7 +25,7 @@ pub mod token;
 
 pub use build::{endpoint, json_with_decimal};
 pub use limit::{KeyedLimiter, Limiter, padded};
-pub use settings::{Common, base_url, iccid, timeout, url_key};
+pub use settings::{Common, base_url, check_per_second, iccid, per_second_or, timeout, url_key};
 pub use throttle::{Purpose, Throttle};
 pub use token::TokenCache;
 

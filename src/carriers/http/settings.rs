@@ -167,3 +167,24 @@ pub fn iccid<'a>(http: &Http, line: &'a Line, example: &str) -> Result<&'a str, 
         .filter(|s| !s.trim().is_empty())
         .ok_or_else(|| http.setup(format!("line {} has no iccid; {example}", line.id)))
 }
+
+/// Checks an optional `max_requests_per_second` at `key` (1 to `bounds::MAX_PER_SECOND`).
+pub fn check_per_second(key: &str, n: Option<i64>, p: &mut Problems) {
+    if let Some(n) = n {
+        p.check(
+            &format!("{key}.max_requests_per_second"),
+            crate::config::bounds::per_second(n),
+        );
+    }
+}
+
+/// `max_requests_per_second` when written, else the provider's `documented` limit.
+pub fn per_second_or(n: Option<i64>, documented: u32, carrier: &str) -> Result<u32, CarrierError> {
+    let Some(n) = n else {
+        return Ok(documented);
+    };
+    crate::config::bounds::per_second(n).map_err(|e| CarrierError::Setup {
+        carrier: carrier.to_string(),
+        detail: format!("max_requests_per_second: {e}"),
+    })
+}

@@ -102,3 +102,21 @@ fn last_failed_since_is_the_newest_failure_of_that_sim_in_the_window() {
         None
     );
 }
+
+/// A check's per-SIM queries stay compiled from run to run (the planner may not look at
+/// the bound SIM to match a partial index), so a fleet does not parse SQL at every check.
+#[test]
+fn per_sim_queries_are_not_compiled_again_at_every_run() {
+    let l = mem();
+    let sql = "SELECT id FROM top_ups WHERE sim = ?1 AND state IN ('planned', 'submitting', 'unknown') \
+               ORDER BY created_at, id";
+    l.with_conn(|c| {
+        for i in 0..20 {
+            let mut stmt = c.prepare_cached(sql).unwrap();
+            let mut rows = stmt.query([format!("sim-{i}")]).unwrap();
+            while rows.next().unwrap().is_some() {}
+        }
+        let stmt = c.prepare_cached(sql).unwrap();
+        assert_eq!(stmt.get_status(rusqlite::StatementStatus::RePrepare), 0);
+    });
+}
