@@ -251,6 +251,8 @@ pub trait Ledger: Send + Sync {
     fn last_observation(&self, sim: &str) -> Result<Option<Observation>, LedgerError>;
     /// The last check of every line that was ever checked.
     fn last_checks(&self) -> Result<Vec<CheckRecord>, LedgerError>;
+    /// The last check of one line, if it was ever checked.
+    fn last_check(&self, line_id: &str) -> Result<Option<CheckRecord>, LedgerError>;
     /// Lines checked, failing, and the oldest last check (one aggregate, for `/metrics`).
     fn check_summary(&self) -> Result<CheckSummary, LedgerError> {
         let all = self.last_checks()?;

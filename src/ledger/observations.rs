@@ -1,7 +1,7 @@
 //! Observations (what carriers reported) and the last check of each line.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use super::rows::{self, CHECK_COLS, OBSERVATION_COLS, SqlResultExt, ms, opt_ms};
 use super::{CheckRecord, LedgerError};
@@ -150,5 +150,15 @@ pub fn last_checks(conn: &Connection) -> Result<Vec<CheckRecord>, LedgerError> {
     stmt.query_map([], rows::check_record)
         .read(doing)?
         .collect::<Result<_, _>>()
+        .read(doing)
+}
+
+pub fn last_check(conn: &Connection, line_id: &str) -> Result<Option<CheckRecord>, LedgerError> {
+    let doing = "reading a line's last check";
+    let sql = format!("SELECT {CHECK_COLS} FROM checks WHERE line_id = ?1");
+    conn.prepare_cached(&sql)
+        .read(doing)?
+        .query_row([line_id], rows::check_record)
+        .optional()
         .read(doing)
 }

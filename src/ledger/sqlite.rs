@@ -240,6 +240,9 @@ impl Ledger for SqliteLedger {
     fn last_checks(&self) -> Result<Vec<CheckRecord>, LedgerError> {
         observations::last_checks(&self.conn())
     }
+    fn last_check(&self, line_id: &str) -> Result<Option<CheckRecord>, LedgerError> {
+        observations::last_check(&self.conn(), line_id)
+    }
     fn check_summary(&self) -> Result<CheckSummary, LedgerError> {
         super::fleet::check_summary(&self.conn())
     }

@@ -51,11 +51,13 @@ pub fn status(path: &Path, args: &StatusArgs) -> anyhow::Result<i32> {
         open_by_sim.entry(t.sim.clone()).or_default().push(t);
     }
     let shared = Shared {
-        checks: ledger
-            .last_checks()?
-            .into_iter()
-            .map(|c| (c.line_id.clone(), c))
-            .collect(),
+        checks: match &args.line {
+            Some(id) => ledger.last_check(id)?.into_iter().collect::<Vec<_>>(),
+            None => ledger.last_checks()?,
+        }
+        .into_iter()
+        .map(|c| (c.line_id.clone(), c))
+        .collect(),
         open: &open,
         open_by_sim,
         global: pick(ledger.month_spend(None, &month)?, config.monthly_cap),

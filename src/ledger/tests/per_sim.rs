@@ -14,6 +14,9 @@ fn a_blank_reading_marks_the_check_and_stores_nothing() {
     let checks = l.last_checks().unwrap();
     assert_eq!(checks.len(), 1);
     assert_eq!((checks[0].at, checks[0].error.as_deref()), (blank.at, None));
+    let one = l.last_check("a").unwrap().expect("checked");
+    assert_eq!((one.at, one.error), (blank.at, None));
+    assert!(l.last_check("b").unwrap().is_none());
 
     // Anything reported, even only a state, is a reading.
     let mut active = blank.clone();
