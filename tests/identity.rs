@@ -174,6 +174,14 @@ async fn a_removed_line_keeps_its_open_top_up_reconciled() {
     let open = doc["unconfigured_open_topups"].as_array().unwrap();
     assert_eq!(open.len(), 1, "{doc}");
     assert_eq!(open[0]["line"], "travel-esim");
+    let table = env.renewd(&["status"]).await;
+    let text = String::from_utf8_lossy(&table.stdout);
+    let id = open[0]["id"].to_string();
+    assert!(
+        text.contains(&format!("OPEN top-up #{id} unknown"))
+            && text.contains(&format!("renewd resolve {id} --paid|--failed")),
+        "{text}"
+    );
 
     let out = env.renewd(&["once"]).await;
     assert!(

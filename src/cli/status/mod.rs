@@ -195,14 +195,16 @@ fn footer(doc: &Value, lang: crate::i18n::Lang) {
         .into_iter()
         .flatten()
     {
+        let amount = format!("{} {}", s(&t["amount"]), s(&t["currency"]));
+        let args = [
+            ("id", t["id"].to_string().into()),
+            ("state", s(&t["state"]).into()),
+            ("amount", amount.into()),
+            ("line", s(&t["line"]).into()),
+        ];
         println!(
-            "OPEN top-up #{} {} {} {} of {} (no longer in the config; renewd resolve {} --paid|--failed)",
-            t["id"],
-            s(&t["state"]),
-            s(&t["amount"]),
-            s(&t["currency"]),
-            s(&t["line"]),
-            t["id"]
+            "{}",
+            crate::i18n::t(lang, "status-unconfigured-open", &args)
         );
     }
     let n = |v: &Value| std::borrow::Cow::Owned(v.to_string());
@@ -220,23 +222,25 @@ fn footer(doc: &Value, lang: crate::i18n::Lang) {
     };
     println!("{}", counts("outbox", &doc["outbox"]));
     if let Some(p) = doc["outbox"]["paused"].as_object() {
-        println!(
-            "EMAIL PAUSED since {}: {}\n  fix [email] (`renewd test-email` explains), then `systemctl reload renewd`",
-            s(&p["since"]),
-            s(&p["reason"])
-        );
+        let args = [
+            ("since", s(&p["since"]).into()),
+            ("reason", s(&p["reason"]).into()),
+        ];
+        println!("{}", t(lang, "status-email-paused", &args));
+        println!("  {}", crate::i18n::t0(lang, "status-email-fix"));
     }
     for c in doc["channels"].as_array().into_iter().flatten() {
         let name = s(&c["channel"]);
         println!("{}", counts(&name, c));
         if let Some(p) = c["paused"].as_object() {
-            println!(
-                "{} PAUSED since {}: {}\n  {}",
-                name.to_uppercase(),
-                s(&p["since"]),
-                s(&p["reason"]),
-                t(lang, "status-channel-fix", &[("name", name.clone().into())])
-            );
+            let args = [
+                ("name", name.to_uppercase().into()),
+                ("since", s(&p["since"]).into()),
+                ("reason", s(&p["reason"]).into()),
+            ];
+            println!("{}", t(lang, "status-channel-paused", &args));
+            let fix = t(lang, "status-channel-fix", &[("name", name.clone().into())]);
+            println!("  {fix}");
         }
     }
 }
