@@ -126,6 +126,8 @@ impl Running {
             carriers: Arc::new(deps.carriers),
             ledger: ledger.clone(),
         };
+        let wake = Arc::new(Notify::new());
+        let channel_wake = Arc::new(watch::channel(()).0);
         let listener = crate::control::server::bind(&ctx.config.daemon.state_dir)
             .context("while opening the control socket in the state directory")?;
         let (stop_tx, stop_rx) = watch::channel(false);
@@ -156,7 +158,6 @@ impl Running {
             let _ = stop_tx.send(true);
         })?;
         service.metrics().carriers(&ctx.carriers);
-        let wake = Arc::new(Notify::new());
         let (notifier, notifier_rx) = watch::channel(deps.notifier.clone());
         let sender_task = tokio::spawn(sender::run_sender(
             ledger.clone(),
@@ -164,11 +165,22 @@ impl Running {
             wake.clone(),
             stopped(),
         ));
-        let channel_wake = Arc::new(watch::channel(()).0);
         let channels =
             ChannelTasks::start(&ctx.config, ledger.clone(), channel_wake.subscribe(), None);
         let (ctx_tx, ctx_rx) = watch::channel(ctx.clone());
-        tokio::spawn(crate::control::server::serve(listener, ctx_rx, stopped()));
+        let senders = {
+            let (wake, channel_wake) = (wake.clone(), channel_wake.clone());
+            move || {
+                wake.notify_one();
+                channel_wake.send_replace(());
+            }
+        };
+        tokio::spawn(crate::control::server::serve(
+            listener,
+            ctx_rx,
+            Arc::new(senders),
+            stopped(),
+        ));
         tracing::info!(lines = ctx.config.lines.len(), "renewd running");
         service.ready();
         Ok(Running {

@@ -95,6 +95,27 @@ fn with_a_daemon_the_commands_go_through_its_control_socket() {
     );
 }
 
+/// A top-up asked of the daemon sends its receipt at once: the control socket wakes the
+/// sender, which would otherwise look at the outbox only at its next check or in 5 minutes.
+#[test]
+fn a_top_up_through_the_daemon_sends_its_receipt_at_once() {
+    let env = Env::new(&FULL.replace("every 1s", "every 6h"));
+    let mut daemon = env.spawn_daemon();
+    daemon.wait_log("renewd running", 20);
+    // The first check has run and the sender has gone back to sleep.
+    std::thread::sleep(Duration::from_secs(2));
+    let out = env.renewd(&["topup", "phone"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        wait_until(Duration::from_secs(10), || !env
+            .outbox("receipt")
+            .is_empty()),
+        "no receipt within 10 s of the top-up"
+    );
+    daemon.signal("TERM");
+    assert!(daemon.wait_exit(10).is_some_and(|s| s.success()));
+}
+
 /// `status LINE`, `--carrier`, `--attention` and `--limit` pick the lines shown.
 #[test]
 fn status_filters_pick_lines() {

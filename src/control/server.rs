@@ -3,6 +3,7 @@
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
@@ -28,10 +29,15 @@ pub fn bind(state_dir: &Path) -> std::io::Result<UnixListener> {
     Ok(listener)
 }
 
-/// Answers requests until `stopped` completes; each with the newest `ctx`.
+/// Wakes the daemon's senders: a request may have queued a message (a receipt).
+pub type WakeSenders = Arc<dyn Fn() + Send + Sync>;
+
+/// Answers requests until `stopped` completes; each with the newest `ctx`, then wakes the
+/// senders so a receipt goes out now, not at their next look at the outbox.
 pub async fn serve(
     listener: UnixListener,
     ctx: watch::Receiver<Ctx>,
+    wake: WakeSenders,
     stopped: impl std::future::Future<Output = ()>,
 ) {
     tokio::pin!(stopped);
@@ -40,8 +46,11 @@ pub async fn serve(
             () = &mut stopped => break,
             conn = listener.accept() => match conn {
                 Ok((stream, _)) => {
-                    let ctx = ctx.borrow().clone();
-                    tokio::spawn(answer(stream, ctx));
+                    let (ctx, wake) = (ctx.borrow().clone(), wake.clone());
+                    tokio::spawn(async move {
+                        answer(stream, ctx).await;
+                        wake();
+                    });
                 }
                 Err(e) => tracing::warn!("control socket: {e}"),
             },
