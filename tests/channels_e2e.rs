@@ -146,7 +146,7 @@ async fn chinese_messages_reach_every_channel_once_through_an_outage_and_a_resta
         text.contains("renewd 未运行") && text.contains("需要处理"),
         "status in Chinese: {text}"
     );
-    assert!(text.contains("TELEGRAM PAUSED"), "{text}");
+    assert!(text.contains("TELEGRAM 已暂停"), "{text}");
     let out = env.renewd(&["outbox"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
