@@ -1,7 +1,7 @@
 //! A fleet due at once against a local 1NCE server that enforces the documented `/sims`
 //! limit (10 a second): the real daemon checks every line in turn, none fails as rate
-//! limited and the server answers no 429; a 429 with `Retry-After` pauses every later
-//! request. Behaviour only; the figures are `cargo bench --bench throughput`'s.
+//! limited and the server answers no 429, also when two carrier sections share the
+//! account; a 429 with `Retry-After` pauses every later request. Behaviour only; the figures are `cargo bench --bench throughput`'s.
 
 #[allow(dead_code)]
 #[path = "common/fake.rs"]
@@ -171,4 +171,43 @@ async fn a_429_with_retry_after_pauses_every_later_request() {
             .any(|h| h.at >= replied + Duration::from_secs(1)),
         "the rest came after it: {hits:?}"
     );
+}
+
+/// Two carrier sections on one 1NCE account count against its one limit: every line is
+/// checked and the server, enforcing 10 a second for the account, answers no 429.
+#[tokio::test(flavor = "multi_thread")]
+async fn two_sections_on_one_account_share_its_limit() {
+    let f = Fleet::start("").await;
+    let one = f.toml("");
+    let second = one
+        .split("[policies.p]")
+        .next()
+        .and_then(|head| head.split("[carriers.iot]").nth(1))
+        .map(|section| format!("[carriers.iot2]{section}"))
+        .unwrap();
+    let mut half = 0;
+    let both: String = one
+        .replace("[policies.p]", &format!("{second}[policies.p]"))
+        .split_inclusive('\n')
+        .map(|l| match l {
+            "carrier = \"iot\"\n" => {
+                half += 1;
+                if half % 2 == 0 {
+                    "carrier = \"iot2\"\n"
+                } else {
+                    l
+                }
+            }
+            _ => l,
+        })
+        .collect();
+    assert!(both.contains("carrier = \"iot2\""), "{both}");
+    std::fs::write(f.config(), both).unwrap();
+    let daemon = f.run();
+    let page = f.all_checked().await;
+    stop(daemon).await;
+    assert!(page.contains("renewd_lines_failing 0\n"), "{page}");
+    assert_eq!(f.server.with(|s| s.limited), 0, "no 429 from the server");
+    let hits = f.server.with(|s| s.quota_hits.clone());
+    assert_eq!(hits.len(), LINES, "each line read once");
 }

@@ -267,12 +267,23 @@ pub fn build(
     specs: &BTreeMap<String, CarrierSpec>,
     state_dir: &Path,
 ) -> Result<Carriers, CarrierError> {
+    build_with(specs, state_dir, &http::Accounts::default())
+}
+
+/// As `build`, sharing rate-limit state through `accounts` with every adapter built with
+/// it: the daemon keeps one across reloads, so old and new adapters of an account count
+/// against one limit.
+pub fn build_with(
+    specs: &BTreeMap<String, CarrierSpec>,
+    state_dir: &Path,
+    accounts: &http::Accounts,
+) -> Result<Carriers, CarrierError> {
     let mut out = Carriers::new();
     for (name, spec) in specs {
         let carrier: Arc<dyn Carrier> = match spec {
             CarrierSpec::Simulated(s) => Arc::new(simulated::Simulated::open(name, s, state_dir)?),
-            CarrierSpec::Airalo(c) => Arc::new(airalo::Airalo::new(name, c)?),
-            CarrierSpec::OneNce(c) => Arc::new(onence::OneNce::new(name, c)?),
+            CarrierSpec::Airalo(c) => Arc::new(airalo::Airalo::new(name, c, accounts)?),
+            CarrierSpec::OneNce(c) => Arc::new(onence::OneNce::new(name, c, accounts)?),
             CarrierSpec::Reloadly(c) => Arc::new(reloadly::Reloadly::new(name, c, state_dir)?),
             CarrierSpec::Dingconnect(c) => Arc::new(dingconnect::Ding::new(name, c)?),
             CarrierSpec::Command(c) => Arc::new(command::CommandCarrier::new(name, c)?),

@@ -1,11 +1,13 @@
 //! `renewd run`: the daemon with signals (SIGTERM/SIGINT stop, SIGHUP reloads).
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
-use super::wiring::{build_carriers, load_config, notifier, open_ledger};
+use super::wiring::{build_carriers_with, load_config, notifier, open_ledger};
+use crate::carriers::http::Accounts;
 use crate::clock::Clock;
 use crate::daemon::{self, Control, Deps};
 use crate::ledger::StateLock;
@@ -13,16 +15,18 @@ use crate::ledger::StateLock;
 pub async fn run(path: &Path) -> anyhow::Result<i32> {
     let config = load_config(path)?;
     let _lock = StateLock::acquire(&config.daemon.state_dir)?;
+    // One account's rate limits are shared by its adapters, also across reloads.
+    let accounts = Arc::new(Accounts::default());
     let deps = Deps {
         ledger: open_ledger(&config)?,
-        carriers: build_carriers(&config)?,
+        carriers: build_carriers_with(&config, &accounts)?,
         notifier: notifier(&config)?,
         clock: Clock::System,
     };
     let (control_tx, control_rx) = mpsc::channel(4);
     let mut term = signal(SignalKind::terminate())?;
     let mut int = signal(SignalKind::interrupt())?;
-    tokio::spawn(reload_on_hup(path.to_path_buf(), control_tx));
+    tokio::spawn(reload_on_hup(path.to_path_buf(), control_tx, accounts));
     let shutdown = async move {
         tokio::select! {
             _ = term.recv() => tracing::info!("SIGTERM: stopping"),
@@ -34,7 +38,7 @@ pub async fn run(path: &Path) -> anyhow::Result<i32> {
 }
 
 /// On SIGHUP, loads the config again; an invalid one is logged and the old one kept.
-async fn reload_on_hup(path: PathBuf, control: mpsc::Sender<Control>) {
+async fn reload_on_hup(path: PathBuf, control: mpsc::Sender<Control>, accounts: Arc<Accounts>) {
     let Ok(mut hup) = signal(SignalKind::hangup()) else {
         return;
     };
@@ -42,7 +46,7 @@ async fn reload_on_hup(path: PathBuf, control: mpsc::Sender<Control>) {
         tracing::info!("SIGHUP: reloading {}", path.display());
         crate::service::notify::reloading();
         let loaded = load_config(&path).and_then(|c| {
-            let carriers = build_carriers(&c)?;
+            let carriers = build_carriers_with(&c, &accounts)?;
             let mail = notifier(&c)?;
             Ok((c, carriers, mail))
         });

@@ -123,13 +123,21 @@ pub fn take_state_lock(config: &Config, command: &str) -> anyhow::Result<StateLo
 
 /// Builds the carriers (reads secrets and carrier state; no network).
 pub fn build_carriers(config: &Config) -> anyhow::Result<Carriers> {
+    build_carriers_with(config, &carriers::http::Accounts::default())
+}
+
+/// As `build_carriers`, sharing each provider account's rate limits through `accounts`.
+pub fn build_carriers_with(
+    config: &Config,
+    accounts: &carriers::http::Accounts,
+) -> anyhow::Result<Carriers> {
     std::fs::create_dir_all(&config.daemon.state_dir).with_context(|| {
         format!(
             "while creating the state directory {}",
             config.daemon.state_dir.display()
         )
     })?;
-    carriers::build(&config.carriers, &config.daemon.state_dir)
+    carriers::build_with(&config.carriers, &config.daemon.state_dir, accounts)
         .context("while setting up the carriers")
 }
 

@@ -3,6 +3,7 @@
 //! `max_requests_per_second`, 10/min per ICCID), queued fairly and paused by a 429.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use reqwest::header::ACCEPT;
@@ -12,7 +13,7 @@ use serde::Deserialize;
 use super::errors::classify;
 use crate::carriers::CarrierError;
 use crate::carriers::http::{
-    Http, KeyedLimiter, Limiter, Purpose, Reply, Throttle, TokenCache, endpoint, padded,
+    Accounts, Http, KeyedLimiter, Limiter, Purpose, Reply, Throttle, TokenCache, endpoint, padded,
 };
 use crate::config::Secret;
 
@@ -29,15 +30,37 @@ pub struct Client {
     client_id: String,
     secret: Secret,
     token: TokenCache,
-    /// The pause after a 429 and the count of 429s, shared by the limiters.
-    pub throttle: Arc<Throttle>,
+    /// The account's limits, shared with every adapter on the same account.
+    limits: Arc<Limits>,
+    /// 429 replies to this adapter's requests, for `/metrics`.
+    seen_429: AtomicU64,
+}
+
+/// One Airalo account's limits and its pause after a 429.
+struct Limits {
+    throttle: Arc<Throttle>,
     /// `POST /token` allows 3 requests a minute.
-    token_limit: Limiter,
+    token: Limiter,
     /// 5 requests a second per company (the usage endpoint's limit, applied to all calls),
     /// or the account's `max_requests_per_second`.
-    company_limit: Limiter,
+    company: Limiter,
     /// 10 requests a minute per ICCID on `/sims/{iccid}/...`.
-    iccid_limit: KeyedLimiter,
+    iccid: KeyedLimiter,
+}
+
+impl Limits {
+    /// Every limit is kept 5 % under its figure (`padded`).
+    fn new(per_second: u32) -> Self {
+        let throttle = Throttle::new();
+        let minute = padded(Duration::from_secs(60));
+        let second = padded(Duration::from_secs(1));
+        Self {
+            token: Limiter::new(3, minute, throttle.clone()),
+            company: Limiter::new(per_second as usize, second, throttle.clone()),
+            iccid: KeyedLimiter::new(10, minute),
+            throttle,
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -53,25 +76,31 @@ struct TokenData {
 
 impl Client {
     /// `per_second`: the company-wide limit (`DOCUMENTED_PER_SECOND` unless the account says
-    /// otherwise). Every limit is kept 5 % under its figure (`padded`).
-    pub fn new(http: Http, base: Url, client_id: String, secret: Secret, per_second: u32) -> Self {
-        let throttle = Throttle::new();
-        let minute = padded(Duration::from_secs(60));
+    /// otherwise). Adapters built with the same `accounts` for the same account (API root,
+    /// client id and limit) share its limits.
+    pub fn new(
+        http: Http,
+        base: Url,
+        client_id: String,
+        secret: Secret,
+        per_second: u32,
+        accounts: &Accounts,
+    ) -> Self {
+        let key = format!("airalo {base} {client_id} {per_second}");
         Self {
+            limits: accounts.shared(key, || Limits::new(per_second)),
             http,
             base,
             client_id,
             secret,
             token: TokenCache::new(),
-            token_limit: Limiter::new(3, minute, throttle.clone()),
-            company_limit: Limiter::new(
-                per_second as usize,
-                padded(Duration::from_secs(1)),
-                throttle.clone(),
-            ),
-            iccid_limit: KeyedLimiter::new(10, minute),
-            throttle,
+            seen_429: AtomicU64::new(0),
         }
+    }
+
+    /// 429 replies to this adapter's requests.
+    pub fn rate_limited(&self) -> u64 {
+        self.seen_429.load(Ordering::Relaxed)
     }
 
     pub fn url(&self, segments: &[&str]) -> Url {
@@ -106,24 +135,29 @@ impl Client {
         let gate = || self.pace(iccid, purpose);
         let fetch = || self.fetch_token();
         let once = || self.token.send_json(&self.http, fetch, gate, &build);
-        self.throttle.send(&self.http, purpose, once).await
+        let throttle = &self.limits.throttle;
+        throttle
+            .send(&self.http, purpose, &self.seen_429, once)
+            .await
     }
 
     /// Waits for the ICCID's and the company's slots; nothing is sent past a limit.
     async fn pace(&self, iccid: Option<&str>, purpose: Purpose) -> Result<(), CarrierError> {
         let limited = |w| self.http.rate_limited(Some(w));
         if let Some(iccid) = iccid {
-            self.iccid_limit
+            self.limits
+                .iccid
                 .take(iccid, purpose.max_wait())
                 .await
                 .map_err(limited)?;
         }
-        self.company_limit.take(purpose).await.map_err(limited)
+        self.limits.company.take(purpose).await.map_err(limited)
     }
 
     /// `POST /token` with the client credentials as a form.
     async fn fetch_token(&self) -> Result<(Secret, Duration), CarrierError> {
-        self.token_limit
+        self.limits
+            .token
             .take_within(Duration::ZERO, false)
             .await
             .map_err(|w| self.http.rate_limited(Some(w)))?;
@@ -140,8 +174,9 @@ impl Client {
             .form(&form);
         let reply = self.http.send(req).await?;
         if reply.status == reqwest::StatusCode::TOO_MANY_REQUESTS {
-            self.throttle
-                .saw_429(tokio::time::Instant::now(), reply.retry_after());
+            self.seen_429.fetch_add(1, Ordering::Relaxed);
+            let throttle = &self.limits.throttle;
+            throttle.saw_429(tokio::time::Instant::now(), reply.retry_after());
         }
         if !reply.status.is_success() {
             return Err(match classify(&self.http, &reply) {

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::json;
 
-use super::http::{self, Common, Http, REQUEST_TIMEOUT};
+use super::http::{self, Accounts, Common, Http, REQUEST_TIMEOUT};
 use super::{Carrier, CarrierError, Lookup, Order, Reports, Submitted};
 use crate::config::secret::Secret;
 use crate::config::validate::Problems;
@@ -84,11 +84,18 @@ pub struct Airalo {
 
 impl Airalo {
     /// Reads the secret and builds the client; no network I/O.
-    pub fn new(name: &str, c: &AiraloConfig) -> Result<Self, CarrierError> {
+    pub fn new(name: &str, c: &AiraloConfig, accounts: &Accounts) -> Result<Self, CarrierError> {
         let (secret, base, http) = c.common().open(name, DEFAULT_BASE_URL, REQUEST_TIMEOUT)?;
         let per_second = c.per_second(name)?;
         Ok(Self {
-            client: Client::new(http, base, c.client_id.clone(), secret, per_second),
+            client: Client::new(
+                http,
+                base,
+                c.client_id.clone(),
+                secret,
+                per_second,
+                accounts,
+            ),
         })
     }
 
@@ -235,7 +242,7 @@ impl Carrier for Airalo {
     }
 
     fn rate_limited(&self) -> u64 {
-        self.client.throttle.rate_limited()
+        self.client.rate_limited()
     }
 
     async fn status(&self, line: &Line) -> Result<Observation, CarrierError> {

@@ -15,6 +15,7 @@ use serde::de::DeserializeOwned;
 
 use super::CarrierError;
 
+mod accounts;
 pub mod build;
 pub mod limit;
 pub mod scrub;
@@ -23,6 +24,7 @@ mod slots;
 pub mod throttle;
 pub mod token;
 
+pub use accounts::Accounts;
 pub use build::{endpoint, json_with_decimal};
 pub use limit::{KeyedLimiter, Limiter, padded};
 pub use settings::{Common, base_url, check_per_second, iccid, per_second_or, timeout, url_key};

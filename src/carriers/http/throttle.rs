@@ -100,13 +100,14 @@ impl Throttle {
         until
     }
 
-    /// Sends with `send` (which waits for the limiters before the request leaves). A 429
-    /// pauses the carrier; a read is sent again, up to `READ_ATTEMPTS` in all, when the
+    /// Sends with `send` (which waits for the limiters before the request leaves), counting
+    /// 429s in `seen` (the adapter's own count, for `/metrics`). A 429 pauses the account; a read is sent again, up to `READ_ATTEMPTS` in all, when the
     /// pause fits in its wait. The last 429 reply is returned for the caller to classify.
     pub async fn send<F, Fut>(
         &self,
         http: &Http,
         purpose: Purpose,
+        seen: &AtomicU64,
         send: F,
     ) -> Result<Reply, CarrierError>
     where
@@ -120,6 +121,7 @@ impl Throttle {
                 return Ok(reply);
             }
             let now = Instant::now();
+            seen.fetch_add(1, Ordering::Relaxed);
             let until = self.saw_429(now, reply.retry_after());
             let pause = until.saturating_duration_since(now);
             tracing::info!(

@@ -3,6 +3,7 @@
 //! 100 per 5 min on `/orders`), queued fairly and paused by a 429.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use reqwest::header::ACCEPT;
@@ -13,7 +14,7 @@ use serde_json::json;
 use super::errors::token_error;
 use crate::carriers::CarrierError;
 use crate::carriers::http::{
-    Http, Limiter, Purpose, Reply, Throttle, TokenCache, endpoint, padded,
+    Accounts, Http, Limiter, Purpose, Reply, Throttle, TokenCache, endpoint, padded,
 };
 use crate::config::Secret;
 
@@ -35,13 +36,34 @@ pub struct Client {
     username: String,
     password: Secret,
     token: TokenCache,
-    /// The pause after a 429 and the count of 429s, shared by the limiters.
-    pub throttle: Arc<Throttle>,
+    /// The account's limits, shared with every adapter on the same account.
+    limits: Arc<Limits>,
+    /// 429 replies to this adapter's requests, for `/metrics`.
+    seen_429: AtomicU64,
+}
+
+/// One 1NCE account's limits and its pause after a 429.
+struct Limits {
+    throttle: Arc<Throttle>,
     /// 10 requests a second per customer on `/sims`, or the account's
     /// `max_requests_per_second`.
-    sims_limit: Limiter,
+    sims: Limiter,
     /// 100 requests per 5 minutes on `/orders`.
-    orders_limit: Limiter,
+    orders: Limiter,
+}
+
+impl Limits {
+    /// Every limit is kept 5 % under its figure (`padded`).
+    fn new(per_second: u32) -> Self {
+        let throttle = Throttle::new();
+        let second = padded(Duration::from_secs(1));
+        let five_minutes = padded(Duration::from_secs(300));
+        Self {
+            sims: Limiter::new(per_second as usize, second, throttle.clone()),
+            orders: Limiter::new(100, five_minutes, throttle.clone()),
+            throttle,
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -52,20 +74,31 @@ struct TokenReply {
 
 impl Client {
     /// `per_second`: the `/sims` limit (`DOCUMENTED_PER_SECOND` unless the account says
-    /// otherwise). Every limit is kept 5 % under its figure (`padded`).
-    pub fn new(http: Http, base: Url, username: String, password: Secret, per_second: u32) -> Self {
-        let throttle = Throttle::new();
-        let sims = padded(Duration::from_secs(1));
+    /// otherwise). Adapters built with the same `accounts` for the same account (API root,
+    /// user name and limit) share its limits.
+    pub fn new(
+        http: Http,
+        base: Url,
+        username: String,
+        password: Secret,
+        per_second: u32,
+        accounts: &Accounts,
+    ) -> Self {
+        let key = format!("1nce {base} {username} {per_second}");
         Self {
+            limits: accounts.shared(key, || Limits::new(per_second)),
             http,
             base,
             username,
             password,
             token: TokenCache::new(),
-            sims_limit: Limiter::new(per_second as usize, sims, throttle.clone()),
-            orders_limit: Limiter::new(100, padded(Duration::from_secs(300)), throttle.clone()),
-            throttle,
+            seen_429: AtomicU64::new(0),
         }
+    }
+
+    /// 429 replies to this adapter's requests.
+    pub fn rate_limited(&self) -> u64 {
+        self.seen_429.load(Ordering::Relaxed)
     }
 
     pub fn url(&self, segments: &[&str]) -> Url {
@@ -99,15 +132,18 @@ impl Client {
     ) -> Result<Reply, CarrierError> {
         let gate = || async move {
             let limit = match group {
-                Group::Sims => &self.sims_limit,
-                Group::Orders => &self.orders_limit,
+                Group::Sims => &self.limits.sims,
+                Group::Orders => &self.limits.orders,
             };
             let waited = limit.take(purpose).await;
             waited.map_err(|w| self.http.rate_limited(Some(w)))
         };
         let fetch = || self.fetch_token();
         let once = || self.token.send_json(&self.http, fetch, gate, &build);
-        self.throttle.send(&self.http, purpose, once).await
+        let throttle = &self.limits.throttle;
+        throttle
+            .send(&self.http, purpose, &self.seen_429, once)
+            .await
     }
 
     /// `POST /oauth/token`: Basic auth, JSON body `{"grant_type": "client_credentials"}`.
@@ -121,8 +157,9 @@ impl Client {
             .json(&json!({ "grant_type": "client_credentials" }));
         let reply = self.http.send(req).await?;
         if reply.status == reqwest::StatusCode::TOO_MANY_REQUESTS {
-            self.throttle
-                .saw_429(tokio::time::Instant::now(), reply.retry_after());
+            self.seen_429.fetch_add(1, Ordering::Relaxed);
+            let throttle = &self.limits.throttle;
+            throttle.saw_429(tokio::time::Instant::now(), reply.retry_after());
         }
         if !reply.status.is_success() {
             return Err(token_error(&self.http, &reply));

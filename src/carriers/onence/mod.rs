@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use chrono::Utc;
 use serde::Deserialize;
 
-use super::http::{self, Common, Http, Purpose, REQUEST_TIMEOUT};
+use super::http::{self, Accounts, Common, Http, Purpose, REQUEST_TIMEOUT};
 use super::{Carrier, CarrierError, Lookup, Order, Reports, Submitted};
 use crate::config::secret::Secret;
 use crate::config::validate::Problems;
@@ -77,11 +77,18 @@ pub struct OneNce {
 
 impl OneNce {
     /// Reads the secret and builds the client; no network I/O.
-    pub fn new(name: &str, c: &OneNceConfig) -> Result<Self, CarrierError> {
+    pub fn new(name: &str, c: &OneNceConfig, accounts: &Accounts) -> Result<Self, CarrierError> {
         let (password, base, http) = c.common().open(name, DEFAULT_BASE_URL, REQUEST_TIMEOUT)?;
         let per_second = c.per_second(name)?;
         Ok(Self {
-            client: Client::new(http, base, c.username.clone(), password, per_second),
+            client: Client::new(
+                http,
+                base,
+                c.username.clone(),
+                password,
+                per_second,
+                accounts,
+            ),
         })
     }
 
@@ -109,7 +116,7 @@ impl Carrier for OneNce {
     }
 
     fn rate_limited(&self) -> u64 {
-        self.client.throttle.rate_limited()
+        self.client.rate_limited()
     }
 
     async fn status(&self, line: &Line) -> Result<Observation, CarrierError> {
