@@ -120,6 +120,7 @@ impl Running {
     /// Builds the schedule, starts the service side (notify, metrics) and the sender.
     async fn start(config: Config, deps: Deps) -> anyhow::Result<Self> {
         let ledger = deps.ledger.clone();
+        ledger.set_keep_readings(config.daemon.keep_readings_for_ledger());
         let ctx = Ctx {
             dry_run: config.daemon.dry_run,
             config: Arc::new(config),
@@ -271,6 +272,8 @@ impl Running {
             tracing::warn!("daemon.state_dir changed: it takes effect at the next start");
         }
         self.sem = Arc::new(Semaphore::new(config.daemon.max_concurrent_checks));
+        self.ledger
+            .set_keep_readings(config.daemon.keep_readings_for_ledger());
         self.ctx = Ctx {
             dry_run: config.daemon.dry_run,
             config: Arc::new(config),

@@ -83,6 +83,7 @@ pub fn open_ledger(config: &Config) -> anyhow::Result<Arc<dyn Ledger>> {
         .context("while re-keying old ledger rows by SIM")?;
     // Messages this process queues reach the [[notify]] channels, in their languages.
     ledger.set_routes(crate::notify::channels::run::routes(config));
+    ledger.set_keep_readings(config.daemon.keep_readings_for_ledger());
     Ok(Arc::new(ledger))
 }
 

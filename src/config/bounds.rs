@@ -19,6 +19,10 @@ pub const MAX_TRIGGER: Duration = Duration::from_secs(365 * 86_400);
 pub const MAX_JITTER: Duration = DAY;
 /// `daemon.settle`, `daemon.check_grace`: at most 30 days.
 pub const MAX_WAIT: Duration = Duration::from_secs(30 * 86_400);
+/// `daemon.keep_readings`: at least a month (the forecast reads 14 days, the monthly digest
+/// a whole month), at most ten years.
+pub const MIN_KEEP_READINGS: Duration = Duration::from_secs(31 * 86_400);
+pub const MAX_KEEP_READINGS: Duration = Duration::from_secs(3650 * 86_400);
 /// Any amount, in major units of its currency (1000000000.00 USD, 1000000000 JPY).
 pub const MAX_MAJOR: i64 = 1_000_000_000;
 /// `data_below`, `min_data`: at most 100 TB.

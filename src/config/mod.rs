@@ -82,11 +82,20 @@ pub struct Daemon {
     pub settle: Duration,
     /// A line failing its checks this long draws a failure email.
     pub check_grace: Duration,
+    /// Readings older than this are dropped from the ledger (`daemon.keep_readings`).
+    pub keep_readings: Duration,
     /// `/metrics` has series per line (`daemon.metrics_per_line`; by default only up to
     /// [`PER_LINE_METRICS_UP_TO`] lines, so a fleet's scrape stays small and fast).
     pub metrics_per_line: bool,
     /// The language of every message and of `status`, unless a channel or `[email]` says otherwise.
     pub language: crate::i18n::Lang,
+}
+
+impl Daemon {
+    /// `keep_readings` for the ledger (bounded at validation, so it always converts).
+    pub fn keep_readings_for_ledger(&self) -> chrono::Duration {
+        chrono::Duration::from_std(self.keep_readings).unwrap_or(chrono::Duration::days(90))
+    }
 }
 
 /// Up to this many lines `/metrics` has per-line series unless `metrics_per_line = false`;

@@ -248,7 +248,9 @@ pub fn example(key: &str) -> Option<&'static str> {
             "\"500 MB\" (a size with its unit, in quotes)"
         }
         "expires_within" | "runs_out_within" | "jitter" | "settle" | "check_grace" | "timeout"
-        | "latency" | "validity" | "expires_in" => "\"2d\" (a duration with its unit, in quotes)",
+        | "keep_readings" | "latency" | "validity" | "expires_in" => {
+            "\"2d\" (a duration with its unit, in quotes)"
+        }
         "number" => "number = \"+15551234567\"",
         "iccid" => "iccid = \"8901260000000000001\"",
         "check" => "check = \"every 6h\"",

@@ -46,6 +46,8 @@ pub struct RawDaemon {
     pub settle: Option<String>,
     /// How long a line may fail its checks before a failure email (default 6h).
     pub check_grace: Option<String>,
+    /// How long readings are kept in the ledger (default 90d).
+    pub keep_readings: Option<String>,
     /// `/metrics` series per line (default: on up to `PER_LINE_METRICS_UP_TO` lines).
     pub metrics_per_line: Option<bool>,
     /// `"en"` (default) or `"zh-CN"`: every message and `status`.

@@ -140,6 +140,16 @@ fn values_out_of_range_name_their_key_and_the_range() {
             "at most 30d",
         ),
         (
+            format!("[daemon]\nkeep_readings = \"7d\"\n{SIM}"),
+            "daemon.keep_readings",
+            "write at least \"31d\"",
+        ),
+        (
+            format!("[daemon]\nkeep_readings = \"4000d\"\n{SIM}"),
+            "daemon.keep_readings",
+            "at most 3650d",
+        ),
+        (
             format!("[daemon]\nmax_concurrent_checks = 10001\n{SIM}"),
             "daemon.max_concurrent_checks",
             "from 1 to 10000",

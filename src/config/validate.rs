@@ -212,6 +212,7 @@ fn daemon(
     let settle = dur(p, "daemon.settle", &raw.settle, 30 * 60, bounds::MAX_WAIT);
     let grace = &raw.check_grace;
     let check_grace = dur(p, "daemon.check_grace", grace, 6 * 3600, bounds::MAX_WAIT);
+    let keep_readings = keep_readings(raw, p);
     let max = match raw.max_concurrent_checks {
         None => Some(16),
         Some(n) if (1..=10_000).contains(&n) => Some(n as usize),
@@ -251,9 +252,27 @@ fn daemon(
         listen: listen?,
         settle: settle?,
         check_grace: check_grace?,
+        keep_readings: keep_readings?,
         metrics_per_line: false, // set once the lines are counted
         language,
     })
+}
+
+/// `daemon.keep_readings`: 90 days unless written, from a month to ten years.
+fn keep_readings(raw: &RawDaemon, p: &mut Problems) -> Option<Duration> {
+    let key = "daemon.keep_readings";
+    let Some(s) = &raw.keep_readings else {
+        return Some(Duration::from_secs(90 * 86_400));
+    };
+    let keep = bounds::duration(p, key, s, bounds::MAX_KEEP_READINGS)?;
+    if keep < bounds::MIN_KEEP_READINGS {
+        p.add(
+            key,
+            format!("{s:?} is too short: the monthly digest reads a whole month; write at least \"31d\", e.g. \"90d\""),
+        );
+        return None;
+    }
+    Some(keep)
 }
 
 fn email(raw: &RawEmail, default_lang: crate::i18n::Lang, p: &mut Problems) -> Option<Email> {

@@ -385,6 +385,8 @@ pub trait Ledger: Send + Sync {
     /// Who gets each message queued from now on beyond `[email]` (`[[notify]]` channels)
     /// and in which language; set from the config at start and on every reload.
     fn set_routes(&self, routes: Routes);
+    /// How long readings are kept (`daemon.keep_readings`); set at start and on reload.
+    fn set_keep_readings(&self, keep: chrono::Duration);
     /// A channel's messages due by `now`, oldest first.
     fn channel_due(
         &self,

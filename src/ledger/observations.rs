@@ -7,8 +7,8 @@ use super::rows::{self, CHECK_COLS, OBSERVATION_COLS, SqlResultExt, ms, opt_ms};
 use super::{CheckRecord, LedgerError};
 use crate::model::Observation;
 
-/// How long readings are kept; older ones are dropped as new ones arrive (the forecast
-/// and `status` only look at the latest few).
+/// How long readings are kept by default (`daemon.keep_readings`); older ones are dropped
+/// as new ones arrive (the forecast looks at 14 days, the monthly digest at a month).
 pub const KEEP_READINGS: chrono::Duration = chrono::Duration::days(90);
 /// Readings older than this keep one per day (the day's last).
 pub const HOURLY_FOR: chrono::Duration = chrono::Duration::days(7);
@@ -19,13 +19,14 @@ const DAY_MS: i64 = 86_400_000;
 /// transaction. Downsampled as it goes: a reading equal to the previous one in the same
 /// hour is not stored again (changes are always kept, plus one reading an hour); when a
 /// new hour starts, readings older than `HOURLY_FOR` are thinned to one a day and those
-/// older than `KEEP_READINGS` dropped. A blank reading (the carrier reports nothing) only
+/// older than `keep` dropped. A blank reading (the carrier reports nothing) only
 /// marks the check.
 pub fn record(
     conn: &mut Connection,
     line_id: &str,
     sim: &str,
     obs: &Observation,
+    keep: chrono::Duration,
 ) -> Result<(), LedgerError> {
     let doing = "recording an observation";
     // Immediate: another connection's write between our read and our write would
@@ -52,7 +53,7 @@ pub fn record(
     .execute(params![line_id, ms(obs.at)])
     .write(doing)?;
     if !same_hour && !obs.is_blank() {
-        thin(&tx, sim, obs.at)?;
+        thin(&tx, sim, obs.at, keep)?;
     }
     tx.commit().write(doing)
 }
@@ -64,12 +65,17 @@ fn same_figures(a: &Observation, b: &Observation) -> bool {
 }
 
 /// Thins a SIM's readings older than `HOURLY_FOR` to the last of each day and drops
-/// those older than `KEEP_READINGS`.
-fn thin(conn: &Connection, sim: &str, now: DateTime<Utc>) -> Result<(), LedgerError> {
+/// those older than `keep`.
+fn thin(
+    conn: &Connection,
+    sim: &str,
+    now: DateTime<Utc>,
+    keep: chrono::Duration,
+) -> Result<(), LedgerError> {
     let doing = "thinning old observations";
     conn.execute(
         "DELETE FROM observations WHERE sim = ?1 AND at < ?2",
-        params![sim, ms(now - KEEP_READINGS)],
+        params![sim, ms(now - keep)],
     )
     .write(doing)?;
     conn.execute(

@@ -50,6 +50,8 @@ pub struct SqliteLedger {
     path: Option<PathBuf>,
     /// Who gets each queued message beyond `[email]`, from the config this process runs on.
     routes: RwLock<Arc<Routes>>,
+    /// How long readings are kept, in ms (`daemon.keep_readings`).
+    keep_readings_ms: std::sync::atomic::AtomicI64,
 }
 
 impl SqliteLedger {
@@ -85,6 +87,7 @@ impl SqliteLedger {
             readings: Some(Mutex::new(readings)),
             path: Some(path),
             routes: RwLock::default(),
+            keep_readings_ms: keep_default(),
         })
     }
 
@@ -122,6 +125,7 @@ impl SqliteLedger {
             readings: None,
             path: Some(path),
             routes: RwLock::default(),
+            keep_readings_ms: keep_default(),
         })
     }
 
@@ -137,6 +141,7 @@ impl SqliteLedger {
             readings: None,
             path: None,
             routes: RwLock::default(),
+            keep_readings_ms: keep_default(),
         })
     }
 
@@ -196,6 +201,11 @@ impl SqliteLedger {
     }
 }
 
+/// The default retention of readings, in ms.
+fn keep_default() -> std::sync::atomic::AtomicI64 {
+    std::sync::atomic::AtomicI64::new(observations::KEEP_READINGS.num_milliseconds())
+}
+
 /// Prepared statements that stay prepared: room for every statement a check and the
 /// senders run, and plans that do not depend on bound values (SQLite's query planner
 /// stability guarantee). Without it, a query on a table with a partial index (one open
@@ -217,7 +227,11 @@ impl Ledger for SqliteLedger {
         sim: &str,
         obs: &Observation,
     ) -> Result<(), LedgerError> {
-        observations::record(&mut self.readings(), line_id, sim, obs)
+        let ms = self
+            .keep_readings_ms
+            .load(std::sync::atomic::Ordering::Relaxed);
+        let keep = chrono::Duration::milliseconds(ms);
+        observations::record(&mut self.readings(), line_id, sim, obs, keep)
     }
     fn recent_observations(
         &self,
@@ -373,6 +387,12 @@ impl Ledger for SqliteLedger {
     }
     fn dead_messages(&self) -> Result<Vec<OutboxMessage>, LedgerError> {
         outbox::dead(&self.conn())
+    }
+
+    fn set_keep_readings(&self, keep: chrono::Duration) {
+        let ms = keep.num_milliseconds();
+        self.keep_readings_ms
+            .store(ms, std::sync::atomic::Ordering::Relaxed);
     }
 
     fn set_routes(&self, routes: Routes) {

@@ -1,4 +1,5 @@
-//! The per-SIM reads a check makes (open top-up, last failure) and blank readings.
+//! The per-SIM reads a check makes (open top-up, last failure), blank readings, and how
+//! long readings are kept.
 
 use super::*;
 use crate::model::LineState;
@@ -23,6 +24,29 @@ fn a_blank_reading_marks_the_check_and_stores_nothing() {
     active.state = LineState::Active;
     l.record_observation("a", "sim-a", &active).unwrap();
     assert_eq!(l.recent_observations("sim-a", 10).unwrap(), [active]);
+}
+
+#[test]
+fn readings_are_kept_as_long_as_the_setting_says() {
+    let l = mem();
+    let mut o = Observation::empty(t("2026-09-01T00:00:00Z"));
+    o.balance = Some(usd(100));
+    l.record_observation("a", "a", &o).unwrap();
+    l.set_keep_readings(chrono::Duration::days(40));
+    o.at = t("2026-10-05T00:00:00Z"); // 34 days later: the first is kept
+    o.balance = Some(usd(90));
+    l.record_observation("a", "a", &o).unwrap();
+    assert_eq!(l.recent_observations("a", 10).unwrap().len(), 2);
+    o.at = t("2026-10-12T00:00:00Z"); // 41 days after the first
+    o.balance = Some(usd(80));
+    l.record_observation("a", "a", &o).unwrap();
+    let kept: Vec<_> = l
+        .recent_observations("a", 10)
+        .unwrap()
+        .iter()
+        .map(|o| o.at)
+        .collect();
+    assert_eq!(kept, [t("2026-10-05T00:00:00Z"), t("2026-10-12T00:00:00Z")]);
 }
 
 #[test]
