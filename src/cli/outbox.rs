@@ -3,7 +3,7 @@
 //!
 //! It writes through the ledger even while the daemon runs (SQLite serialises the two
 //! writers); the daemon's sender picks the messages up at its next look at the outbox
-//! (within `notify::sender::IDLE`, sooner when it wakes for another reason).
+//! (within `notify::pacing::IDLE`, sooner when it wakes for another reason).
 
 use std::path::Path;
 

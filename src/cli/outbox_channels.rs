@@ -4,7 +4,7 @@
 use chrono::Utc;
 use serde_json::{Value, json};
 
-use crate::ledger::{ChannelRow, Ledger, LedgerError};
+use crate::ledger::{ChannelPause, ChannelRow, Ledger, LedgerError};
 
 /// Queues given-up channel messages again: one (`id`, in `channel`) or every one (of
 /// `channel`, or of all channels). Returns how many.
@@ -31,11 +31,7 @@ pub fn retry(
 pub fn channels(ledger: &dyn Ledger) -> Result<Vec<Value>, LedgerError> {
     let rows = ledger.channel_unsent()?;
     let pauses = ledger.channel_pauses()?;
-    let mut names: Vec<String> = rows.iter().map(|r| r.channel.clone()).collect();
-    names.extend(pauses.iter().map(|p| p.channel.clone()));
-    names.sort();
-    names.dedup();
-    Ok(names
+    Ok(names(rows.iter().map(|r| &r.channel), &pauses)
         .into_iter()
         .map(|name| {
             let paused = pauses.iter().find(|p| p.channel == name);
@@ -47,6 +43,17 @@ pub fn channels(ledger: &dyn Ledger) -> Result<Vec<Value>, LedgerError> {
             })
         })
         .collect())
+}
+
+/// The channels named in `listed` or paused, sorted, each once.
+fn names<'a>(listed: impl Iterator<Item = &'a String>, pauses: &'a [ChannelPause]) -> Vec<String> {
+    let mut names: Vec<String> = listed
+        .chain(pauses.iter().map(|p| &p.channel))
+        .cloned()
+        .collect();
+    names.sort();
+    names.dedup();
+    names
 }
 
 fn row(r: &ChannelRow) -> Value {
@@ -86,11 +93,7 @@ pub fn print(channels: &[Value]) {
 pub fn status(ledger: &dyn Ledger) -> Result<Vec<Value>, LedgerError> {
     let counts = ledger.channel_counts()?;
     let pauses = ledger.channel_pauses()?;
-    let mut names: Vec<String> = counts.iter().map(|c| c.channel.clone()).collect();
-    names.extend(pauses.iter().map(|p| p.channel.clone()));
-    names.sort();
-    names.dedup();
-    Ok(names
+    Ok(names(counts.iter().map(|c| &c.channel), &pauses)
         .into_iter()
         .map(|name| {
             let c = counts

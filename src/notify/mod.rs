@@ -12,6 +12,7 @@ pub mod channels;
 pub mod compose;
 pub mod doc;
 pub mod file;
+pub mod pacing;
 pub mod redact;
 pub mod sender;
 pub mod smtp;

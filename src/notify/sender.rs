@@ -14,6 +14,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tokio::sync::{Notify, watch};
 
+use super::pacing::{Pacing, Round, backoff};
 use super::{Notifier, NotifyError};
 use crate::ledger::{Ledger, LedgerError, OutboxMessage, OutboxPause};
 
@@ -21,11 +22,6 @@ use crate::ledger::{Ledger, LedgerError, OutboxMessage, OutboxPause};
 const BATCH: usize = 50;
 /// Rounds per `deliver_due` call, so a ledger that keeps returning messages cannot spin.
 const MAX_ROUNDS: usize = 20;
-/// The longest the sender sleeps without looking at the outbox (a wake-up cuts it short):
-/// also how soon it sees messages `renewd outbox --retry` queued from outside.
-pub const IDLE: Duration = Duration::from_secs(300);
-/// Pause after a ledger error before the sender tries again.
-const LEDGER_RETRY: Duration = Duration::from_secs(60);
 
 /// What one `deliver_due` call did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -38,16 +34,6 @@ pub struct DeliveryReport {
     pub dead: usize,
     /// A server-wide failure stopped the round: why. Nothing was given up on.
     pub paused: Option<String>,
-}
-
-/// The wait before attempt `failures + 1`: 1m, 5m, 15m, 1h, then hourly.
-pub fn backoff(failures: u32) -> chrono::Duration {
-    match failures {
-        0 | 1 => chrono::Duration::minutes(1),
-        2 => chrono::Duration::minutes(5),
-        3 => chrono::Duration::minutes(15),
-        _ => chrono::Duration::hours(1),
-    }
 }
 
 /// Sends every message due by `now`, oldest first.
@@ -148,29 +134,21 @@ pub async fn run_sender(
     shutdown: impl Future,
 ) {
     tokio::pin!(shutdown);
-    let mut pauses = 0u32;
+    let mut pacing = Pacing::default();
     loop {
         let current = notifier.borrow_and_update().clone();
-        let round = deliver_due(ledger.as_ref(), current.as_ref(), Utc::now()).await;
-        let (pause, paused) = match round {
-            Ok(DeliveryReport {
-                paused: Some(_), ..
-            }) => {
-                pauses = pauses.saturating_add(1);
-                (backoff(pauses).to_std().unwrap_or(LEDGER_RETRY), true)
-            }
-            Ok(_) => {
-                pauses = 0;
-                (until_next(ledger.as_ref()), false)
-            }
+        let round = match deliver_due(ledger.as_ref(), current.as_ref(), Utc::now()).await {
+            Ok(report) if report.paused.is_some() => Round::Paused,
+            Ok(_) => Round::Done,
             Err(e) => {
                 tracing::error!(error = %e, "email outbox: ledger error; trying again in a minute");
-                (LEDGER_RETRY, false)
+                Round::LedgerError
             }
         };
+        let (pause, paused) = pacing.after(round, || until_next(ledger.as_ref()));
         tokio::select! {
             _ = &mut shutdown => return,
-            Ok(()) = notifier.changed() => pauses = 0,
+            Ok(()) = notifier.changed() => pacing.reset(),
             _ = wake.notified(), if !paused => {}
             _ = tokio::time::sleep(pause) => {}
         }
@@ -179,26 +157,9 @@ pub async fn run_sender(
 
 /// How long until the next queued message is due (at most `IDLE`).
 fn until_next(ledger: &dyn Ledger) -> Duration {
-    match ledger.next_message_due() {
-        Ok(Some(at)) => (at - Utc::now())
-            .to_std()
-            .unwrap_or(Duration::ZERO)
-            .min(IDLE),
-        Ok(None) => IDLE,
-        Err(e) => {
-            tracing::error!(error = %e, "email outbox: cannot read the next due time; trying again in a minute");
-            LEDGER_RETRY
-        }
+    let next = ledger.next_message_due();
+    if let Err(e) = &next {
+        tracing::error!(error = %e, "email outbox: cannot read the next due time; trying again in a minute");
     }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_schedule() {
-        let mins: Vec<i64> = (1..=7).map(|n| backoff(n).num_minutes()).collect();
-        assert_eq!(mins, [1, 5, 15, 60, 60, 60, 60]);
-    }
+    super::pacing::until(next, Utc::now())
 }

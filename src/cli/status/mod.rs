@@ -190,22 +190,19 @@ fn header(config: &Config, doc: &Value, lines: &[line::Gathered], total: usize) 
 /// Below the table: top-ups of lines no longer configured, and the outbox.
 fn footer(doc: &Value, lang: crate::i18n::Lang) {
     let s = |v: &Value| v.as_str().map(str::to_string).unwrap_or_else(|| "-".into());
-    for t in doc["unconfigured_open_topups"]
+    for open in doc["unconfigured_open_topups"]
         .as_array()
         .into_iter()
         .flatten()
     {
-        let amount = format!("{} {}", s(&t["amount"]), s(&t["currency"]));
+        let amount = format!("{} {}", s(&open["amount"]), s(&open["currency"]));
         let args = [
-            ("id", t["id"].to_string().into()),
-            ("state", s(&t["state"]).into()),
+            ("id", open["id"].to_string().into()),
+            ("state", s(&open["state"]).into()),
             ("amount", amount.into()),
-            ("line", s(&t["line"]).into()),
+            ("line", s(&open["line"]).into()),
         ];
-        println!(
-            "{}",
-            crate::i18n::t(lang, "status-unconfigured-open", &args)
-        );
+        println!("{}", t(lang, "status-unconfigured-open", &args));
     }
     let n = |v: &Value| std::borrow::Cow::Owned(v.to_string());
     let counts = |name: &str, c: &Value| {

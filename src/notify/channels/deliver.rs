@@ -10,7 +10,7 @@ use super::{ChannelError, ChannelMessage, ChannelSender};
 use crate::config::MessageKind;
 use crate::ledger::{ChannelRow, Ledger, LedgerError};
 use crate::notify::doc::{Doc, Text, Val};
-use crate::notify::sender::backoff;
+use crate::notify::pacing::backoff;
 
 /// Messages read per round.
 const BATCH: usize = 50;

@@ -15,13 +15,8 @@ use super::deliver::{self, ChannelReport};
 use super::{ChannelError, ChannelSender};
 use crate::config::{Channel, Config};
 use crate::ledger::{Ledger, Route, Routes};
-use crate::notify::sender::backoff;
+use crate::notify::pacing::{self, Pacing, Round};
 
-/// The longest a channel task sleeps without looking at its queue (messages queued by
-/// another process, `renewd outbox --retry`).
-const IDLE: Duration = Duration::from_secs(300);
-/// Pause after a ledger error.
-const LEDGER_RETRY: Duration = Duration::from_secs(60);
 /// How long a stop waits for a message being sent.
 const STOP_GRACE: Duration = Duration::from_secs(5);
 
@@ -111,26 +106,19 @@ async fn run_channel(
     mut stop: watch::Receiver<bool>,
 ) {
     let mut sender: Option<ChannelSender> = None;
-    let mut pauses = 0u32;
+    let mut pace = Pacing::default();
     while !*stop.borrow() {
         wake.mark_unchanged();
-        let report = round(&channel, &mut sender, ledger.as_ref(), tz).await;
-        let (sleep, paused) = match report {
-            Ok(ChannelReport {
-                paused: Some(_), ..
-            }) => {
-                pauses = pauses.saturating_add(1);
-                (backoff(pauses).to_std().unwrap_or(LEDGER_RETRY), true)
-            }
-            Ok(_) => {
-                pauses = 0;
-                (until_next(ledger.as_ref(), &channel.name), false)
-            }
+        let done = match round(&channel, &mut sender, ledger.as_ref(), tz).await {
+            Ok(report) if report.paused.is_some() => Round::Paused,
+            Ok(_) => Round::Done,
             Err(e) => {
                 tracing::error!(channel = %channel.name, error = %e, "channel outbox: ledger error; trying again in a minute");
-                (LEDGER_RETRY, false)
+                Round::LedgerError
             }
         };
+        let next_due = || pacing::until(ledger.channel_next_due(&channel.name), Utc::now());
+        let (sleep, paused) = pace.after(done, next_due);
         tokio::select! {
             _ = stop.changed() => return,
             Ok(()) = wake.changed(), if !paused => {}
@@ -191,16 +179,4 @@ pub async fn deliver_once(
         tracing::info!(channel = %c.name, "channel outbox: {report:?}");
     }
     Ok(())
-}
-
-/// How long until the channel's next message is due (at most `IDLE`).
-fn until_next(ledger: &dyn Ledger, channel: &str) -> Duration {
-    match ledger.channel_next_due(channel) {
-        Ok(Some(at)) => (at - Utc::now())
-            .to_std()
-            .unwrap_or(Duration::ZERO)
-            .min(IDLE),
-        Ok(None) => IDLE,
-        Err(_) => LEDGER_RETRY,
-    }
 }
